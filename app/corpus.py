@@ -1,0 +1,192 @@
+"""The corpus: Karpathy's insights and the sources they cite, loaded from corpus/*.toml and validated.
+
+The corpus keeps his own words apart from a curator's paraphrase. `quotes` are verbatim spans (the
+only strings ever shown as "Karpathy said"); everything else in an insight is the curator's. A record
+that breaks a rule fails the whole load with the file, line, insight and field, so nothing
+half-checked is ever indexed or served.
+"""
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+THEMES = {
+    "software-2.0": "Software 2.0",
+    "strategy": "Strategy, execution and teams",
+    "training": "Training neural networks",
+    "learning": "Learning and education",
+    "future": "Future of AI",
+}
+Theme = Literal["software-2.0", "strategy", "training", "learning", "future"]
+
+QUOTED = re.compile(r'"([^"]+)"')
+
+
+class CorpusError(Exception):
+    """A corpus file is missing or a record in it is malformed; the message says where."""
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n: int = Field(ge=1)
+    status: Literal["resolved", "unresolved"]
+    why: str
+    title: str | None = None
+    kind: Literal["blog post", "essay", "talk", "podcast", "tweet"] | None = None
+    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    url: str | None = Field(default=None, pattern=r"^https://")
+
+    @model_validator(mode="after")
+    def resolved_sources_are_complete(self):
+        if self.status == "resolved" and not (self.title and self.kind and self.date and self.url):
+            raise ValueError("a resolved source needs title, kind, date and url")
+        return self
+
+    def label(self) -> str:
+        """One line naming the source, e.g. for a citation card."""
+        if self.status == "unresolved":
+            return f"source [{self.n}] (not given in the corpus)"
+        return f"source [{self.n}]: {self.title} ({self.kind}, {self.date}) {self.url}"
+
+
+class Insight(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int = Field(ge=1)
+    theme: Theme
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    quotes: list[str] = []
+    context: str | None = None
+    quoting: str | None = None  # whose words he quotes, when they are not his own
+    sources: list[int] = []
+    keywords: list[str] = []
+    questions: list[str] = []
+
+    @model_validator(mode="after")
+    def quotes_are_verbatim(self):
+        for quote in self.quotes:
+            if f'"{quote}"' not in self.text:
+                raise ValueError(f"quotes: {quote[:60]!r} is not a double-quoted span of text")
+        if self.context is not None:
+            if not self.quotes:
+                raise ValueError("context: only a quoted insight has context; a paraphrase is its text")
+            if self.context not in self.text:
+                raise ValueError("context: must be a verbatim slice of text")
+        return self
+
+    @property
+    def kind(self) -> Literal["quote", "paraphrase"]:
+        return "quote" if self.quotes else "paraphrase"
+
+    @property
+    def paraphrase(self) -> str | None:
+        """The curator's words: the whole text of a paraphrase, the context of a quote."""
+        return self.context if self.quotes else self.text
+
+    @property
+    def theme_name(self) -> str:
+        return THEMES[self.theme]
+
+
+class Corpus(BaseModel):
+    insights: list[Insight]
+    sources: dict[int, Source]
+    _by_id: dict[int, Insight] = PrivateAttr(default_factory=dict)
+
+    def get(self, insight_id: int) -> Insight:
+        return self._by_id[insight_id]
+
+    def model_post_init(self, _context) -> None:
+        self._by_id = {insight.id: insight for insight in self.insights}
+
+    def verbatim_spans(self) -> set[str]:
+        """Every string the corpus lets us put inside quotation marks: quotes and quoted fragments."""
+        spans = set()
+        for insight in self.insights:
+            spans.update(insight.quotes)
+            spans.update(QUOTED.findall(insight.title))
+            spans.update(QUOTED.findall(insight.text))
+        return spans
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+def _record_lines(raw: str, table: str) -> list[int]:
+    """1-based line number of each [[table]] header, so errors can point into the file."""
+    return [i for i, line in enumerate(raw.splitlines(), 1) if line.strip() == f"[[{table}]]"]
+
+
+def _field_line(raw: str, start: int, field: str) -> int:
+    """Line of `field = ...` inside the record starting at line `start` (the header if not found)."""
+    lines = raw.splitlines()
+    for i in range(start, len(lines)):
+        if lines[i].strip().startswith("[["):
+            break
+        if re.match(rf"\s*{re.escape(field)}\s*=", lines[i]):
+            return i + 1
+    return start
+
+
+def _load_table(path: Path, table: str, model: type[BaseModel]) -> list:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: file not found") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as e:
+        raise CorpusError(f"{path}: not valid TOML: {e}") from None
+    unknown = set(data) - {table}
+    if unknown:
+        raise CorpusError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[{table}]] tables")
+    lines = _record_lines(raw, table)
+    records = []
+    for i, record in enumerate(data.get(table, [])):
+        try:
+            records.append(model.model_validate(record))
+        except ValidationError as e:
+            # a model-level error names its field at the start of its message ("quotes: ...")
+            problems = [(str(err["loc"][0]) if err["loc"] else err["msg"].removeprefix("Value error, ").split(":")[0],
+                         err["msg"].removeprefix("Value error, ")) for err in e.errors()]
+            # point at a line that exists (a misspelt field, rather than the missing one it replaced)
+            header = lines[i] if i < len(lines) else 0
+            field_lines = [_field_line(raw, header, field) for field, _ in problems]
+            line = next((n for n in field_lines if n != header), header)
+            label = f"{table} #{record.get('id', record.get('n', i + 1))}"
+            details = "; ".join(f"field '{field}': {msg}" for field, msg in problems)
+            raise CorpusError(f"{path}:{line}: {label}: {details}") from None
+    return records
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Load and check insights.toml and sources.toml; raise CorpusError naming file, line and field."""
+    insights_path, sources_path = corpus_dir / "insights.toml", corpus_dir / "sources.toml"
+    insights = _load_table(insights_path, "insight", Insight)
+    sources = _load_table(sources_path, "source", Source)
+    if not insights:
+        raise CorpusError(f"{insights_path}: no [[insight]] records")
+
+    raw = insights_path.read_text(encoding="utf-8")
+    lines = _record_lines(raw, "insight")
+    by_n = {}
+    for source in sources:
+        if source.n in by_n:
+            raise CorpusError(f"{sources_path}: source [{source.n}] is listed twice")
+        by_n[source.n] = source
+    seen = set()
+    for insight, line in zip(insights, lines):
+        if insight.id in seen:
+            raise CorpusError(f"{insights_path}:{_field_line(raw, line, 'id')}: insight #{insight.id}: "
+                              "field 'id': duplicate id")
+        seen.add(insight.id)
+        missing = [n for n in insight.sources if n not in by_n]
+        if missing:
+            raise CorpusError(f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
+                              f"field 'sources': {missing} not in {sources_path.name}")
+    return Corpus(insights=insights, sources=by_n)
