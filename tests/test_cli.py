@@ -1,0 +1,97 @@
+"""The ask-karpathy command line: every command, its JSON contract and its errors."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import cli
+
+
+@pytest.fixture
+def run(settings, searcher):
+    """Invoke the CLI in-process against the session's index (the model is loaded once per session)."""
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(cli, list(args), input=input, env=env)
+    return invoke
+
+
+def test_search_json_contract(run):
+    result = run("search", "why sort my data by loss", "--json", "-k", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["question"] == "why sort my data by loss" and data["on_topic"] is True
+    top = data["hits"][0]
+    assert set(top) == {"rank", "id", "theme", "theme_name", "title", "score", "kind", "text", "quotes",
+                        "quoting", "paraphrase", "sources"}
+    assert (top["rank"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
+    assert top["sources"] == [{"n": 2, "status": "unresolved", "why": "not given in the corpus: the seed lists no sources"}]
+    assert len(data["hits"]) == 2
+
+
+def test_search_stdin_prints_one_json_line_per_question(run):
+    result = run("search", "-", input="data engine?\n\nis AGI definable\n")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert [json.loads(line)["question"] for line in lines] == ["data engine?", "is AGI definable"]
+    assert json.loads(lines[0])["hits"][0]["id"] == 11
+
+
+def test_search_human_output(run):
+    result = run("search", "best pizza in Naples")
+    assert result.exit_code == 0
+    assert result.output.startswith("(nothing in the corpus is on that topic; closest insights:)\n1. #")
+
+
+def test_ask_prints_cited_answer_and_json(run):
+    result = run("ask", "what would Karpathy say about the data engine?")
+    assert result.exit_code == 0
+    assert "[1] Karpathy said: \"Competitive advantage in AI" in result.output
+    data = json.loads(run("ask", "data engine?", "--json").output)
+    assert data["citations"][0]["insight_id"] == 11
+    assert data["citations"][0]["copy_text"]["plain"].startswith('"Competitive advantage in AI')
+
+
+@pytest.mark.parametrize("question, message", [("", "The question is empty"), ("   ", "The question is empty"),
+                                               ("x" * 5000, "The question is too long")])
+def test_bad_question_exits_nonzero_with_one_clear_line(run, question, message):
+    for command in ("ask", "search"):
+        result = run(command, question)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: {message}")
+        assert "Traceback" not in result.output
+
+
+def test_bad_options_are_usage_errors(run):
+    assert run("ask", "hi", "-k", "0").exit_code == 2
+    assert run("search", "hi", "--theme", "cooking").exit_code == 2
+
+
+def test_broken_corpus_is_a_clear_error(run, corpus_copy):
+    path = corpus_copy / "insights.toml"
+    path.write_text(path.read_text().replace('theme = "future"', 'theme = "past"', 1))
+    result = CliRunner().invoke(cli, ["ask", "agi"], env={"ASK_KARPATHY_CORPUS_DIR": str(corpus_copy)})
+    assert result.exit_code == 1
+    assert "insights.toml:" in result.output and "field 'theme'" in result.output
+
+
+def test_index_and_eval_commands(run):
+    result = run("index")
+    assert result.exit_code == 0 and "index: 50 passages, model all-MiniLM-L6-v2 (384-dim)" in result.output
+    result = run("eval", "--worst", "3")
+    assert result.exit_code == 0
+    assert "hit@1" in result.output and "worst 3 questions (sorted by loss):" in result.output
+    report = json.loads(run("eval", "--json").output)
+    assert report["n_on_topic"] >= 150 and report["n_off_topic"] >= 25
+
+
+def test_console_script_is_installed():
+    exe = os.path.join(os.path.dirname(sys.executable), "ask-karpathy")
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    for command in ("ask", "search", "index", "eval"):
+        assert command in out.stdout

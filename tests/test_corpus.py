@@ -1,0 +1,113 @@
+"""The corpus: all 50 seed insights, his words kept apart from paraphrase, bad records rejected."""
+import re
+
+import pytest
+
+from app.config import REPO_DIR
+from app.corpus import CorpusError, load_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(REPO_DIR / "corpus")
+
+
+def normalise(text: str) -> str:
+    """Only what the issue allows: curly vs straight quotes, and whitespace."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def seed_lines(seed_text: str) -> dict[int, str]:
+    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^(\d+)\. (.*)$", seed_text, re.MULTILINE)}
+
+
+def test_all_fifty_insights_in_seed_order_and_themes(corpus):
+    assert [i.id for i in corpus.insights] == list(range(1, 51))
+    themes = [i.theme for i in corpus.insights]
+    for first, theme in [(1, "software-2.0"), (11, "strategy"), (21, "training"), (31, "learning"), (41, "future")]:
+        assert themes[first - 1:first + 9] == [theme] * 10
+
+
+def test_every_quote_span_is_verbatim_in_the_seed(corpus, seed_text):
+    seed = normalise(seed_text)
+    assert sum(len(i.quotes) for i in corpus.insights) == 22
+    for span in corpus.verbatim_spans():  # quotes and the quoted fragments inside paraphrases
+        assert normalise(f'"{span}"') in seed, span
+
+
+def test_each_record_is_its_own_seed_line(corpus, seed_text):
+    lines = seed_lines(seed_text)
+    for insight in corpus.insights:
+        line = normalise(re.sub(r"\[\d+\]", "", lines[insight.id]))
+        assert normalise(insight.text) in line, insight.id
+        assert insight.sources == [int(n) for n in re.findall(r"\[(\d+)\]", lines[insight.id])]
+
+
+def test_quote_paraphrase_split_on_the_issue_examples(corpus):
+    data_engine = corpus.get(11)  # a heading and a verbatim quote
+    assert data_engine.title == "The Data Engine is the Moat"
+    assert data_engine.kind == "quote" and data_engine.quotes[0].startswith("Competitive advantage in AI")
+    iron_man = corpus.get(17)  # a paraphrase carrying a quoted fragment
+    assert iron_man.kind == "paraphrase" and iron_man.quotes == []
+    assert '"Iron Man suit"' in iron_man.paraphrase
+    assert "Iron Man suit" in corpus.verbatim_spans()
+    step_one = corpus.get(23)  # no quote at all
+    assert step_one.kind == "paraphrase" and '"' not in step_one.text
+    leaky = corpus.get(21)  # a quote, then the curator's context
+    assert leaky.quotes == ["Neural net training is a leaky abstraction."]
+    assert leaky.paraphrase.startswith("They are not plug-and-play")
+    assert corpus.get(50).quoting == "Richard Hamming"  # his quote of someone else
+    for n in (16, 19, 26):
+        assert corpus.get(n).sources == []
+
+
+def test_sources_resolve_only_what_the_seed_names(corpus):
+    assert sorted(corpus.sources) == list(range(1, 22))
+    recipe = corpus.sources[13]
+    assert recipe.status == "resolved" and recipe.title == "A Recipe for Training Neural Networks"
+    for n, source in corpus.sources.items():
+        if source.status == "unresolved":
+            assert source.url is None and "not given in the corpus" in source.label()
+
+
+def break_record(corpus_dir, insight_id: int, old: str, new: str) -> None:
+    path = corpus_dir / "insights.toml"
+    raw = path.read_text(encoding="utf-8")
+    start = raw.index(f"\nid = {insight_id}\n")
+    at = raw.index(old, start)
+    path.write_text(raw[:at] + new + raw[at + len(old):], encoding="utf-8")
+
+
+def line_of(corpus_dir, text: str) -> int:
+    """The last line holding `text` (a duplicate id is reported where it repeats)."""
+    lines = (corpus_dir / "insights.toml").read_text().splitlines()
+    return max(n for n, line in enumerate(lines, 1) if text in line)
+
+
+@pytest.mark.parametrize("insight_id, old, new, field", [
+    (27, 'theme = "training"', 'theme = "cooking"', "theme"),
+    (3, "title = ", "titel = ", "titel"),  # a misspelt field is an unknown field
+    (5, "sources = [1, 4]", "sources = [1, 99]", "sources"),
+    (8, 'quotes = ["You program them in English."]', 'quotes = ["You program them in French."]', "quotes"),
+    (12, "id = 12", "id = 11", "id"),
+])
+def test_malformed_record_names_file_line_insight_and_field(corpus_copy, insight_id, old, new, field):
+    break_record(corpus_copy, insight_id, old, new)
+    with pytest.raises(CorpusError) as e:
+        load_corpus(corpus_copy)
+    message = str(e.value)
+    line = line_of(corpus_copy, new)
+    assert f"insights.toml:{line}:" in message
+    assert f"field '{field}'" in message
+    assert f"#{insight_id if field != 'id' else 11}" in message
+
+
+def test_invalid_toml_and_missing_file_are_clear(corpus_copy):
+    path = corpus_copy / "insights.toml"
+    path.write_text(path.read_text() + "\n[[insight]\n")
+    with pytest.raises(CorpusError, match=r"insights.toml: not valid TOML: .*line"):
+        load_corpus(corpus_copy)
+    path.unlink()
+    with pytest.raises(CorpusError, match="insights.toml: file not found"):
+        load_corpus(corpus_copy)
