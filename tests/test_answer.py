@@ -64,7 +64,8 @@ def test_citation_strings_exactly(searcher):
         "[*A Recipe for Training Neural Networks*](https://karpathy.github.io/2019/04/25/recipe/) "
         "(blog post, 2019-04-25) (Ask Karpathy insight #23)")
     assert citations.plain(corpus.get(50), corpus).endswith(
-        "— Richard Hamming, quoted by Andrej Karpathy, source [19] (not given in the corpus) (Ask Karpathy insight #50)")
+        "— Richard Hamming, quoted by Andrej Karpathy, A Survival Guide to a PhD (blog post, 2016-09-07) "
+        "https://karpathy.github.io/2016/09/07/phd/ (Ask Karpathy insight #50)")
     assert citations.plain(corpus.get(16), corpus).endswith("no source given in the corpus (Ask Karpathy insight #16)")
 
 

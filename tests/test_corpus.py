@@ -62,13 +62,21 @@ def test_quote_paraphrase_split_on_the_issue_examples(corpus):
         assert corpus.get(n).sources == []
 
 
-def test_sources_resolve_only_what_the_seed_names(corpus):
+def test_every_source_is_resolved_with_reasons_or_marked_unresolved(corpus):
     assert sorted(corpus.sources) == list(range(1, 22))
     recipe = corpus.sources[13]
     assert recipe.status == "resolved" and recipe.title == "A Recipe for Training Neural Networks"
+    assert recipe.url == "https://karpathy.github.io/2019/04/25/recipe/"
     for n, source in corpus.sources.items():
+        citing = [i.id for i in corpus.insights if n in i.sources]
+        assert citing, f"source [{n}] is cited by no insight"
+        # the reasoning accounts for every insight that cites the number, resolved or not
+        for insight_id in citing:
+            assert re.search(rf"\b{insight_id}\b", source.why), (n, insight_id)
         if source.status == "unresolved":
-            assert source.url is None and "not given in the corpus" in source.label()
+            assert source.url is None and source.label() == f"source [{n}] (not given in the corpus)"
+        else:
+            assert source.url.startswith("https://") and source.title in source.label()
 
 
 def break_record(corpus_dir, insight_id: int, old: str, new: str) -> None:
