@@ -1,0 +1,70 @@
+"""Reproduce a published number: SciFact nDCG@10 through the project's own embedder and FAISS index.
+
+MTEB publishes 0.645 for all-MiniLM-L6-v2 on SciFact (test split). This script embeds the 5,183
+abstracts as "title text" (the BEIR/MTEB convention) with app.embedder, indexes them with the same
+FAISS inner-product index the app uses, and scores the 300 test queries. The data is read from
+../shared/data/scifact (never copied into the project); without it the script says so and exits 0.
+
+    .venv/bin/python bench/scifact.py
+"""
+import json
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.config import REPO_DIR, get_settings  # noqa: E402
+from app.embedder import get_embedder  # noqa: E402
+from app.evaluate import ndcg_at  # noqa: E402
+
+DATA = Path(os.environ.get("SCIFACT_DIR", REPO_DIR.parent / "shared" / "data" / "scifact"))
+PUBLISHED = {"all-MiniLM-L6-v2": 0.645}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def main():
+    if not (DATA / "corpus.jsonl").exists():
+        print(f"SciFact data not found at {DATA}: skipped (set SCIFACT_DIR to point at it)")
+        return
+    import faiss
+
+    docs = read_jsonl(DATA / "corpus.jsonl")
+    queries = {q["_id"]: q["text"] for q in read_jsonl(DATA / "queries.jsonl")}
+    qrels = defaultdict(set)
+    for line in (DATA / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        query_id, doc_id, score = line.split("\t")
+        if int(score) > 0:
+            qrels[query_id].add(doc_id)
+
+    model = get_settings().model
+    embedder = get_embedder(model)
+    start = time.perf_counter()
+    vectors = embedder.encode([f"{d['title']} {d['text']}".strip() for d in docs], batch_size=32)
+    encode_s = time.perf_counter() - start
+    start = time.perf_counter()
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(vectors)
+    build_s = time.perf_counter() - start
+
+    test_ids = sorted(qrels)
+    _, rows = index.search(embedder.encode([queries[q] for q in test_ids]), 10)
+    doc_ids = [d["_id"] for d in docs]
+    ndcg = sum(ndcg_at([doc_ids[r] for r in row], qrels[q]) for q, row in zip(test_ids, rows)) / len(test_ids)
+
+    published = PUBLISHED.get(model)
+    print(f"SciFact test ({len(docs)} docs, {len(test_ids)} queries), {model}, {date.today()}, "
+          f"{platform.machine()} {os.cpu_count()} cores")
+    print(f"nDCG@10 {ndcg:.4f}" + (f" (published {published}, diff {ndcg - published:+.4f})" if published else ""))
+    print(f"encode {len(docs) / encode_s:.0f} docs/s ({encode_s:.1f} s), FAISS build {build_s * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
