@@ -1,11 +1,14 @@
 """Citation strings people copy into their own writing: plain text, Markdown and BibTeX.
 
 The one rule: only his verbatim words go inside quotation marks. A paraphrase is labelled as one,
-and titles of works are set in italics (Markdown) or left bare (plain), never in quotes.
+and titles of works are set in italics (Markdown) or left bare (plain), never in quotes. A passage of
+an ingested document is set in curly quotes (plain) or as a block quote (Markdown), so the straight
+quotation marks he wrote inside it stay exactly as they are.
 """
+import re
 from typing import Literal
 
-from app.corpus import Corpus, Insight, Source
+from app.corpus import Corpus, Insight, Passage, Source
 
 Format = Literal["plain", "markdown", "bibtex"]
 FORMATS: tuple[Format, ...] = ("plain", "markdown", "bibtex")
@@ -24,13 +27,13 @@ def quoted(insight: Insight) -> str:
 
 def _source_plain(source: Source) -> str:
     if source.status == "unresolved":
-        return f"source [{source.n}] (not given in the corpus)"
+        return f"[source {source.n}, not given in the corpus]"
     return f"{source.title} ({source.kind}, {source.date}) {source.url}"
 
 
 def _source_markdown(source: Source) -> str:
     if source.status == "unresolved":
-        return f"source [{source.n}] (not given in the corpus)"
+        return f"[source {source.n}, not given in the corpus]"
     return f"[*{source.title}*]({source.url}) ({source.kind}, {source.date})"
 
 
@@ -38,6 +41,47 @@ def _sources(insight: Insight, corpus: Corpus, render) -> str:
     if not insight.sources:
         return "no source given in the corpus"
     return "; ".join(render(corpus.sources[n]) for n in insight.sources)
+
+
+def _place(p: Passage) -> str:
+    """The section and the exact characters of the source file a passage is."""
+    section = "section: " + " › ".join(p.headings) + ", " if p.headings else ""
+    line = f"line {p.line}, " if p.line else ""
+    return f"{section}{line}characters {p.start}–{p.end} of {p.doc.source.rsplit('/', 1)[-1]}"
+
+
+def _dated(p: Passage) -> str:
+    return f" ({p.doc.date})" if p.doc.date else ""
+
+
+def document_label(p: Passage) -> str:
+    """Where a passage is: document, date, address, section and the exact characters."""
+    return f"{p.doc.title}{_dated(p)}, {p.doc.url or p.doc.source}, {_place(p)}"
+
+
+def _passage(p: Passage, fmt: Format) -> str:
+    label = document_label(p)
+    if fmt == "bibtex":
+        fields = {"author": p.doc.author or "unknown", "title": p.doc.title}
+        if p.doc.date:
+            fields["year"] = p.doc.date[:4]
+        if p.doc.url:
+            fields["url"] = p.doc.url
+        fields["note"] = ("Passage" if p.by_karpathy else "Excerpt, not Karpathy's words") + f": {p.clean} ({label})"
+        return _bibtex_entry(re.sub(r"\W+", "_", p.id), fields)
+    if not p.by_karpathy:
+        return f"Not Karpathy's words ({p.doc.author or 'unknown author'}): {p.clean} — {label}"
+    if fmt == "markdown":
+        title = f"[*{p.doc.title}*]({p.doc.url})" if p.doc.url else f"*{p.doc.title}* ({p.doc.source})"
+        return f"> {p.clean}\n>\n> — Andrej Karpathy, {title}{_dated(p)}, {_place(p)}"
+    return f"“{p.clean}” — Andrej Karpathy, {label}"
+
+
+def _bibtex_entry(key: str, fields: dict[str, str]) -> str:
+    # braces delimit BibTeX values: escaped, a brace inside a quote neither breaks the entry nor is lost
+    escaped = {k: v.replace("{", "\\{").replace("}", "\\}") for k, v in fields.items()}
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in escaped.items())
+    return f"@misc{{{key},\n{body}\n}}"
 
 
 def plain(insight: Insight, corpus: Corpus) -> str:
@@ -65,7 +109,7 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
         note = f"Paraphrase, not his words: {insight.paraphrase}"
     unresolved = [n for n in insight.sources if corpus.sources[n].status == "unresolved"]
     if unresolved:
-        note += f". Source {', '.join(f'[{n}]' for n in unresolved)} not given in the corpus"
+        note += f". Source {', '.join(map(str, unresolved))} not given in the corpus"
     note += f". Ask Karpathy insight #{insight.id}"
     fields = {"author": "Andrej Karpathy"}
     if resolved:
@@ -75,10 +119,10 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
     else:
         fields["title"] = insight.title
     fields["note"] = note
-    # braces are BibTeX's delimiters; the corpus has none, but never let one break the entry
-    body = ",\n".join(f"  {k} = {{{v.replace('{', '(').replace('}', ')')}}}" for k, v in fields.items())
-    return f"@misc{{karpathy_insight_{insight.id},\n{body}\n}}"
+    return _bibtex_entry(f"karpathy_insight_{insight.id}", fields)
 
 
-def cite(insight: Insight, corpus: Corpus, fmt: Format = "plain") -> str:
-    return {"plain": plain, "markdown": markdown, "bibtex": bibtex}[fmt](insight, corpus)
+def cite(record: Insight | Passage, corpus: Corpus, fmt: Format = "plain") -> str:
+    if isinstance(record, Passage):
+        return _passage(record, fmt)
+    return {"plain": plain, "markdown": markdown, "bibtex": bibtex}[fmt](record, corpus)

@@ -5,7 +5,6 @@ only strings ever shown as "Karpathy said"); everything else in an insight is th
 that breaks a rule fails the whole load with the file, line, insight and field, so nothing
 half-checked is ever indexed or served.
 """
-import hashlib
 import re
 import tomllib
 from pathlib import Path
@@ -48,9 +47,10 @@ class Source(BaseModel):
 
     def label(self) -> str:
         """One line naming the source, e.g. for a citation card."""
+        # "[source n]", never a bare "[n]": in an answer, [n] is a citation number
         if self.status == "unresolved":
-            return f"source [{self.n}] (not given in the corpus)"
-        return f"source [{self.n}]: {self.title} ({self.kind}, {self.date}) {self.url}"
+            return f"[source {self.n}, not given in the corpus]"
+        return f"[source {self.n}] {self.title} ({self.kind}, {self.date}) {self.url}"
 
 
 class Insight(BaseModel):
@@ -93,16 +93,55 @@ class Insight(BaseModel):
         return THEMES[self.theme]
 
 
+class Document(BaseModel):
+    """An ingested file (or one record of a JSONL file) that passages come from."""
+    model_config = ConfigDict(frozen=True)
+
+    key: str  # the file's name without suffix (and line for JSONL): names its passages
+    source: str  # the file's path
+    kind: Literal["markdown", "text", "jsonl"]
+    title: str
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None  # only a document whose author is Andrej Karpathy gives his words
+    sha256: str = ""
+
+
+class Passage(BaseModel):
+    """A slice of an ingested document: text == the source file's characters [start:end]."""
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # "<document key>#<n>"
+    doc: Document
+    headings: list[str]
+    text: str
+    clean: str  # the same words without markup: what is shown and embedded
+    start: int
+    end: int
+    line: int | None = None  # for JSONL: the line whose "text" the offsets index into
+
+    @property
+    def by_karpathy(self) -> bool:
+        return self.doc.author == "Andrej Karpathy"
+
+
 class Corpus(BaseModel):
     insights: list[Insight]
     sources: dict[int, Source]
-    _by_id: dict[int, Insight] = PrivateAttr(default_factory=dict)
+    passages: list[Passage] = []
+    _by_id: dict[int | str, Insight | Passage] = PrivateAttr(default_factory=dict)
 
-    def get(self, insight_id: int) -> Insight:
-        return self._by_id[insight_id]
+    def get(self, key: int | str) -> Insight | Passage:
+        """An insight by its number, an ingested passage by its "<doc>#<n>" id."""
+        return self._by_id[key]
 
     def model_post_init(self, _context) -> None:
         self._by_id = {insight.id: insight for insight in self.insights}
+        self._by_id.update((passage.id, passage) for passage in self.passages)
+
+    def keys(self) -> list[int | str]:
+        """Every searchable record, insights first, in a stable order."""
+        return [i.id for i in self.insights] + [p.id for p in self.passages]
 
     def verbatim_spans(self) -> set[str]:
         """Every string the corpus lets us put inside quotation marks: quotes and quoted fragments."""
@@ -111,10 +150,12 @@ class Corpus(BaseModel):
             spans.update(insight.quotes)
             spans.update(QUOTED.findall(insight.title))
             spans.update(QUOTED.findall(insight.text))
+        spans.update(p.clean for p in self.passages if p.by_karpathy)
         return spans
 
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+    def is_verbatim(self, span: str) -> bool:
+        """Whether `span` is his words as the corpus has them (a quote, a fragment, or inside a passage of his)."""
+        return span in self.verbatim_spans() or any(span in p.clean for p in self.passages if p.by_karpathy)
 
 
 def _record_lines(raw: str, table: str) -> list[int]:
@@ -164,8 +205,9 @@ def _load_table(path: Path, table: str, model: type[BaseModel]) -> list:
     return records
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
-    """Load and check insights.toml and sources.toml; raise CorpusError naming file, line and field."""
+def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
+    """Load and check insights.toml and sources.toml (plus ingested passages, see app/ingest.py);
+    raise CorpusError naming file, line and field."""
     insights_path, sources_path = corpus_dir / "insights.toml", corpus_dir / "sources.toml"
     insights = _load_table(insights_path, "insight", Insight)
     sources = _load_table(sources_path, "source", Source)
@@ -189,4 +231,4 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         if missing:
             raise CorpusError(f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
                               f"field 'sources': {missing} not in {sources_path.name}")
-    return Corpus(insights=insights, sources=by_n)
+    return Corpus(insights=insights, sources=by_n, passages=list(passages))

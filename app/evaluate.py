@@ -105,7 +105,7 @@ def evaluate(searcher: Searcher, questions: list[DevQuestion]) -> Report:
         start = time.perf_counter()
         result = searcher.search(dq.q, k=10)
         ms = (time.perf_counter() - start) * 1000
-        retrieved = [h.insight.id for h in result.hits]
+        retrieved = [h.insight.id for h in result.hits if h.insight]  # the labels name insights only
         relevant = set(dq.ids)
         scores.append(QuestionScore(
             q=dq.q, ids=dq.ids, theme=searcher.corpus.get(dq.ids[0]).theme if dq.ids else None,

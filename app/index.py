@@ -1,13 +1,14 @@
 """The vector index: corpus passages embedded once, stored with FAISS in index/, rebuilt when stale.
 
-index/ holds two files: vectors.faiss (the FAISS index) and manifest.json (which model, which corpus,
-which passage ids in which order, and the sha256 of vectors.faiss). The manifest is written last and
-is the commit point: a crash mid-build leaves a manifest that does not match, and the next start
-rebuilds. Builds hold a file lock, so two processes starting at once build once, not twice over
-each other.
+index/ holds vectors.faiss (the FAISS index), manifest.json (which model, which corpus, which record
+in which row, and the sha256 of vectors.faiss) and embeddings.npz (every vector by the sha256 of its
+text, so a rebuild embeds only what changed). The manifest is written last and is the commit point:
+a crash mid-build leaves a manifest that does not match, and the next start rebuilds. Builds hold a
+file lock, so two processes starting at once build once, not twice over each other.
 """
 import fcntl
 import hashlib
+import io
 import json
 import os
 import sys
@@ -21,16 +22,21 @@ import faiss
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from app.corpus import Corpus, Insight
+from app.corpus import Corpus, Insight, Passage
 from app.embedder import Embedder
 
 INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"
+CACHE_FILE = "embeddings.npz"
 
 
-def passage_text(insight: Insight) -> str:
-    """What is embedded for an insight. Title, theme and the curated keywords and questions add the
-    words people ask with to the words he wrote (README: "What is embedded", measured there)."""
+def passage_text(record: Insight | Passage) -> str:
+    """What is embedded for a record. For an insight, title, theme and the curated keywords and
+    questions add the words people ask with to the words he wrote (README: "What is embedded",
+    measured there); for an ingested passage, its document's title and headings give the context."""
+    if isinstance(record, Passage):
+        return "\n".join([record.doc.title, *record.headings, record.clean])
+    insight = record
     parts = [insight.title, insight.theme_name, insight.text]
     if insight.keywords:
         parts.append("; ".join(insight.keywords))
@@ -38,12 +44,44 @@ def passage_text(insight: Insight) -> str:
     return "\n".join(parts)
 
 
+# Exact search while it is nearly free next to the ~11 ms it takes to embed the question: one query
+# over 20,000 vectors took 1.2 ms on this 2-core machine, 50,000 took 3.3-5 ms, and exact search grows
+# linearly from there (bench/scale.py, README "Scale"). Beyond this many rows: an IVF index.
+FLAT_LIMIT = 20_000
+# IVF: ~4·sqrt(n) lists (k-means centroids), of which a query scans the IVF_NPROBE closest. Measured on
+# near-duplicate-heavy synthetic data (bench/scale.py): recall@10 vs exact 0.985 at 100k, 0.98 at 1M,
+# 0.2-0.4 ms a query. HNSW was measured too and lost: recall@10 0.82 at 100k (efSearch 128), built slower.
+IVF_NPROBE = 32
+# k-means on this many vectors per list is as good as on all of them and much faster to train
+IVF_TRAIN_PER_LIST = 64
+# the search threads FAISS starts with (every core): builds and batches use them, one query does not
+THREADS = faiss.omp_get_max_threads()
+
+
+def make_faiss_index(vectors: np.ndarray, flat_limit: int = FLAT_LIMIT) -> faiss.Index:
+    """An inner-product index over normalised `vectors`: exact (flat) up to `flat_limit` rows, IVF beyond."""
+    faiss.omp_set_num_threads(THREADS)  # a build is one big job: every core (VectorIndex.search may have set 1)
+    n, dim = vectors.shape
+    if n <= flat_limit:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        # FAISS wants at least 39 training vectors per list
+        lists = max(1, int(min(4 * np.sqrt(n), n / 39)))
+        index = faiss.index_factory(dim, f"IVF{lists},Flat", faiss.METRIC_INNER_PRODUCT)
+        index.nprobe = min(IVF_NPROBE, lists)  # saved with the index
+        sample = np.random.default_rng(0).choice(n, min(n, IVF_TRAIN_PER_LIST * lists), replace=False)
+        index.train(vectors[np.sort(sample)])
+    index.add(vectors)
+    return index
+
+
 class Manifest(BaseModel):
     model: str
     dim: int
     corpus_hash: str  # of the embedded texts: any edit to them makes the index stale
-    ids: list[int]
+    ids: list[int | str]  # the record in each row: an insight number or a passage id
     index_sha256: str
+    index_type: str = "IndexFlatIP"  # chosen by size (make_faiss_index); older manifests were all flat
     faiss_version: str
     sentence_transformers_version: str
     built_at: str
@@ -57,21 +95,60 @@ class VectorIndex:
         self.index = index
         self.manifest = manifest
         self.ids = manifest.ids
+        self._first: faiss.IndexFlatIP | None = None  # exact copy of the first rows, see search_first
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and row numbers of the k nearest rows for each query (row -1 where fewer exist)."""
+        # One query gains nothing from FAISS's threads and pays for waking them: on this busy 2-core
+        # machine one flat search over 10k rows took 4.4 ms with two OpenMP threads, 0.65 ms with one.
+        # A server gets its parallelism from concurrent requests instead; a batch still uses every core.
+        faiss.omp_set_num_threads(1 if len(query_vectors) == 1 else THREADS)
         return self.index.search(query_vectors, min(k, self.index.ntotal))
 
+    def search_first(self, query_vectors: np.ndarray, k: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Like search, but exact and among rows 0..rows-1 only (the insights: a theme filter must see every
+        one of them, which an approximate index does not promise, and none of the passages after them)."""
+        first = self._first
+        if first is None or first.ntotal != rows:
+            first = faiss.IndexFlatIP(self.index.d)
+            first.add(self.index.reconstruct_n(0, rows))
+            self._first = first
+        return first.search(query_vectors, min(k, rows))
 
-def corpus_hash(texts: list[str], ids: list[int]) -> str:
+
+def corpus_hash(texts: list[str], ids: list[int | str]) -> str:
     return hashlib.sha256(json.dumps([ids, texts]).encode()).hexdigest()
+
+
+def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, progress: bool,
+                     notify: Callable[[str], None]) -> np.ndarray:
+    """Vectors for `texts`, encoding only those whose sha256 is not cached for this model yet."""
+    keys = [hashlib.sha256(f"{embedder.name}\n{t}".encode()).hexdigest() for t in texts]
+    cached = {}
+    if cache_path.exists():
+        try:
+            with np.load(cache_path) as f:
+                cached = dict(zip(f["keys"].tolist(), f["vectors"]))
+        except (OSError, ValueError, KeyError):
+            notify(f"index: {cache_path} is unreadable; embedding everything again")
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())
+    if missing:
+        fresh = embedder.encode([t for _, t in missing], progress=progress)
+        cached.update(zip([k for k, _ in missing], fresh))
+    if len(texts) > len(missing):
+        notify(f"index: reused {len(texts) - len(missing)} of {len(texts)} embeddings, embedded {len(missing)}")
+    vectors = np.stack([cached[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dim), np.float32)
+    saved = io.BytesIO()
+    np.savez(saved, keys=np.array(keys), vectors=vectors)  # only what this corpus uses: it never grows stale
+    write_atomic(cache_path, saved.getvalue())
+    return vectors
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temp file beside `path`, fsync, rename: readers see the old file or the new one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -85,28 +162,28 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def build_index(texts: list[str], ids: list[int], embedder: Embedder, index_dir: Path,
-                progress: bool = False) -> VectorIndex:
+def build_index(texts: list[str], ids: list[int | str], embedder: Embedder, index_dir: Path,
+                progress: bool = False, notify: Callable[[str], None] = print) -> VectorIndex:
     import sentence_transformers
 
     start = time.perf_counter()
-    vectors = embedder.encode(texts, progress=progress)
-    index = faiss.IndexFlatIP(embedder.dim)
-    index.add(vectors)
     index_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(index_dir / INDEX_FILE, faiss.serialize_index(index).tobytes())
+    vectors = embed_with_cache(texts, embedder, index_dir / CACHE_FILE, progress, notify)
+    index = make_faiss_index(vectors)
+    write_atomic(index_dir / INDEX_FILE, faiss.serialize_index(index).tobytes())
     manifest = Manifest(
         model=embedder.name, dim=embedder.dim, corpus_hash=corpus_hash(texts, ids), ids=ids,
-        index_sha256=_sha256(index_dir / INDEX_FILE), faiss_version=faiss.__version__,
+        index_sha256=_sha256(index_dir / INDEX_FILE), index_type=type(index).__name__,
+        faiss_version=faiss.__version__,
         sentence_transformers_version=sentence_transformers.__version__,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - start, 3),
     )
-    _write_atomic(index_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2).encode())
+    write_atomic(index_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2).encode())
     return VectorIndex(index, manifest)
 
 
-def load_index(texts: list[str], ids: list[int], model: str, index_dir: Path) -> tuple[VectorIndex | None, str]:
+def load_index(texts: list[str], ids: list[int | str], model: str, index_dir: Path) -> tuple[VectorIndex | None, str]:
     """The stored index if it is whole and up to date, else None and the reason it is not."""
     manifest_path, index_path = index_dir / MANIFEST_FILE, index_dir / INDEX_FILE
     if not manifest_path.exists() or not index_path.exists():
@@ -132,8 +209,8 @@ def ensure_index(corpus: Corpus, embedder: Embedder, index_dir: Path, force: boo
                  progress: bool = False, notify: Callable[[str], None] | None = None) -> VectorIndex:
     """Load the index, or (re)build it when missing, stale or corrupt, saying why in one line."""
     notify = notify or (lambda message: print(message, file=sys.stderr))
-    texts = [passage_text(insight) for insight in corpus.insights]
-    ids = [insight.id for insight in corpus.insights]
+    ids = corpus.keys()
+    texts = [passage_text(corpus.get(key)) for key in ids]
     if not force:
         index, _ = load_index(texts, ids, embedder.name, index_dir)
         if index:
@@ -146,4 +223,4 @@ def ensure_index(corpus: Corpus, embedder: Embedder, index_dir: Path, force: boo
         if index and not force:
             return index
         notify(f"index: building {len(texts)} passages ({'forced' if force else reason})")
-        return build_index(texts, ids, embedder, index_dir, progress=progress)
+        return build_index(texts, ids, embedder, index_dir, progress=progress, notify=notify)

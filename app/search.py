@@ -12,9 +12,10 @@ import numpy as np
 from pydantic import BaseModel
 
 from app.config import Settings, get_settings
-from app.corpus import Corpus, Insight, load_corpus
+from app.corpus import Corpus, Insight, Passage, load_corpus
 from app.embedder import Embedder, get_embedder
 from app.index import VectorIndex, ensure_index, passage_text
+from app.ingest import load_passages
 
 # Cosine similarity below which the best match is "not on this topic". Calibrated on the dev set's
 # off-topic questions against its on-topic ones (README: "Abstention"); one number for all questions.
@@ -31,9 +32,15 @@ class QuestionError(ValueError):
 
 
 class Hit(BaseModel):
-    insight: Insight
-    score: float
+    """One ranked result: a curated insight, or a passage of an ingested document."""
+    insight: Insight | None = None
+    passage: Passage | None = None
+    score: float  # cosine similarity of the question and the record
     rank: int
+
+    @property
+    def key(self) -> int | str:
+        return self.insight.id if self.insight else self.passage.id
 
 
 class SearchResult(BaseModel):
@@ -57,7 +64,7 @@ _FRAMING = re.compile(
 
 def topic_of(question: str) -> str:
     """The question without his name and the framing every question shares; unchanged if that empties it."""
-    topic = re.sub(r"\s+", " ", _FRAMING.sub(" ", question)).strip(" ,.:;-")
+    topic = re.sub(r"\s+", " ", _FRAMING.sub(" ", question)).strip(" ,.:;-?!")
     topic = re.sub(r"^(?:on|about|regarding|re)\b[\s:]*", "", topic, flags=re.IGNORECASE)
     return topic if re.search(r"\w", topic) else question
 
@@ -95,7 +102,10 @@ class LexicalIndex:
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every passage for the question, in index row order."""
-        return self.bm25.get_scores(self._tokenize([question], return_ids=False)[0])
+        tokens = self._tokenize([question], return_ids=False)[0]
+        if not tokens:  # only stopwords or one-letter words: no lexical evidence either way
+            return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
+        return self.bm25.get_scores(tokens)
 
 
 class Searcher:
@@ -113,7 +123,7 @@ class Searcher:
     @classmethod
     def load(cls, settings: Settings | None = None, progress: bool = False) -> "Searcher":
         settings = settings or get_settings()
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
         embedder = get_embedder(settings.model)
         index = ensure_index(corpus, embedder, settings.index_dir, progress=progress)
         return cls(corpus, embedder, index, settings)
@@ -129,16 +139,24 @@ class Searcher:
         cleaned = [clean_question(q, self.settings.max_question_chars) for q in questions]
         topics = [topic_of(q) for q in cleaned]
         vectors = self.embedder.encode(topics)
-        # a theme filter looks at every row, so the k best of that theme are always found
-        fetch = self.index.index.ntotal if theme else max(k, CANDIDATES)
-        scores, rows = self.index.search(vectors, fetch)
+        if theme:
+            # Only insights have a theme, and they are the first rows (Corpus.keys): rank all of them
+            # exactly, so the k best of the theme are always found, without touching the passages after
+            # them (a million rows at scale).
+            insights = len(self.corpus.insights)
+            scores, rows = self.index.search_first(vectors, insights, insights)
+        else:
+            scores, rows = self.index.search(vectors, max(k, CANDIDATES))
         results = []
         for question, topic, row_scores, row_ids in zip(cleaned, topics, scores, rows):
             keep = [(float(score), int(row)) for score, row in zip(row_scores, row_ids)
-                    if row >= 0 and (not theme or self.corpus.get(self.index.ids[row]).theme == theme)]
+                    if row >= 0 and (not theme or getattr(self.corpus.get(self.index.ids[row]), "theme", None) == theme)]
             ranked = self._rerank(topic, keep)[:k]
-            hits = [Hit(insight=self.corpus.get(self.index.ids[row]), score=score, rank=rank)
-                    for rank, (_, score, row) in enumerate(ranked, 1)]
+            hits = []
+            for rank, (_, score, row) in enumerate(ranked, 1):
+                record = self.corpus.get(self.index.ids[row])
+                kind = "passage" if isinstance(record, Passage) else "insight"
+                hits.append(Hit(**{kind: record}, score=score, rank=rank))
             # on-topic is judged on the dense similarity alone: BM25 scores have no fixed scale
             on_topic = bool(keep) and max(score for score, _ in keep) >= MIN_SCORE
             results.append(SearchResult(question=question, hits=hits, on_topic=on_topic))

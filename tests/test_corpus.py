@@ -74,7 +74,7 @@ def test_every_source_is_resolved_with_reasons_or_marked_unresolved(corpus):
         for insight_id in citing:
             assert re.search(rf"\b{insight_id}\b", source.why), (n, insight_id)
         if source.status == "unresolved":
-            assert source.url is None and source.label() == f"source [{n}] (not given in the corpus)"
+            assert source.url is None and source.label() == f"[source {n}, not given in the corpus]"
         else:
             assert source.url.startswith("https://") and source.title in source.label()
 

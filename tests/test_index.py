@@ -6,7 +6,7 @@ import pytest
 from app.config import REPO_DIR
 from app.corpus import load_corpus
 from app.embedder import ModelNotInstalled, get_embedder, model_path
-from app.index import INDEX_FILE, MANIFEST_FILE, ensure_index
+from app.index import CACHE_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_round_trip_loads_without_rebuilding(tmp_path, build):
     second, notices = build(tmp_path)
     assert notices == []  # up to date: loaded, not rebuilt
     assert second.index.ntotal == 50 and second.manifest == first.manifest
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", MANIFEST_FILE, INDEX_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", CACHE_FILE, MANIFEST_FILE, INDEX_FILE]
 
 
 def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
@@ -39,7 +39,9 @@ def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
     path = corpus_copy / "insights.toml"
     path.write_text(path.read_text().replace("Start Simple and Iterate", "Start Small and Iterate"))
     _, notices = build(tmp_path, load_corpus(corpus_copy))
-    assert notices == ["index: building 50 passages (the corpus changed since it was built)"]
+    # only the edited insight is embedded again
+    assert notices == ["index: building 50 passages (the corpus changed since it was built)",
+                       "index: reused 49 of 50 embeddings, embedded 1"]
 
 
 @pytest.mark.parametrize("damage, reason", [
@@ -53,7 +55,8 @@ def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, damage, reason):
     build(tmp_path)
     damage(tmp_path)
     index, notices = build(tmp_path)
-    assert len(notices) == 1 and reason in notices[0]
+    assert reason in notices[0]
+    assert notices[1:] in ([], ["index: reused 50 of 50 embeddings, embedded 0"])  # nothing embedded twice
     assert index.index.ntotal == 50
     assert build(tmp_path)[1] == []  # the rebuilt index is whole
 

@@ -29,11 +29,11 @@ def test_each_question_is_embedded_once(searcher, monkeypatch):
     encode = searcher.embedder.encode
     monkeypatch.setattr(searcher.embedder, "encode", lambda texts, **kw: calls.append(list(texts)) or encode(texts, **kw))
     searcher.search_many(["data engine?", "is AGI definable"], k=3)
-    assert calls == [["data engine?", "is AGI definable"]]  # one batched call, corpus never re-embedded
+    assert calls == [["data engine", "is AGI definable"]]  # one batched call, corpus never re-embedded
 
 
 def test_his_name_and_framing_are_not_what_is_searched():
-    assert topic_of("What would Andrej Karpathy say about hiring?") == "hiring?"
+    assert topic_of("What would Andrej Karpathy say about hiring?") == "hiring"  # "?" moved short ones a lot
     assert topic_of("karpathy on hiring") == "hiring"
     assert topic_of("Karpathy") == "Karpathy"  # nothing else to search: keep the name
 
