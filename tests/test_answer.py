@@ -18,7 +18,7 @@ def test_answer_leads_with_the_best_insight_and_numbers_citations(searcher):
     assert [c.n for c in answer.citations] == [1, 2, 3]
     assert answer.citations[0].insight_id == 27
     assert '[1] Karpathy said: "When you sort your dataset descending by loss' in answer.text
-    assert sorted(set(int(n) for n in re.findall(r"\[(\d)\]", answer.text))) == [1, 2, 3]
+    assert sorted(set(int(n) for n in re.findall(r"\[(\d+)\]", answer.text))) == [1, 2, 3]  # sources are "[source n]"
 
 
 def test_paraphrase_is_labelled_and_never_in_quotation_marks(searcher):
@@ -53,7 +53,7 @@ def test_citation_strings_exactly(searcher):
     corpus = searcher.corpus
     assert citations.plain(corpus.get(3), corpus) == (
         '"Gradient descent can write code better than you. I\'m sorry." — Andrej Karpathy, '
-        "source [2] (not given in the corpus) (Ask Karpathy insight #3)")
+        "[source 2, not given in the corpus] (Ask Karpathy insight #3)")
     assert citations.plain(corpus.get(22), corpus) == (
         '"The qualities that in my experience correlate most strongly to success in deep learning are patience '
         'and attention to detail." — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
