@@ -1,0 +1,211 @@
+"""Cold start: from process start to the first answer, for `ask-karpathy ask` and `ask-karpathy serve`.
+
+Each run is a fresh process on an index that is already up to date (built once, untimed, in a temp
+dir): wall time and peak RSS of the CLI `ask`; the same steps split up (imports, model, index, answer)
+as Searcher.load does them; `serve` started on a free port on 127.0.0.1, polled until it listens and
+asked once through /ask with gradio_client, then stopped by its PID; and what the imports cost
+(python -X importtime). Then a bounded load test of the served /ask (8 clients on this machine, 200 calls: the
+clients share the 2 cores, so answers/s is a lower bound). Goal (issue 7): a served answer within 4 s
+of starting the process.
+
+    .venv/bin/python bench/cold_start.py
+"""
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.config import REPO_DIR  # noqa: E402
+from bench.machine import header  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+CLI = str(VENV_BIN / "ask-karpathy")
+QUESTION = "What would Karpathy say about looking at your data?"
+RUNS = 3
+SERVE_TIMEOUT = 120
+# the load test: this many clients at once (more than the queue's 2 workers, fewer than its 32 places)
+LOAD_CLIENTS = 8
+LOAD_REQUESTS = 200
+
+# The CLI's `ask` with a timestamp after each step (seconds since the epoch, compared with the parent's
+# clock at spawn): where the time before the first answer goes.
+STEPS = """
+import time; marks = [time.time()]
+from app.answer import ask; from app.config import get_settings; from app.corpus import load_corpus
+from app.index import ensure_index; from app.ingest import load_passages; from app.search import Searcher
+marks.append(time.time())
+from app.embedder import get_embedder
+settings = get_settings(); embedder = get_embedder(settings.model); marks.append(time.time())
+corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
+searcher = Searcher(corpus, embedder, ensure_index(corpus, embedder, settings.index_dir), settings)
+marks.append(time.time())
+ask(searcher, {question!r}); marks.append(time.time())
+print(*marks)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB and stdout of one child process."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, peak RSS included
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(args[:3])} failed:\n{err.read()}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def step_times(env: dict) -> list[float]:
+    spawned = time.time()
+    _, _, out = run([sys.executable, "-c", STEPS.format(question=QUESTION)], env)
+    marks = [spawned] + [float(x) for x in out.split()]
+    return list(np.diff(marks))
+
+
+@contextlib.contextmanager
+def server(env: dict):
+    """`ask-karpathy serve` on a free port of 127.0.0.1, listening; stopped by its PID on the way out.
+    Yields (port, pid)."""
+    port = free_port()
+    log = tempfile.TemporaryFile("w+")  # a file, not a pipe: a pipe nobody reads can fill and block the server
+    process = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env, stdout=log, stderr=log, text=True)
+    start = time.perf_counter()
+    try:
+        # poll with a bare connect (cheap: the poller must not steal CPU from the starting server)
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise SystemExit(f"serve exited early:\n{log.read()}")
+            if time.perf_counter() - start > SERVE_TIMEOUT:
+                raise SystemExit(f"serve did not listen within {SERVE_TIMEOUT} s")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield port, process.pid
+    finally:
+        process.terminate()  # by its PID: never by name
+        process.wait(timeout=30)
+        log.close()
+
+
+def peak_rss_mb(pid: int) -> float:
+    return int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
+
+
+def serve_once(env: dict) -> tuple[float, float]:
+    """Seconds from spawning `serve` to its first /ask answer, and its peak RSS in MB."""
+    from gradio_client import Client
+
+    start = time.perf_counter()
+    with server(env) as (port, pid):
+        answer = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(question=QUESTION, api_name="/ask")
+        wall = time.perf_counter() - start
+        assert answer["citations"], answer
+        return wall, peak_rss_mb(pid)
+
+
+def serve_load(env: dict) -> tuple[float, list[float], float]:
+    """Answers/s and per-answer latencies of /ask with LOAD_CLIENTS clients asking at once, and the
+    server's peak RSS. Bounded: LOAD_REQUESTS in all, to 127.0.0.1 only."""
+    from gradio_client import Client
+
+    questions = [json.loads(line)["q"] for line in (REPO_DIR / "corpus" / "dev_questions.jsonl").open()]
+    latencies = []
+
+    def client_loop(port: int, offset: int):
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        for i in range(offset, LOAD_REQUESTS, LOAD_CLIENTS):
+            start = time.perf_counter()
+            client.predict(question=questions[i % len(questions)], api_name="/ask")
+            latencies.append(time.perf_counter() - start)
+
+    with server(env) as (port, pid):
+        client_loop(port, 0)  # warm: the first answer pays for lazy set-up
+        latencies.clear()
+        threads = [threading.Thread(target=client_loop, args=(port, n)) for n in range(LOAD_CLIENTS)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return LOAD_REQUESTS / (time.perf_counter() - start), latencies, peak_rss_mb(pid)
+
+
+def top_imports(args: list[str], env: dict, n: int = 8) -> list[tuple[str, float]]:
+    """The packages whose import took longest in `python -X importtime ARGS`: cumulative seconds of each
+    package's first import, wherever it happened (nested ones overlap: torch is inside transformers)."""
+    child = subprocess.run([sys.executable, "-X", "importtime", *args], env=env, capture_output=True, text=True)
+    costs = {}
+    for line in child.stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| ( *)([\w.]+)$", line)
+        if m and "." not in m[3] and not m[3].startswith("_"):  # a package root, not a submodule
+            costs[m[3]] = int(m[1]) / 1e6
+    return sorted(costs.items(), key=lambda kv: -kv[1])[:n]
+
+
+def stats(values: list[float]) -> str:
+    return f"{np.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f})"
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ASK_KARPATHY_INDEX_DIR": f"{tmp}/index", "ASK_KARPATHY_DATA_DIR": f"{tmp}/data",
+               "GRADIO_ANALYTICS_ENABLED": "False"}
+        subprocess.run([CLI, "index"], env=env, check=True, capture_output=True)  # up to date before timing
+
+        steps = [step_times(env) for _ in range(RUNS)]
+        asks = [run([CLI, "ask", QUESTION], env) for _ in range(RUNS)]
+        ask_peak = max(peak for _, peak, _ in asks)
+        serves = [serve_once(env) for _ in range(RUNS)]
+        rate, latencies, load_peak = serve_load(env)
+        ask_imports = top_imports(["-c", "import sys; from app.cli import cli; cli(sys.argv[1:])", "ask", QUESTION],
+                                  env)
+        serve_imports = top_imports(["-c", "import app.web"], env)
+
+    print(header("Cold start: process start to first answer"))
+    print(f"Median of {RUNS} fresh processes each (min, max), seconds; the index is up to date. Question: {QUESTION!r}\n")
+    print("| what | seconds | peak RSS MB |")
+    print("|---|---|---|")
+    print(f"| `ask-karpathy ask` (CLI), whole process | {stats([w for w, _, _ in asks])} | {ask_peak:.0f} |")
+    print(f"| `ask-karpathy serve`, spawn to first /ask answer (goal <= 4 s) | {stats([w for w, _ in serves])} | "
+          f"{max(p for _, p in serves):.0f} |")
+    print(f"| `serve` under load: {LOAD_CLIENTS} clients at once, {LOAD_REQUESTS} /ask calls | {rate:.1f} answers/s, "
+          f"latency p50 {np.percentile(latencies, 50):.2f} p95 {np.percentile(latencies, 95):.2f} | {load_peak:.0f} |")
+    names = ["interpreter start", "app imports (pydantic, FAISS, BM25...)", "embedding model (torch import + load)",
+             "corpus + index loaded (no rebuild) + BM25", "first answer"]
+    print("\n| `ask` step by step | seconds |")
+    print("|---|---|")
+    for name, values in zip(names, zip(*steps)):
+        print(f"| {name} | {stats(list(values))} |")
+    for title, imports in (("`ask-karpathy ask`", ask_imports), ("`import app.web` (serve)", serve_imports)):
+        print(f"\n| slowest top-level imports of {title} | seconds |")
+        print("|---|---|")
+        for name, seconds in imports:
+            print(f"| {name} | {seconds:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

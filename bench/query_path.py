@@ -1,0 +1,87 @@
+"""Warm query path, in process: where the milliseconds of one question go.
+
+Every dev question (243, repeated to at least 200 timed) is run three ways, interleaved so that other
+processes on the machine slow all three alike: embedding the question alone (the floor), the whole
+Searcher.search, and the whole extractive answer.ask. A second table splits search and ask into their
+steps. Goals (issue 7): ask p50 <= 1.3x the embedding p50, search <= 1.5x.
+
+    .venv/bin/python bench/query_path.py
+"""
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.answer import ask, compose  # noqa: E402
+from app.config import REPO_DIR, get_settings  # noqa: E402
+from app.evaluate import load_questions  # noqa: E402
+from app.search import CANDIDATES, Searcher, clean_question, topic_of  # noqa: E402
+from bench.machine import header  # noqa: E402
+
+MIN_TIMED = 200
+WARM_UP = 20
+
+
+def timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def row(name: str, seconds: list[float], floor: float | None = None) -> str:
+    p50, p95 = np.percentile(seconds, 50), np.percentile(seconds, 95)
+    ratio = f"{p50 / floor:.2f}x" if floor else ""
+    return f"| {name} | {p50 * 1000:.2f} | {p95 * 1000:.2f} | {ratio} |"
+
+
+def main():
+    searcher = Searcher.load(get_settings())
+    questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
+    questions = questions * -(-MIN_TIMED // len(questions))
+    topics = [topic_of(clean_question(q, searcher.settings.max_question_chars)) for q in questions]
+    for question in questions[:WARM_UP]:
+        ask(searcher, question)
+
+    embed, search, answer = [], [], []
+    for question, topic in zip(questions, topics):
+        embed.append(timed(searcher.embedder.encode, [topic]))
+        search.append(timed(searcher.search, question))
+        answer.append(timed(ask, searcher, question))
+
+    # the steps, each timed on its own
+    steps = {"clean + topic_of": [], "FAISS search": [], "BM25 scores (all rows)": [], "rerank (BM25 scores + fusion)": [],
+             "compose (answer text, citations)": []}
+    limit = searcher.settings.max_question_chars
+    for question, topic in zip(questions, topics):
+        steps["clean + topic_of"].append(timed(lambda: topic_of(clean_question(question, limit))))
+        vector = searcher.embedder.encode([topic])
+        steps["FAISS search"].append(timed(searcher.index.search, vector, CANDIDATES))
+        if searcher.lexical:
+            steps["BM25 scores (all rows)"].append(timed(searcher.lexical.scores, topic))
+        scores, rows = searcher.index.search(vector, CANDIDATES)
+        candidates = [(float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        steps["rerank (BM25 scores + fusion)"].append(timed(searcher._rerank, topic, candidates))
+        result = searcher.search(question)
+        steps["compose (answer text, citations)"].append(timed(compose, result, searcher))
+
+    floor = float(np.percentile(embed, 50))
+    print(header("Warm query path (in process)"))
+    print(f"{len(questions)} questions (the dev set, repeated), {len(searcher.index.ids)} rows in the index "
+          f"({searcher.index.manifest.index_type}), model {searcher.embedder.name}; ms.\n")
+    print("| step | p50 ms | p95 ms | p50 vs embedding |")
+    print("|---|---|---|---|")
+    print(row("embed the question (floor)", embed, floor))
+    print(row("whole search (goal <= 1.5x)", search, floor))
+    print(row("whole extractive ask (goal <= 1.3x)", answer, floor))
+    print("\n| inside search and ask | p50 ms | p95 ms | |")
+    print("|---|---|---|---|")
+    for name, seconds in steps.items():
+        if seconds:
+            print(row(name, seconds))
+
+
+if __name__ == "__main__":
+    main()
