@@ -25,6 +25,8 @@ from pathlib import Path
 import gradio as gr
 
 from app.answer import Answer, Citation, ask, contextualize
+from app import generate
+from app.local_answer import stream_answer
 from app.citations import FORMATS, cite
 from app.config import get_settings
 from app.corpus import THEMES, Insight
@@ -141,6 +143,9 @@ def _check(k: int, theme: str) -> tuple[int, str | None]:
 
 def build_app(searcher: Searcher) -> gr.Blocks:
     corpus, settings = searcher.corpus, searcher.settings
+    # the local-model mode is offered only when its backend is there (the `local` extra, or a server)
+    local = generate.availability(settings)
+    modes = ["extractive"] + (["local"] if local.available else [])
 
     def answer(question: str, k: int, theme: str) -> Answer:
         k, theme = _check(k, theme)
@@ -201,18 +206,44 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
-    def respond(question: str, history: list, turns: list, k: int, theme: str):
+    def local_answer(read_as: str, k: int, theme: str):
+        """Drafts of the model's raw text as it streams (shown as a draft), then the verified Answer."""
+        k, theme = _check(k, theme)
+        try:
+            result = searcher.search(read_as, k, theme)
+            draft = ""
+            for event in stream_answer(result, searcher, generate.get_backend(settings), settings.llm_max_tokens):
+                if event.kind == "token":
+                    draft += event.token
+                    yield f"(local model drafting; every sentence is checked before it is kept)\n\n{draft}"
+                elif event.kind == "answer":
+                    yield event.answer
+        except QuestionError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        except (generate.BackendUnavailable, generate.GenerationError) as e:
+            raise gr.Error(f"Local model: {e}", print_exception=False) from None
+
+    def respond(question: str, history: list, turns: list, k: int, theme: str, mode: str = "extractive"):
         read_as = contextualize(question, [t["question"] for t in turns])
-        result = answer(read_as, k, theme)
-        text = result.text if read_as == question else f'(A follow-up, read as: "{result.question}")\n\n{result.text}'
         history = history + [{"role": "user", "content": as_text(question)}, {"role": "assistant", "content": ""}]
-        for shown in reveal(text):
+        if mode == "local":
+            for step in local_answer(read_as, k, theme):
+                if isinstance(step, Answer):
+                    result = step
+                    break
+                history[-1] = {"role": "assistant", "content": as_text(step)}
+                yield history, "", gr.skip(), gr.skip()
+        else:
+            result = answer(read_as, k, theme)
+        text = result.text if read_as == question else f'(A follow-up, read as: "{result.question}")\n\n{result.text}'
+        for i, shown in enumerate(reveal(text)):
             history[-1] = {"role": "assistant", "content": as_text(shown)}
-            yield history, "", gr.skip(), gr.skip()
+            # the box is emptied once, so a next question typed while this answer streams is kept
+            yield history, "" if i == 0 else gr.skip(), gr.skip(), gr.skip()
             time.sleep(STREAM_PAUSE)
         turn = {"index": len(history) - 1, "question": question, "read_as": result.question, "answer": text,
                 "cited_ids": [c.key for c in result.citations]}
-        yield history, "", turns + [turn], result.citations
+        yield history, gr.skip(), turns + [turn], result.citations
 
     def record_feedback(turns: list, like: gr.LikeData) -> str:
         turn = next((t for t in turns if t["index"] == like.index), None)
@@ -243,9 +274,11 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                     gr.Examples(EXAMPLES, inputs=[question_box], label="Examples")
                     feedback_status = gr.Markdown(elem_id="feedback-status")
                 with gr.Column(scale=2):
-                    # only modes that work are offered; a local-model mode will join when it exists
-                    gr.Radio(["extractive"], value="extractive", label="Answer mode",
-                             info="His words from the corpus; no language model")
+                    # only modes that work are offered: "local" appears when its backend is available
+                    mode = gr.Radio(modes, value="extractive", label="Answer mode", elem_id="mode",
+                                    info="extractive: his words only, no language model. " + (
+                                        f"local: {local.detail} frames them; every sentence is verified"
+                                        if local.available else f"A local model is not available: {local.detail}"))
                     quotes = gr.Slider(1, MAX_QUOTES, value=settings.top_k, step=1, label="Number of quotes",
                                        elem_id="quotes")
                     theme_menu = gr.Dropdown([("All themes", "")] + [(name, key) for key, name in THEMES.items()],
@@ -280,7 +313,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                             gr.HTML(insight_card(insight, searcher))
                             copy_box(cite(insight, corpus, fmt), f"Citation, {fmt}", f"insight-{insight.id}")
 
-        question_box.submit(respond, [question_box, chatbot, turns, quotes, theme_menu],
+        question_box.submit(respond, [question_box, chatbot, turns, quotes, theme_menu, mode],
                             [chatbot, question_box, turns, cites], api_visibility="private")
         chatbot.like(record_feedback, [turns], [feedback_status], api_visibility="private")
         chatbot.clear(lambda: ([], []), None, [turns, cites], api_visibility="private")

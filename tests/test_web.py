@@ -93,6 +93,8 @@ def test_theme_filter_and_search(client):
     ({"question": ""}, "The question is empty"),
     ({"question": "   \n "}, "The question is empty"),
     ({"question": "x" * 5000}, "The question is too long"),
+    ({"question": "x" * 100_000}, "The question is too long (100,000 characters"),
+    ({"question": "x" * 10_000_000}, "The question is too long (10,000,000 characters"),  # refused before embedding
     ({"question": "hiring", "k": 0}, "k must be a number from 1 to 10"),
     ({"question": "hiring", "k": 11}, "k must be a number from 1 to 10"),
     ({"question": "hiring", "theme": "cooking"}, "Unknown theme 'cooking'"),
@@ -100,6 +102,7 @@ def test_theme_filter_and_search(client):
 def test_bad_requests_get_the_short_message(client, kwargs, message):
     with pytest.raises(AppError, match=re.escape(message)):
         client.predict(**kwargs, api_name="/ask")
+    assert client.predict(question="data engine?", api_name="/ask")["citations"]  # and it keeps serving
 
 
 def test_mcp_tool(url):
