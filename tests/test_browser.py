@@ -59,7 +59,7 @@ def chat(chromium, url, outside):
     context = chromium.new_context(permissions=["clipboard-read", "clipboard-write"],
                                    viewport={"width": 1200, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(90_000)  # generous: CI machines are small and may be busy
     page.on("request", lambda r: urlparse(r.url).hostname in (None, "127.0.0.1") or outside.append(r.url))
     page.goto(url)
     page.wait_for_selector("#question textarea")
