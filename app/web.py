@@ -227,12 +227,12 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         read_as = contextualize(question, [t["question"] for t in turns])
         history = history + [{"role": "user", "content": as_text(question)}, {"role": "assistant", "content": ""}]
         if mode == "local":
-            for step in local_answer(read_as, k, theme):
+            for i, step in enumerate(local_answer(read_as, k, theme)):
                 if isinstance(step, Answer):
                     result = step
                     break
                 history[-1] = {"role": "assistant", "content": as_text(step)}
-                yield history, "", gr.skip(), gr.skip()
+                yield history, "" if i == 0 else gr.skip(), gr.skip(), gr.skip()
         else:
             result = answer(read_as, k, theme)
         text = result.text if read_as == question else f'(A follow-up, read as: "{result.question}")\n\n{result.text}'
