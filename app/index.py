@@ -1,10 +1,11 @@
 """The vector index: corpus passages embedded once, stored with FAISS in index/, rebuilt when stale.
 
-index/ holds vectors.faiss (the FAISS index), manifest.json (which model, which corpus, which record
-in which row, and the sha256 of vectors.faiss) and embeddings.npz (every vector by the sha256 of its
-text, so a rebuild embeds only what changed). The manifest is written last and is the commit point:
-a crash mid-build leaves a manifest that does not match, and the next start rebuilds. Builds hold a
-file lock, so two processes starting at once build once, not twice over each other.
+index/ holds vectors.faiss (the FAISS index: exact while small, IVF beyond FLAT_LIMIT rows),
+manifest.json (which model, which corpus, which record in which row, which index type, and the sha256
+of vectors.faiss) and embeddings.npz (every vector by the sha256 of its text, so a rebuild embeds only
+what changed). The manifest is written last and is the commit point: a crash mid-build leaves a
+manifest that does not match, and the next start rebuilds. Builds hold a file lock, so two processes
+starting at once build once, not twice over each other.
 """
 import fcntl
 import hashlib
@@ -44,15 +45,17 @@ def passage_text(record: Insight | Passage) -> str:
     return "\n".join(parts)
 
 
-# Exact search while it is nearly free next to the ~11 ms it takes to embed the question: one query
-# over 20,000 vectors took 1.2 ms on this 2-core machine, 50,000 took 3.3-5 ms, and exact search grows
-# linearly from there (bench/scale.py, README "Scale"). Beyond this many rows: an IVF index.
+# Exact search while it is nearly free next to embedding the question (8.6 ms): one query over 20,000
+# vectors took 1.3 ms on this 2-core machine, 50,000 took 5.1 ms, 100,000 11 ms and 1M 108 ms, while
+# IVF took 0.4-1.7 ms from 50,000 to 1M (bench/scale.py, 2026-11-24). Beyond this many rows: IVF.
 FLAT_LIMIT = 20_000
 # IVF: ~4·sqrt(n) lists (k-means centroids), of which a query scans the IVF_NPROBE closest. Measured on
-# near-duplicate-heavy synthetic data (bench/scale.py): recall@10 vs exact 0.985 at 100k, 0.98 at 1M,
-# 0.2-0.4 ms a query. HNSW was measured too and lost: recall@10 0.82 at 100k (efSearch 128), built slower.
+# near-duplicate-heavy data (bench/scale.py): recall@10 vs exact 0.984 at 50k, 0.987 at 100k, 0.998 at
+# 1M; with 16 probes it fell to 0.947 at 30k. HNSW (M=32) lost on the same data: recall@10 0.82 at
+# 100k with efSearch 128, 0.90 with 256, and it built slower.
 IVF_NPROBE = 32
-# k-means on this many vectors per list is as good as on all of them and much faster to train
+# k-means trains on this many vectors per list (FAISS alone would take up to 256): 1M vectors
+# build in about a minute on 2 cores, with the recall above
 IVF_TRAIN_PER_LIST = 64
 # the search threads FAISS starts with (every core): builds and batches use them, one query does not
 THREADS = faiss.omp_get_max_threads()

@@ -4,21 +4,18 @@ Each run is a fresh process on an index that is already up to date (built once, 
 dir): wall time and peak RSS of the CLI `ask`; the same steps split up (imports, model, index, answer)
 as Searcher.load does them; `serve` started on a free port on 127.0.0.1, polled until it listens and
 asked once through /ask with gradio_client, then stopped by its PID; and what the imports cost
-(python -X importtime). Then a bounded load test of the served /ask (8 clients on this machine, 200 calls: the
-clients share the 2 cores, so answers/s is a lower bound). Goal (issue 7): a served answer within 4 s
-of starting the process.
+(python -X importtime). Goal (issue 7): a served answer within 4 s of starting the process. Served
+throughput under many users is bench/load.py's.
 
     .venv/bin/python bench/cold_start.py
 """
 import contextlib
-import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,7 +23,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import REPO_DIR  # noqa: E402
 from bench.machine import header  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -34,9 +30,6 @@ CLI = str(VENV_BIN / "ask-karpathy")
 QUESTION = "What would Karpathy say about looking at your data?"
 RUNS = 3
 SERVE_TIMEOUT = 120
-# the load test: this many clients at once (more than the queue's 2 workers, fewer than its 32 places)
-LOAD_CLIENTS = 8
-LOAD_REQUESTS = 200
 
 # The CLI's `ask` with a timestamp after each step (seconds since the epoch, compared with the parent's
 # clock at spawn): where the time before the first answer goes.
@@ -127,33 +120,6 @@ def serve_once(env: dict) -> tuple[float, float]:
         return wall, peak_rss_mb(pid)
 
 
-def serve_load(env: dict) -> tuple[float, list[float], float]:
-    """Answers/s and per-answer latencies of /ask with LOAD_CLIENTS clients asking at once, and the
-    server's peak RSS. Bounded: LOAD_REQUESTS in all, to 127.0.0.1 only."""
-    from gradio_client import Client
-
-    questions = [json.loads(line)["q"] for line in (REPO_DIR / "corpus" / "dev_questions.jsonl").open()]
-    latencies = []
-
-    def client_loop(port: int, offset: int):
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        for i in range(offset, LOAD_REQUESTS, LOAD_CLIENTS):
-            start = time.perf_counter()
-            client.predict(question=questions[i % len(questions)], api_name="/ask")
-            latencies.append(time.perf_counter() - start)
-
-    with server(env) as (port, pid):
-        client_loop(port, 0)  # warm: the first answer pays for lazy set-up
-        latencies.clear()
-        threads = [threading.Thread(target=client_loop, args=(port, n)) for n in range(LOAD_CLIENTS)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return LOAD_REQUESTS / (time.perf_counter() - start), latencies, peak_rss_mb(pid)
-
-
 def top_imports(args: list[str], env: dict, n: int = 8) -> list[tuple[str, float]]:
     """The packages whose import took longest in `python -X importtime ARGS`: cumulative seconds of each
     package's first import, wherever it happened (nested ones overlap: torch is inside transformers)."""
@@ -180,20 +146,18 @@ def main():
         asks = [run([CLI, "ask", QUESTION], env) for _ in range(RUNS)]
         ask_peak = max(peak for _, peak, _ in asks)
         serves = [serve_once(env) for _ in range(RUNS)]
-        rate, latencies, load_peak = serve_load(env)
         ask_imports = top_imports(["-c", "import sys; from app.cli import cli; cli(sys.argv[1:])", "ask", QUESTION],
                                   env)
         serve_imports = top_imports(["-c", "import app.web"], env)
 
     print(header("Cold start: process start to first answer"))
-    print(f"Median of {RUNS} fresh processes each (min, max), seconds; the index is up to date. Question: {QUESTION!r}\n")
+    print(f"Median of {RUNS} fresh processes each (min, max), seconds; the index is up to date. "
+          f"Question: {QUESTION!r}\n")
     print("| what | seconds | peak RSS MB |")
     print("|---|---|---|")
     print(f"| `ask-karpathy ask` (CLI), whole process | {stats([w for w, _, _ in asks])} | {ask_peak:.0f} |")
     print(f"| `ask-karpathy serve`, spawn to first /ask answer (goal <= 4 s) | {stats([w for w, _ in serves])} | "
           f"{max(p for _, p in serves):.0f} |")
-    print(f"| `serve` under load: {LOAD_CLIENTS} clients at once, {LOAD_REQUESTS} /ask calls | {rate:.1f} answers/s, "
-          f"latency p50 {np.percentile(latencies, 50):.2f} p95 {np.percentile(latencies, 95):.2f} | {load_peak:.0f} |")
     names = ["interpreter start", "app imports (pydantic, FAISS, BM25...)", "embedding model (torch import + load)",
              "corpus + index loaded (no rebuild) + BM25", "first answer"]
     print("\n| `ask` step by step | seconds |")

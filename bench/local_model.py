@@ -7,10 +7,11 @@ app's own path (search, then app.local_answer.stream_answer) after one warm-up q
 time to first token (from the question, search included), tokens/s (streamed pieces per second after
 the first), total answer time, share of model sentences kept, share of answers that fell back.
 
-    .venv/bin/python bench/local_model.py [--questions 40] [--base-url URL (use a running server)]
+    .venv/bin/python bench/local_model.py [--questions 20] [--backend llama-cpp|http] [--base-url URL]
 """
 import argparse
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -74,49 +75,54 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str]:
             time.sleep(0.5)
 
 
+def print_row(name: str, r: dict) -> None:
+    print(f"| {name} | {statistics.median(r['first']):.2f} / {p90(r['first']):.2f} "
+          f"| {statistics.median(r['speed']):.0f} "
+          f"| {statistics.median(r['total']):.2f} / {p90(r['total']):.2f} "
+          f"| {r['kept']:.0%} of {r['sentences']} | {r['fell_back']:.0%} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--backend", choices=["llama-cpp", "http"], action="append",
+                        help="only this backend (repeatable; default: both)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server already running (default: start one)")
     args = parser.parse_args()
+    backends = args.backend or ["llama-cpp", "http"]
+    # a SIGTERM (e.g. from `timeout`) must still stop the server this script starts: exit through finally
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     settings = Settings()
     searcher = Searcher.load(settings)
     dev = load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")
     questions = [dq.q for dq in dev[0::2] if dq.ids][:args.questions]
     warm_up = "what would Karpathy say about looking at your data?"
+    threads = settings.llm_threads or os.cpu_count()
 
-    start = time.perf_counter()
-    in_process = get_backend(settings)
-    load_seconds = time.perf_counter() - start
-    rows = {}
-    run(searcher, in_process, [warm_up], settings.llm_max_tokens)
-    rows[f"in-process ({in_process.label})"] = run(searcher, in_process, questions, settings.llm_max_tokens)
-
-    server = None
-    if args.base_url:
-        url = args.base_url
-    else:
-        server, url = start_server(settings.llm_threads or os.cpu_count())
-    try:
-        http = get_backend(settings.model_copy(update={"local_backend": "http", "llm_base_url": url}))
-        run(searcher, http, [warm_up], settings.llm_max_tokens)
-        rows[f"HTTP ({http.label})"] = run(searcher, http, questions, settings.llm_max_tokens)
-    finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=30)
-
-    print(f"{len(questions)} on-topic dev questions (held-out half), {os.cpu_count()} cores, "
-          f"max_tokens {settings.llm_max_tokens}; in-process model load {load_seconds:.2f} s; warm runs\n")
+    print(f"{len(questions)} on-topic dev questions (held-out half), {threads} threads, max_tokens "
+          f"{settings.llm_max_tokens}, load average at start {os.getloadavg()[0]:.1f}; warm runs\n")
     print("| backend | first token median / p90 (s) | tokens/s median | total median / p90 (s) "
           "| sentences kept | answers fell back |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, r in rows.items():
-        print(f"| {name} | {statistics.median(r['first']):.2f} / {p90(r['first']):.2f} "
-              f"| {statistics.median(r['speed']):.0f} "
-              f"| {statistics.median(r['total']):.2f} / {p90(r['total']):.2f} "
-              f"| {r['kept']:.0%} of {r['sentences']} | {r['fell_back']:.0%} |")
+    print("| --- | --- | --- | --- | --- | --- |", flush=True)
+    if "llama-cpp" in backends:
+        start = time.perf_counter()
+        in_process = get_backend(settings)
+        load_seconds = time.perf_counter() - start
+        run(searcher, in_process, [warm_up], settings.llm_max_tokens)
+        print_row(f"in-process ({in_process.label}, loaded in {load_seconds:.2f} s)",
+                  run(searcher, in_process, questions, settings.llm_max_tokens))
+    if "http" in backends:
+        server, url = (None, args.base_url) if args.base_url else start_server(threads)
+        try:
+            http = get_backend(settings.model_copy(update={"local_backend": "http", "llm_base_url": url}))
+            run(searcher, http, [warm_up], settings.llm_max_tokens)
+            print_row(f"HTTP ({http.label}, llama_cpp.server)", run(searcher, http, questions, settings.llm_max_tokens))
+        finally:
+            if server:
+                server.terminate()
+                server.wait(timeout=30)
+    print(f"\nload average at end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,8 @@ def main():
         answer.append(timed(ask, searcher, question))
 
     # the steps, each timed on its own
-    steps = {"clean + topic_of": [], "FAISS search": [], "BM25 scores (all rows)": [], "rerank (BM25 scores + fusion)": [],
-             "compose (answer text, citations)": []}
+    steps = {name: [] for name in ("clean + topic_of", "FAISS search", "BM25 scores (all rows)",
+                                   "rerank (BM25 scores + fusion)", "compose (answer text, citations)")}
     limit = searcher.settings.max_question_chars
     for question, topic in zip(questions, topics):
         steps["clean + topic_of"].append(timed(lambda: topic_of(clean_question(question, limit))))
