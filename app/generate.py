@@ -7,6 +7,7 @@
 
 Both stream text pieces. Nothing here checks what the model says: that is app/verify.py's job.
 """
+import atexit
 import functools
 import importlib.util
 import json
@@ -97,6 +98,9 @@ class LlamaCppBackend:
                                seed=0, verbose=False)
         except ValueError as e:
             raise BackendUnavailable(f"cannot load the GGUF model {path}: {e}") from None
+        # free it while llama_cpp is still loaded: left to interpreter shutdown, its __del__ runs after the
+        # library's globals are gone and prints a TypeError
+        atexit.register(self.llama.close)
 
     def stream(self, messages: list[Message], max_tokens: int, temperature: float) -> Generator[str, None, None]:
         with self.lock:
