@@ -31,7 +31,7 @@ def scores_to_report(questions, ids, score_matrix, top_cosine):
     rows = []
     for dq, scores, cos in zip(questions, score_matrix, top_cosine):
         retrieved = [ids[j] for j in np.argsort(-scores)][:10]
-        rows.append(QuestionScore(q=dq.q, ids=dq.ids, theme=None, retrieved=retrieved, scores=[], ms=0.0,
+        rows.append(QuestionScore(q=dq.q, ids=dq.ids, theme=None, retrieved=retrieved, scores=[], ms=0.0, embed_ms=0.0,
                                   on_topic=bool(cos >= MIN_SCORE), rank=first_relevant_rank(retrieved, set(dq.ids)),
                                   ndcg=ndcg_at(retrieved, set(dq.ids))))
     return summarise([r for r in rows if r.ids]), abstention(rows)

@@ -8,7 +8,7 @@ from app.evaluate import QuestionScore, abstention, first_relevant_rank, load_qu
 
 def score(ids, retrieved, on_topic=True):
     return QuestionScore(q="q", ids=ids, theme=None, retrieved=retrieved, scores=[], on_topic=on_topic,
-                         rank=first_relevant_rank(retrieved, set(ids)), ndcg=ndcg_at(retrieved, set(ids)), ms=1.0)
+                         rank=first_relevant_rank(retrieved, set(ids)), ndcg=ndcg_at(retrieved, set(ids)), ms=1.0, embed_ms=1.0)
 
 
 def test_metrics_on_a_hand_checked_example():
