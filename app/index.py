@@ -1,9 +1,10 @@
 """The vector index: corpus passages embedded once, stored with FAISS in index/, rebuilt when stale.
 
 index/ holds vectors.faiss (the FAISS index: exact while small, IVF beyond FLAT_LIMIT rows),
-manifest.json (which model, which corpus, which record in which row, which index type, and the sha256
-of vectors.faiss) and embeddings.npz (every vector by the sha256 of its text, so a rebuild embeds only
-what changed). The manifest is written last and is the commit point: a crash mid-build leaves a
+fields.npy (one vector per curated field of an insight, see record_fields), manifest.json (which model,
+which corpus, which record in which row, which row each field belongs to, which index type, and the
+sha256 of both vector files) and embeddings.npz (every vector by the sha256 of its text, so a rebuild
+embeds only what changed). The manifest is written last and is the commit point: a crash mid-build leaves a
 manifest that does not match, and the next start rebuilds. Builds hold a file lock, so two processes
 starting at once build once, not twice over each other.
 """
@@ -27,6 +28,7 @@ from app.corpus import Corpus, Insight, Passage
 from app.embedder import Embedder
 
 INDEX_FILE = "vectors.faiss"
+FIELDS_FILE = "fields.npy"
 MANIFEST_FILE = "manifest.json"
 CACHE_FILE = "embeddings.npz"
 
@@ -43,6 +45,16 @@ def passage_text(record: Insight | Passage) -> str:
         parts.append("; ".join(insight.keywords))
     parts.extend(insight.questions)
     return "\n".join(parts)
+
+
+def record_fields(record: Insight | Passage) -> list[str]:
+    """The separate ways of asking for a record, each embedded on its own besides the blend above: an
+    insight's curated questions, title, text and keywords. A question that paraphrases one of them is
+    close to it even when the blended text is diluted by the rest; search weighs the best of them equally
+    with the blend (README: "What is embedded"). An ingested passage has no curated fields."""
+    if isinstance(record, Passage):
+        return []
+    return [*record.questions, record.title, record.text, *record.keywords]
 
 
 # Exact search while it is nearly free next to embedding the question (8.6 ms): one query over 20,000
@@ -84,6 +96,8 @@ class Manifest(BaseModel):
     corpus_hash: str  # of the embedded texts: any edit to them makes the index stale
     ids: list[int | str]  # the record in each row: an insight number or a passage id
     index_sha256: str
+    field_rows: list[int] = []  # the row whose record each vector of fields.npy belongs to, ascending
+    fields_sha256: str | None = None
     index_type: str = "IndexFlatIP"  # chosen by size (make_faiss_index); older manifests were all flat
     faiss_version: str
     sentence_transformers_version: str
@@ -94,10 +108,14 @@ class Manifest(BaseModel):
 class VectorIndex:
     """A FAISS inner-product index over normalised vectors, and which insight each row is."""
 
-    def __init__(self, index: faiss.Index, manifest: Manifest):
+    def __init__(self, index: faiss.Index, manifest: Manifest, fields: np.ndarray):
         self.index = index
         self.manifest = manifest
         self.ids = manifest.ids
+        self.fields = fields
+        # the rows that have fields, and where each one's run of fields starts (they are stored row by row)
+        self.field_owners, self._field_starts = np.unique(np.asarray(manifest.field_rows, dtype=np.int64),
+                                                          return_index=True)
         self._first: faiss.IndexFlatIP | None = None  # exact copy of the first rows, see search_first
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -107,6 +125,12 @@ class VectorIndex:
         # A server gets its parallelism from concurrent requests instead; a batch still uses every core.
         faiss.omp_set_num_threads(1 if len(query_vectors) == 1 else THREADS)
         return self.index.search(query_vectors, min(k, self.index.ntotal))
+
+    def best_field_scores(self, query_vectors: np.ndarray) -> np.ndarray:
+        """For each query, the best cosine similarity among the fields of each row in field_owners."""
+        if not len(self.fields):
+            return np.zeros((len(query_vectors), 0), dtype=np.float32)
+        return np.maximum.reduceat(query_vectors @ self.fields.T, self._field_starts, axis=1)
 
     def search_first(self, query_vectors: np.ndarray, k: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Like search, but exact and among rows 0..rows-1 only (the insights: a theme filter must see every
@@ -119,8 +143,8 @@ class VectorIndex:
         return first.search(query_vectors, min(k, rows))
 
 
-def corpus_hash(texts: list[str], ids: list[int | str]) -> str:
-    return hashlib.sha256(json.dumps([ids, texts]).encode()).hexdigest()
+def corpus_hash(texts: list[str], ids: list[int | str], fields: list[list[str]]) -> str:
+    return hashlib.sha256(json.dumps([ids, texts, fields]).encode()).hexdigest()
 
 
 def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, progress: bool,
@@ -134,12 +158,13 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
                 cached = dict(zip(f["keys"].tolist(), f["vectors"]))
         except (OSError, ValueError, KeyError):
             notify(f"index: {cache_path} is unreadable; embedding everything again")
-    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())
+    reused = sum(1 for k in keys if k in cached)
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())  # a repeated text once
     if missing:
         fresh = embedder.encode([t for _, t in missing], progress=progress)
         cached.update(zip([k for k, _ in missing], fresh))
-    if len(texts) > len(missing):
-        notify(f"index: reused {len(texts) - len(missing)} of {len(texts)} embeddings, embedded {len(missing)}")
+    if reused:
+        notify(f"index: reused {reused} of {len(texts)} embeddings, embedded {len(missing)}")
     vectors = np.stack([cached[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dim), np.float32)
     saved = io.BytesIO()
     np.savez(saved, keys=np.array(keys), vectors=vectors)  # only what this corpus uses: it never grows stale
@@ -165,31 +190,39 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def build_index(texts: list[str], ids: list[int | str], embedder: Embedder, index_dir: Path,
-                progress: bool = False, notify: Callable[[str], None] = print) -> VectorIndex:
+def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]], embedder: Embedder,
+                index_dir: Path, progress: bool = False, notify: Callable[[str], None] = print) -> VectorIndex:
     import sentence_transformers
 
     start = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
-    vectors = embed_with_cache(texts, embedder, index_dir / CACHE_FILE, progress, notify)
-    index = make_faiss_index(vectors)
+    field_texts = [field for record in fields for field in record]
+    field_rows = [row for row, record in enumerate(fields) for _ in record]
+    vectors = embed_with_cache(texts + field_texts, embedder, index_dir / CACHE_FILE, progress, notify)
+    index = make_faiss_index(vectors[:len(texts)])
+    field_vectors = vectors[len(texts):]
     write_atomic(index_dir / INDEX_FILE, faiss.serialize_index(index).tobytes())
+    saved = io.BytesIO()
+    np.save(saved, field_vectors)
+    write_atomic(index_dir / FIELDS_FILE, saved.getvalue())
     manifest = Manifest(
-        model=embedder.name, dim=embedder.dim, corpus_hash=corpus_hash(texts, ids), ids=ids,
-        index_sha256=_sha256(index_dir / INDEX_FILE), index_type=type(index).__name__,
+        model=embedder.name, dim=embedder.dim, corpus_hash=corpus_hash(texts, ids, fields), ids=ids,
+        index_sha256=_sha256(index_dir / INDEX_FILE), field_rows=field_rows,
+        fields_sha256=_sha256(index_dir / FIELDS_FILE), index_type=type(index).__name__,
         faiss_version=faiss.__version__,
         sentence_transformers_version=sentence_transformers.__version__,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - start, 3),
     )
     write_atomic(index_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2).encode())
-    return VectorIndex(index, manifest)
+    return VectorIndex(index, manifest, field_vectors)
 
 
-def load_index(texts: list[str], ids: list[int | str], model: str, index_dir: Path) -> tuple[VectorIndex | None, str]:
+def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], model: str,
+               index_dir: Path) -> tuple[VectorIndex | None, str]:
     """The stored index if it is whole and up to date, else None and the reason it is not."""
-    manifest_path, index_path = index_dir / MANIFEST_FILE, index_dir / INDEX_FILE
-    if not manifest_path.exists() or not index_path.exists():
+    manifest_path, index_path, fields_path = index_dir / MANIFEST_FILE, index_dir / INDEX_FILE, index_dir / FIELDS_FILE
+    if not manifest_path.exists() or not index_path.exists() or not fields_path.exists():
         return None, "no index yet"
     try:
         manifest = Manifest.model_validate_json(manifest_path.read_bytes())
@@ -197,15 +230,18 @@ def load_index(texts: list[str], ids: list[int | str], model: str, index_dir: Pa
         return None, f"{manifest_path} is corrupt"
     if manifest.model != model:
         return None, f"built with model {manifest.model!r}, settings say {model!r}"
-    if manifest.corpus_hash != corpus_hash(texts, ids):
+    if manifest.corpus_hash != corpus_hash(texts, ids, fields):
         return None, "the corpus changed since it was built"
-    data = index_path.read_bytes()
+    data, field_data = index_path.read_bytes(), fields_path.read_bytes()
     if hashlib.sha256(data).hexdigest() != manifest.index_sha256:
         return None, f"{index_path} is corrupt or truncated"
+    if hashlib.sha256(field_data).hexdigest() != manifest.fields_sha256:
+        return None, f"{fields_path} is corrupt or truncated"
     index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-    if index.ntotal != len(ids) or index.d != manifest.dim:
+    field_vectors = np.load(io.BytesIO(field_data))
+    if index.ntotal != len(ids) or index.d != manifest.dim or field_vectors.shape != (len(manifest.field_rows), manifest.dim):
         return None, f"{index_path} does not match its manifest"
-    return VectorIndex(index, manifest), "up to date"
+    return VectorIndex(index, manifest, field_vectors), "up to date"
 
 
 def ensure_index(corpus: Corpus, embedder: Embedder, index_dir: Path, force: bool = False,
@@ -213,17 +249,18 @@ def ensure_index(corpus: Corpus, embedder: Embedder, index_dir: Path, force: boo
     """Load the index, or (re)build it when missing, stale or corrupt, saying why in one line."""
     notify = notify or (lambda message: print(message, file=sys.stderr))
     ids = corpus.keys()
-    texts = [passage_text(corpus.get(key)) for key in ids]
+    records = [corpus.get(key) for key in ids]
+    texts, fields = [passage_text(r) for r in records], [record_fields(r) for r in records]
     if not force:
-        index, _ = load_index(texts, ids, embedder.name, index_dir)
+        index, _ = load_index(texts, ids, fields, embedder.name, index_dir)
         if index:
             return index
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         # another process may have built it while we waited for the lock
-        index, reason = load_index(texts, ids, embedder.name, index_dir)
+        index, reason = load_index(texts, ids, fields, embedder.name, index_dir)
         if index and not force:
             return index
         notify(f"index: building {len(texts)} passages ({'forced' if force else reason})")
-        return build_index(texts, ids, embedder, index_dir, progress=progress, notify=notify)
+        return build_index(texts, ids, fields, embedder, index_dir, progress=progress, notify=notify)

@@ -62,7 +62,7 @@ def main():
         if searcher.lexical:
             steps["BM25 scores (all rows)"].append(timed(searcher.lexical.scores, topic))
         scores, rows = searcher.index.search(vector, CANDIDATES)
-        candidates = [(float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        candidates = [(float(s), float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
         steps["rerank (BM25 scores + fusion)"].append(timed(searcher._rerank, topic, candidates))
         result = searcher.search(question)
         steps["compose (answer text, citations)"].append(timed(compose, result, searcher))

@@ -6,7 +6,7 @@ import pytest
 from app.config import REPO_DIR
 from app.corpus import load_corpus
 from app.embedder import ModelNotInstalled, get_embedder, model_path
-from app.index import CACHE_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
+from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index, record_fields
 
 
 @pytest.fixture
@@ -31,22 +31,32 @@ def test_round_trip_loads_without_rebuilding(tmp_path, build):
     second, notices = build(tmp_path)
     assert notices == []  # up to date: loaded, not rebuilt
     assert second.index.ntotal == 50 and second.manifest == first.manifest
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", CACHE_FILE, MANIFEST_FILE, INDEX_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", CACHE_FILE, FIELDS_FILE, MANIFEST_FILE,
+                                                          INDEX_FILE]
+
+
+def embedded_texts(corpus) -> int:
+    """How many texts an index of `corpus` embeds: one blend per record, and each curated field on its own."""
+    return sum(1 + len(record_fields(insight)) for insight in corpus.insights)
 
 
 def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
     build(tmp_path)
     path = corpus_copy / "insights.toml"
     path.write_text(path.read_text().replace("Start Simple and Iterate", "Start Small and Iterate"))
-    _, notices = build(tmp_path, load_corpus(corpus_copy))
-    # only the edited insight is embedded again
+    edited = load_corpus(corpus_copy)
+    index, notices = build(tmp_path, edited)
+    # only what the edit touched is embedded again: that insight's blended text and its title field
+    n = embedded_texts(edited)
     assert notices == ["index: building 50 passages (the corpus changed since it was built)",
-                       "index: reused 49 of 50 embeddings, embedded 1"]
+                       f"index: reused {n - 2} of {n} embeddings, embedded 2"]
+    assert len(index.fields) == n - 50
 
 
 @pytest.mark.parametrize("damage, reason", [
     (lambda d: (d / INDEX_FILE).write_bytes((d / INDEX_FILE).read_bytes()[:1000]), "is corrupt or truncated"),
     (lambda d: (d / MANIFEST_FILE).write_text("{not json"), "manifest.json is corrupt"),
+    (lambda d: (d / FIELDS_FILE).write_bytes((d / FIELDS_FILE).read_bytes()[:1000]), "fields.npy is corrupt"),
     (lambda d: (d / INDEX_FILE).unlink(), "no index yet"),
     (lambda d: (d / MANIFEST_FILE).write_text((d / MANIFEST_FILE).read_text().replace(
         '"all-MiniLM-L6-v2"', '"another-model"')), "built with model 'another-model'"),
@@ -56,7 +66,8 @@ def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, damage, reason):
     damage(tmp_path)
     index, notices = build(tmp_path)
     assert reason in notices[0]
-    assert notices[1:] in ([], ["index: reused 50 of 50 embeddings, embedded 0"])  # nothing embedded twice
+    n = embedded_texts(load_corpus(REPO_DIR / "corpus"))
+    assert notices[1:] in ([], [f"index: reused {n} of {n} embeddings, embedded 0"])  # nothing embedded twice
     assert index.index.ntotal == 50
     assert build(tmp_path)[1] == []  # the rebuilt index is whole
 
@@ -65,3 +76,19 @@ def test_unknown_model_names_what_to_install():
     with pytest.raises(ModelNotInstalled, match="no sentence-transformers model at /nowhere"):
         model_path("/nowhere")
     assert (model_path("all-MiniLM-L6-v2") / "model.safetensors").exists()
+
+
+def test_best_field_scores_take_the_best_field_of_each_row():
+    """Rows 0 and 2 have fields (two and one), row 1 has none: each query gets the best cosine per owner."""
+    import faiss
+    import numpy as np
+
+    from app.index import Manifest, VectorIndex
+
+    fields = np.eye(3, dtype=np.float32)  # field vectors e0, e1 (row 0) and e2 (row 2)
+    manifest = Manifest(model="m", dim=3, corpus_hash="", ids=[1, 2, 3], index_sha256="", field_rows=[0, 0, 2],
+                        faiss_version="", sentence_transformers_version="", built_at="", build_seconds=0)
+    index = VectorIndex(faiss.IndexFlatIP(3), manifest, fields)
+    queries = np.array([[0.1, 0.9, 0.3], [0.8, 0.0, 0.6]], dtype=np.float32)
+    assert index.field_owners.tolist() == [0, 2]
+    np.testing.assert_allclose(index.best_field_scores(queries), [[0.9, 0.3], [0.8, 0.6]])

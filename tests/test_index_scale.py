@@ -64,7 +64,7 @@ def test_search_first_is_exact_over_the_first_rows_of_an_ivf_index(clustered):
     vectors, queries = clustered
     manifest = Manifest(model="synthetic", dim=DIM, corpus_hash="", ids=list(range(3000)), index_sha256="",
                         faiss_version="", sentence_transformers_version="", built_at="", build_seconds=0)
-    index = VectorIndex(make_faiss_index(vectors, flat_limit=0), manifest)
+    index = VectorIndex(make_faiss_index(vectors, flat_limit=0), manifest, np.zeros((0, DIM), np.float32))
     scores, rows = index.search_first(queries, 5, rows=50)
     expected = queries @ vectors[:50].T
     assert (rows < 50).all()

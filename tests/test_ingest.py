@@ -8,7 +8,7 @@ import pytest
 from app.answer import ask
 from app.config import Settings
 from app.corpus import CorpusError, load_corpus
-from app.index import ensure_index
+from app.index import ensure_index, record_fields
 from app.ingest import ingest, load_passages, passages_path, read_documents
 from app.search import Searcher
 
@@ -110,5 +110,6 @@ def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_
     corpus = load_corpus(local.corpus_dir, load_passages(data))
     ensure_index(corpus, searcher.embedder, local.index_dir, notify=notices.append)
     n = len(corpus.keys())
+    texts = n + sum(len(record_fields(i)) for i in corpus.insights)  # each insight's curated fields too
     assert notices == [f"index: building {n} passages (the corpus changed since it was built)",
-                       f"index: reused {n - 1} of {n} embeddings, embedded 1"]  # only the edited passage
+                       f"index: reused {texts - 1} of {texts} embeddings, embedded 1"]  # only the edited passage
