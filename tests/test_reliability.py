@@ -96,7 +96,7 @@ def test_two_processes_building_at_once_leave_one_whole_index(tmp_path):
     builds = sum(o[1].count("index: building") for o in outs)
     assert builds == 1  # the loser waited on the lock, then found the winner's index up to date
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
-        "embeddings.npz", "manifest.json", "vectors.faiss"]  # no temp files left behind
+        "embeddings.npz", "fields.npy", "manifest.json", "vectors.faiss"]  # no temp files left behind
 
 
 def test_missing_model_package_names_what_to_install(monkeypatch):
