@@ -224,8 +224,8 @@ def serve(host, port):
 def feedback(log_path):
     """Turn disliked answers into candidate eval questions: one JSONL line each, on stdout.
 
-    Label each line's "ids" with every insight that answers it before appending it to
-    corpus/dev_questions.jsonl: left as [], it would count as an off-topic question. `eval` ignores "note".
+    Label each line's "ids" with every insight that answers it ([] if none does) before appending it to
+    corpus/dev_questions.jsonl: `eval` refuses a line still unlabelled (null). It ignores "note".
     """
     path = log_path or get_settings().data_dir / "feedback.jsonl"
     try:
@@ -249,7 +249,7 @@ def feedback(log_path):
         if entry.get("liked") is False and question and question not in seen:
             seen.add(question)
             note = f"disliked; answer cited {json.dumps(entry.get('cited_ids', []))}; label me"
-            click.echo(json.dumps({"q": question, "ids": [], "note": note}, ensure_ascii=False))
+            click.echo(json.dumps({"q": question, "ids": None, "note": note}, ensure_ascii=False))
 
 
 def main():

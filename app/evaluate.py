@@ -56,7 +56,11 @@ def load_questions(path: Path) -> list[DevQuestion]:
         try:
             questions.append(DevQuestion.model_validate_json(line))
         except ValidationError as e:
-            raise ValueError(f"{path}:{n}: {e.errors()[0]['msg']}") from None
+            error = e.errors()[0]
+            if error["loc"] == ("ids",) and error["input"] is None:  # a line from `ask-karpathy feedback`
+                raise ValueError(f'{path}:{n}: not labelled yet: set "ids" to every insight that answers it, '
+                                 "or [] if none does") from None
+            raise ValueError(f"{path}:{n}: {error['msg']}") from None
     return questions
 
 

@@ -37,6 +37,10 @@ def test_bad_question_file_points_at_the_line(tmp_path):
     path.write_text('{"q": "ok", "ids": [1]}\n{"q": "missing ids"}\n')
     with pytest.raises(ValueError, match=r"q.jsonl:2: Field required"):
         load_questions(path)
+    # a candidate from `ask-karpathy feedback` that nobody labelled is refused, never read as off-topic
+    path.write_text('{"q": "ok", "ids": [1]}\n{"q": "hiring?", "ids": null, "note": "label me"}\n')
+    with pytest.raises(ValueError, match=r'q.jsonl:2: not labelled yet: set "ids"'):
+        load_questions(path)
 
 
 @pytest.mark.parametrize("name", ["dev_questions.jsonl", "heldout_questions.jsonl"])

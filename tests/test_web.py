@@ -207,8 +207,8 @@ def test_feedback_command_turns_dislikes_into_candidate_questions(tmp_path):
     result = CliRunner().invoke(cli, ["feedback", "--log", str(log)])
     assert result.exit_code == 0
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
-        {"q": "hiring?", "ids": [], "note": "disliked; answer cited [18, 6]; label me"},
-        {"q": "hiring? why?", "ids": [], "note": "disliked; answer cited [18]; label me"},
+        {"q": "hiring?", "ids": None, "note": "disliked; answer cited [18, 6]; label me"},
+        {"q": "hiring? why?", "ids": None, "note": "disliked; answer cited [18]; label me"},
     ]
     assert f"{log}:7: not JSON, skipped" in result.stderr
     missing = CliRunner().invoke(cli, ["feedback", "--log", str(tmp_path / "none.jsonl")])
