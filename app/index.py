@@ -4,10 +4,16 @@ index/ holds vectors.faiss (the FAISS index: exact while small, IVF beyond FLAT_
 fields.npy (one vector per curated field of an insight, see record_fields), manifest.json (which model,
 which corpus, which record in which row, which row each field belongs to, which index type, and the
 sha256 of both vector files) and embeddings.npz (every vector by the sha256 of its text, so a rebuild
-embeds only what changed). The manifest is written last and is the commit point: a crash mid-build leaves a
-manifest that does not match, and the next start rebuilds. Builds hold a file lock, so two processes
+embeds only what changed). The manifest is written last and is the commit point: a crash mid-build
+leaves a manifest that does not match, and the next start rebuilds. Builds hold a file lock, so two processes
 starting at once build once, not twice over each other.
+
+index/ also holds the query embedder: encoder.onnx, the embedding model exported to ONNX so that a start
+with an up-to-date index embeds questions without importing torch, and encoder.json, what it was
+exported from and its sha256. encoder.json is written last, like the manifest; a changed model, a
+damaged file or a crash mid-export means a new export, under the same lock.
 """
+import contextlib
 import fcntl
 import hashlib
 import io
@@ -25,12 +31,15 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from app.corpus import Corpus, Insight, Passage
-from app.embedder import Embedder
+from app.embedder import (Embedder, OnnxEmbedder, OnnxExport, OnnxExportFailed, export_onnx, get_embedder,
+                          model_fingerprint, model_path)
 
 INDEX_FILE = "vectors.faiss"
 FIELDS_FILE = "fields.npy"
 MANIFEST_FILE = "manifest.json"
 CACHE_FILE = "embeddings.npz"
+ONNX_FILE = "encoder.onnx"
+ONNX_EXPORT_FILE = "encoder.json"
 
 
 def passage_text(record: Insight | Passage) -> str:
@@ -239,28 +248,83 @@ def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], 
         return None, f"{fields_path} is corrupt or truncated"
     index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
     field_vectors = np.load(io.BytesIO(field_data))
-    if index.ntotal != len(ids) or index.d != manifest.dim or field_vectors.shape != (len(manifest.field_rows), manifest.dim):
+    fields_shape = (len(manifest.field_rows), manifest.dim)
+    if index.ntotal != len(ids) or index.d != manifest.dim or field_vectors.shape != fields_shape:
         return None, f"{index_path} does not match its manifest"
     return VectorIndex(index, manifest, field_vectors), "up to date"
 
 
-def ensure_index(corpus: Corpus, embedder: Embedder, index_dir: Path, force: bool = False,
-                 progress: bool = False, notify: Callable[[str], None] | None = None) -> VectorIndex:
-    """Load the index, or (re)build it when missing, stale or corrupt, saying why in one line."""
-    notify = notify or (lambda message: print(message, file=sys.stderr))
+def _print_notice(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path):
+    """Held while building anything in index/: two processes starting at once build it once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def ensure_index(corpus: Corpus, model: str, index_dir: Path, force: bool = False,
+                 progress: bool = False, notify: Callable[[str], None] = _print_notice) -> VectorIndex:
+    """Load the index, or (re)build it when missing, stale or corrupt, saying why in one line. The
+    sentence-transformers model is loaded only to build."""
     ids = corpus.keys()
     records = [corpus.get(key) for key in ids]
     texts, fields = [passage_text(r) for r in records], [record_fields(r) for r in records]
     if not force:
-        index, _ = load_index(texts, ids, fields, embedder.name, index_dir)
+        index, _ = load_index(texts, ids, fields, model, index_dir)
         if index:
             return index
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with build_lock(index_dir):
         # another process may have built it while we waited for the lock
-        index, reason = load_index(texts, ids, fields, embedder.name, index_dir)
+        index, reason = load_index(texts, ids, fields, model, index_dir)
         if index and not force:
             return index
         notify(f"index: building {len(texts)} passages ({'forced' if force else reason})")
-        return build_index(texts, ids, fields, embedder, index_dir, progress=progress, notify=notify)
+        return build_index(texts, ids, fields, get_embedder(model), index_dir, progress=progress, notify=notify)
+
+
+def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | None, str]:
+    """The ONNX export if it is whole and exported from the model as installed now, else None and the reason."""
+    export_path, onnx_path = index_dir / ONNX_EXPORT_FILE, index_dir / ONNX_FILE
+    if not export_path.exists() or not onnx_path.exists():
+        return None, "no export yet"
+    try:
+        export = OnnxExport.model_validate_json(export_path.read_bytes())
+    except ValidationError:
+        return None, f"{export_path} is corrupt"
+    if export.model != model:
+        return None, f"exported from model {export.model!r}, settings say {model!r}"
+    if export.model_files != model_fingerprint(model_path(model)):
+        return None, "the model's files changed since it was exported"
+    with open(onnx_path, "rb") as f:
+        if hashlib.file_digest(f, "sha256").hexdigest() != export.onnx_sha256:
+            return None, f"{onnx_path} is corrupt or truncated"
+    return OnnxEmbedder(model, onnx_path, export), "up to date"
+
+
+def ensure_query_embedder(model: str, index_dir: Path, force: bool = False,
+                          notify: Callable[[str], None] = _print_notice) -> OnnxEmbedder | Embedder:
+    """The embedder for questions: the ONNX export, exported again when missing, stale or damaged (saying
+    why in one line), or the sentence-transformers model itself when its export does not embed alike."""
+    if not force:
+        embedder, _ = load_query_embedder(model, index_dir)
+        if embedder:
+            return embedder
+    with build_lock(index_dir):
+        embedder, reason = load_query_embedder(model, index_dir)
+        if embedder and not force:
+            return embedder
+        reason = "forced" if force else reason
+        try:
+            data, export = export_onnx(get_embedder(model))
+        except OnnxExportFailed as e:
+            notify(f"index: {model} not exported to ONNX ({reason}): {e}; questions use sentence-transformers")
+            return get_embedder(model)
+        write_atomic(index_dir / ONNX_FILE, data)
+        write_atomic(index_dir / ONNX_EXPORT_FILE, export.model_dump_json(indent=2).encode())  # the commit point
+        notify(f"index: exported {model} to ONNX for questions ({reason})")
+        return OnnxEmbedder(model, index_dir / ONNX_FILE, export)

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from app.config import Settings, get_settings
 from app.corpus import Corpus, Insight, Passage, load_corpus
-from app.embedder import Embedder, get_embedder
-from app.index import VectorIndex, ensure_index, passage_text
+from app.embedder import Embedder
+from app.index import VectorIndex, ensure_index, ensure_query_embedder, passage_text
 from app.ingest import load_passages
 
 # Relevance (above) below which the best match is "not on this topic". Calibrated on the dev set's
@@ -127,8 +127,10 @@ class Searcher:
     def load(cls, settings: Settings | None = None, progress: bool = False) -> "Searcher":
         settings = settings or get_settings()
         corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
-        embedder = get_embedder(settings.model)
-        index = ensure_index(corpus, embedder, settings.index_dir, progress=progress)
+        # Both load what index/ holds and build it first only when it is missing or stale: a start with
+        # an up-to-date index embeds questions with ONNX Runtime and never imports torch.
+        index = ensure_index(corpus, settings.model, settings.index_dir, progress=progress)
+        embedder = ensure_query_embedder(settings.model, settings.index_dir)
         return cls(corpus, embedder, index, settings)
 
     def search(self, question: str, k: int | None = None, theme: str | None = None) -> SearchResult:

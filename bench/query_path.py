@@ -1,7 +1,8 @@
 """Warm query path, in process: where the milliseconds of one question go.
 
 Every dev question (243, repeated to at least 200 timed) is run three ways, interleaved so that other
-processes on the machine slow all three alike: embedding the question alone (the floor), the whole
+processes on the machine slow all three alike: embedding the question alone (the floor, with the
+query embedder Searcher.load gives: the ONNX export unless it failed its check), the whole
 Searcher.search, and the whole extractive answer.ask. A second table splits search and ask into their
 steps. Goals (issue 7): ask p50 <= 1.3x the embedding p50, search <= 1.5x.
 
@@ -70,7 +71,8 @@ def main():
     floor = float(np.percentile(embed, 50))
     print(header("Warm query path (in process)"))
     print(f"{len(questions)} questions (the dev set, repeated), {len(searcher.index.ids)} rows in the index "
-          f"({searcher.index.manifest.index_type}), model {searcher.embedder.name}; ms.\n")
+          f"({searcher.index.manifest.index_type}), model {searcher.embedder.name} "
+          f"({type(searcher.embedder).__name__}); ms.\n")
     print("| step | p50 ms | p95 ms | p50 vs embedding |")
     print("|---|---|---|---|")
     print(row("embed the question (floor)", embed, floor))

@@ -1,22 +1,26 @@
-"""The index on disk: round trip, and automatic rebuilds when it is missing, stale or corrupt."""
+"""The index on disk: round trip, and automatic rebuilds when it is missing, stale or corrupt; the same
+for the ONNX export of the model that embeds questions."""
 import json
+import shutil
 
+import numpy as np
 import pytest
 
 from app.config import REPO_DIR
 from app.corpus import load_corpus
-from app.embedder import ModelNotInstalled, get_embedder, model_path
-from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index, record_fields
+from app.embedder import ModelNotInstalled, OnnxEmbedder, get_embedder, model_path
+from app.index import (CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ONNX_EXPORT_FILE, ONNX_FILE, ensure_index,
+                       ensure_query_embedder, record_fields)
+from app.search import Searcher
 
 
 @pytest.fixture
 def build(settings):
     corpus = load_corpus(REPO_DIR / "corpus")
-    embedder = get_embedder(settings.model)
 
     def run(index_dir, corpus=corpus):
         notices = []
-        index = ensure_index(corpus, embedder, index_dir, notify=notices.append)
+        index = ensure_index(corpus, settings.model, index_dir, notify=notices.append)
         return index, notices
     return run
 
@@ -81,7 +85,6 @@ def test_unknown_model_names_what_to_install():
 def test_best_field_scores_take_the_best_field_of_each_row():
     """Rows 0 and 2 have fields (two and one), row 1 has none: each query gets the best cosine per owner."""
     import faiss
-    import numpy as np
 
     from app.index import Manifest, VectorIndex
 
@@ -92,3 +95,48 @@ def test_best_field_scores_take_the_best_field_of_each_row():
     queries = np.array([[0.1, 0.9, 0.3], [0.8, 0.0, 0.6]], dtype=np.float32)
     assert index.field_owners.tolist() == [0, 2]
     np.testing.assert_allclose(index.best_field_scores(queries), [[0.9, 0.3], [0.8, 0.6]])
+
+
+def test_onnx_export_round_trip_loads_without_exporting(tmp_path, settings):
+    notices = []
+    ensure_query_embedder(settings.model, tmp_path, notify=notices.append)
+    assert notices == ["index: exported all-MiniLM-L6-v2 to ONNX for questions (no export yet)"]
+    export = json.loads((tmp_path / ONNX_EXPORT_FILE).read_text())
+    assert export["model"] == "all-MiniLM-L6-v2" and export["dim"] == 384
+    assert export["max_seq_length"] == 256  # sentence-transformers' cut, not tokenizer.json's 128
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", ONNX_EXPORT_FILE, ONNX_FILE]
+    again = ensure_query_embedder(settings.model, tmp_path, notify=notices.append)
+    assert len(notices) == 1 and isinstance(again, OnnxEmbedder)  # up to date: loaded, not exported
+
+
+def _flip_a_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the weights: ONNX Runtime would load it and embed wrongly
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda d: (d / ONNX_FILE).write_bytes((d / ONNX_FILE).read_bytes()[:100_000]), "encoder.onnx is corrupt or truncated"),
+    (lambda d: _flip_a_byte(d / ONNX_FILE), "encoder.onnx is corrupt or truncated"),
+    (lambda d: (d / ONNX_EXPORT_FILE).write_text((d / ONNX_EXPORT_FILE).read_text().replace(
+        '"model_files": "', '"model_files": "0')), "the model's files changed since it was exported"),
+    (lambda d: (d / ONNX_EXPORT_FILE).write_text("{not json"), "encoder.json is corrupt"),
+    (lambda d: (d / ONNX_FILE).unlink(), "no export yet"),
+])
+def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, settings, searcher, capsys,
+                                                                      damage, reason):
+    shutil.copytree(settings.index_dir, tmp_path, dirs_exist_ok=True)  # the session's index and export
+    damage(tmp_path)
+    capsys.readouterr()
+    local = settings.model_copy(update={"index_dir": tmp_path})
+    repaired = Searcher.load(local)
+    notices = capsys.readouterr().err.splitlines()
+    assert len(notices) == 1 and notices[0].startswith("index: exported all-MiniLM-L6-v2 to ONNX for questions (")
+    assert reason in notices[0]
+    assert isinstance(repaired.embedder, OnnxEmbedder)
+    texts = ["hiring", "what would Karpathy say about looking at your data?"]
+    np.testing.assert_allclose(repaired.embedder.encode(texts), get_embedder(settings.model).encode(texts), atol=1e-5)
+    for question in texts:
+        assert [hit.key for hit in repaired.search(question).hits] == [hit.key for hit in searcher.search(question).hits]
+    Searcher.load(local)
+    assert capsys.readouterr().err == ""  # the new export is whole

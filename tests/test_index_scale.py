@@ -76,14 +76,13 @@ def test_app_builds_loads_and_filters_by_theme_with_an_ivf_index(tmp_path, monke
     and a theme filter still ranks every insight of the theme."""
     monkeypatch.setattr(index_module, "make_faiss_index", functools.partial(make_faiss_index, flat_limit=0))
     corpus = load_corpus(REPO_DIR / "corpus")
-    embedder = get_embedder(settings.model)
-    built = ensure_index(corpus, embedder, tmp_path, notify=lambda _: None)
+    built = ensure_index(corpus, settings.model, tmp_path, notify=lambda _: None)
     assert json.loads((tmp_path / MANIFEST_FILE).read_text())["index_type"] == "IndexIVFFlat"
     notices = []
-    loaded = ensure_index(corpus, embedder, tmp_path, notify=notices.append)
+    loaded = ensure_index(corpus, settings.model, tmp_path, notify=notices.append)
     assert notices == [] and isinstance(loaded.index, faiss.IndexIVFFlat) and built.manifest == loaded.manifest
 
-    searcher = Searcher(corpus, embedder, loaded, settings)
+    searcher = Searcher(corpus, get_embedder(settings.model), loaded, settings)
     strategy = [i.id for i in corpus.insights if i.theme == "strategy"]
     result = searcher.search("how should I hire?", k=len(strategy), theme="strategy")
     assert sorted(hit.insight.id for hit in result.hits) == sorted(strategy)

@@ -108,7 +108,7 @@ def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_
     ingest([post_file], data)
     notices = []
     corpus = load_corpus(local.corpus_dir, load_passages(data))
-    ensure_index(corpus, searcher.embedder, local.index_dir, notify=notices.append)
+    ensure_index(corpus, local.model, local.index_dir, notify=notices.append)
     n = len(corpus.keys())
     texts = n + sum(len(record_fields(i)) for i in corpus.insights)  # each insight's curated fields too
     assert notices == [f"index: building {n} passages (the corpus changed since it was built)",

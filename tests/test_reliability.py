@@ -95,8 +95,10 @@ def test_two_processes_building_at_once_leave_one_whole_index(tmp_path):
     assert [o[0].strip() for o in outs] == ["50", "50"]
     builds = sum(o[1].count("index: building") for o in outs)
     assert builds == 1  # the loser waited on the lock, then found the winner's index up to date
+    assert sum(o[1].count("index: exported") for o in outs) == 1  # and the winner's ONNX export
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
-        "embeddings.npz", "fields.npy", "manifest.json", "vectors.faiss"]  # no temp files left behind
+        "embeddings.npz", "encoder.json", "encoder.onnx", "fields.npy", "manifest.json", "vectors.faiss",
+    ]  # no temp files left behind
 
 
 def test_missing_model_package_names_what_to_install(monkeypatch):
