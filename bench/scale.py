@@ -8,7 +8,8 @@ including the real question embedding), and recall@10 against exact flat search.
 The vectors are realistic, not random: real all-MiniLM-L6-v2 embeddings of the 50 insights and of
 SciFact passages (../shared/data/scifact, cut into passages by app.ingest like any ingested document),
 repeated with gaussian variation and renormalised. The queries are real questions embedded one at a
-time as the app does: the dev questions and SciFact's queries. The base embeddings are cached under
+time as the app does (by the ONNX export of the model, app.index.ensure_query_embedder): the dev
+questions and SciFact's queries. The base embeddings are cached under
 $TMPDIR/ask-karpathy-bench, never in the project.
 
     .venv/bin/python bench/scale.py                       # 10k to 1M: about 10 minutes
@@ -34,7 +35,7 @@ import faiss  # noqa: E402
 from app.config import REPO_DIR, get_settings  # noqa: E402
 from app.corpus import Document, Passage, load_corpus  # noqa: E402
 from app.embedder import get_embedder  # noqa: E402
-from app.index import CACHE_FILE, embed_with_cache, make_faiss_index, passage_text  # noqa: E402
+from app.index import CACHE_FILE, embed_with_cache, ensure_query_embedder, make_faiss_index, passage_text  # noqa: E402
 from app.ingest import split_passages  # noqa: E402
 from app.search import CANDIDATES, LexicalIndex, topic_of  # noqa: E402
 from bench.machine import header  # noqa: E402
@@ -122,7 +123,7 @@ def describe(index: faiss.Index) -> str:
     return "FlatIP (exact)"
 
 
-def scale_row(n: int, base: np.ndarray, questions: list[str], embedder) -> str:
+def scale_row(n: int, base: np.ndarray, questions: list[str], query_embedder) -> str:
     vectors = synthetic(base, n, seed=n)
     faiss.omp_set_num_threads(os.cpu_count())  # a build is one big job: every core
     start = time.perf_counter()
@@ -148,7 +149,7 @@ def scale_row(n: int, base: np.ndarray, questions: list[str], embedder) -> str:
     embed_s, search_s, whole_s, flat_s, found, query_vectors = [], [], [], [], [], []
     for i, question in enumerate(questions):
         start = time.perf_counter()
-        vector = embedder.encode([question])
+        vector = query_embedder.encode([question])
         embedded = time.perf_counter()
         _, rows = index.search(vector, CANDIDATES)
         done = time.perf_counter()
@@ -158,7 +159,7 @@ def scale_row(n: int, base: np.ndarray, questions: list[str], embedder) -> str:
         found.append(rows[0, :10])
         query_vectors.append(vector[0])
         if i < FLAT_TIMED:
-            embedder.encode([question])  # so that exact search, too, starts from the caches a query leaves
+            query_embedder.encode([question])  # so that exact search, too, starts from the caches a query leaves
             start = time.perf_counter()
             exact.search(vector, CANDIDATES)
             flat_s.append(time.perf_counter() - start)
@@ -244,7 +245,10 @@ def main():
     parser.add_argument("--no-beside", action="store_true", help="skip the passages-and-BM25 table")
     args = parser.parse_args()
 
-    embedder = get_embedder(get_settings().model)
+    model = get_settings().model
+    embedder = get_embedder(model)
+    with tempfile.TemporaryDirectory() as tmp:
+        query_embedder = ensure_query_embedder(model, Path(tmp), notify=lambda _: None)
     texts = base_texts()
     base = base_vectors(embedder, texts)
     questions = query_texts()
@@ -258,13 +262,14 @@ def main():
         print(header("Scale: FAISS index by size"))
         print(f"Vectors: real {embedder.name} embeddings of {len(texts):,} passages ({kind}), repeated with "
               f"gaussian variation (std {VARIATION}/dim) and renormalised. Queries: {len(questions)} real questions "
-              f"(dev set + SciFact), embedded one at a time; each fetches {CANDIDATES} candidates as Searcher does.")
+              f"(dev set + SciFact), embedded one at a time by {type(query_embedder).__name__}; each fetches "
+              f"{CANDIDATES} candidates as Searcher does.")
         print("Latencies p50 / p95 in ms, one thread per query.\n")
         print("| vectors | index (chosen by size) | build s | disk MB | load s | search | exact flat search | "
               "embed question | embed + search | recall@10 vs exact |")
         print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
-        print(scale_row(n, base, questions, embedder), flush=True)
+        print(scale_row(n, base, questions, query_embedder), flush=True)
     if beside:
         print(f"\n{header('Beside FAISS: passages and BM25 in memory')}")
         print("SciFact abstracts cut into passages by app.ingest; one Searcher holds all of this per process.\n")
