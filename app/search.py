@@ -14,17 +14,17 @@ from pydantic import BaseModel
 
 from app.config import Settings, get_settings
 from app.corpus import Corpus, Insight, Passage, load_corpus
-from app.embedder import Embedder
+from app.embedder import Embedder, OnnxEmbedder
 from app.index import VectorIndex, ensure_index, ensure_query_embedder, passage_text
 from app.ingest import load_passages
 
 # Relevance (above) below which the best match is "not on this topic". Calibrated on the dev set's
 # off-topic questions against its on-topic ones: F1 stays >= 0.9 from 0.35 to 0.37 and this is the
-# middle; one number for all questions (README: "Abstention").
+# middle; one number for all questions (README: "What is embedded, and what each step bought").
 MIN_RELEVANCE = 0.36
 # Weight of the BM25 score (scaled to [0, 1] per question) added to the relevance. On the dev set 0.2
 # beat 0.1 and 0.3 by 0.014 hit@1; on the held-out set 0.1 was better by 0.018, with hit@5 0.009 lower:
-# the plateau is flat, 0.2 was chosen on the dev set (README: "Retrieval quality").
+# the plateau is flat, 0.2 was chosen on the dev set (README, same section).
 LEXICAL_WEIGHT = 0.2
 # Dense candidates re-ranked per question: all of a small corpus, the head of a large one.
 CANDIDATES = 100
@@ -114,7 +114,7 @@ class LexicalIndex:
 class Searcher:
     """The corpus, its indexes and the embedder, loaded once and shared by every query."""
 
-    def __init__(self, corpus: Corpus, embedder: Embedder, index: VectorIndex, settings: Settings,
+    def __init__(self, corpus: Corpus, embedder: Embedder | OnnxEmbedder, index: VectorIndex, settings: Settings,
                  lexical_weight: float = LEXICAL_WEIGHT):
         self.corpus = corpus
         self.embedder = embedder
@@ -154,8 +154,9 @@ class Searcher:
             scores, rows = self.index.search(vectors, max(k, CANDIDATES))
         field_scores = self.index.best_field_scores(vectors)
         results = []
+        owners = self.index.field_owners.tolist()
         for question, topic, row_scores, row_ids, best_fields in zip(cleaned, topics, scores, rows, field_scores):
-            best_field = dict(zip(self.index.field_owners.tolist(), best_fields.tolist()))
+            best_field = dict(zip(owners, best_fields.tolist()))
             keep = [(float(score), int(row)) for score, row in zip(row_scores, row_ids)
                     if row >= 0 and (not theme or getattr(self.corpus.get(self.index.ids[row]), "theme", None) == theme)]
             # a record without curated fields (an ingested passage) is judged on its whole text alone

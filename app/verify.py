@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from app.corpus import QUOTED, Insight, Passage
-from app.embedder import Embedder
+from app.embedder import Embedder, OnnxEmbedder
 
 # Cosine similarity (all-MiniLM-L6-v2) between a sentence and the best passage it cites, below which the
 # sentence is dropped as unsupported. Calibrated by bench/calibrate_support.py on the odd half of the dev
@@ -146,7 +146,7 @@ def bare_text(sentence: str) -> str:
 class Verifier:
     """Checks sentences against the passages shown to the model, numbered from 1 in the given order."""
 
-    def __init__(self, passages: list[Insight | Passage], embedder: Embedder,
+    def __init__(self, passages: list[Insight | Passage], embedder: Embedder | OnnxEmbedder,
                  threshold: float = SUPPORT_THRESHOLD):
         self.passages = {n: record for n, record in enumerate(passages, 1)}
         self.embedder = embedder
@@ -190,6 +190,7 @@ class Verifier:
         return SentenceCheck(text=sentence, cited=cited, kept=True, support=round(score, 4))
 
 
-def similarities(sentences: list[str], passages: list[Insight | Passage], embedder: Embedder) -> np.ndarray:
+def similarities(sentences: list[str], passages: list[Insight | Passage],
+                 embedder: Embedder | OnnxEmbedder) -> np.ndarray:
     """Cosine similarity of every sentence (bare) to every passage: rows sentences, columns passages."""
     return embedder.encode([bare_text(s) for s in sentences]) @ embedder.encode([shown_text(p) for p in passages]).T
