@@ -66,10 +66,11 @@ def record_fields(record: Insight | Passage) -> list[str]:
     return [*record.questions, record.title, record.text, *record.keywords]
 
 
-# Exact search while it is nearly free next to embedding the question (8.6 ms): one query over 20,000
-# vectors took 1.3 ms on this 2-core machine, 50,000 took 5.1 ms, 100,000 11 ms and 1M 108 ms, while
-# IVF took 0.4-1.7 ms from 50,000 to 1M (bench/scale.py, 2026-11-24). Beyond this many rows: IVF.
-FLAT_LIMIT = 20_000
+# Exact search while it is nearly free next to embedding the question (4.1 ms with the ONNX encoder):
+# one query over 10,000 vectors took 0.47 ms on this 2-core machine, 20,000 took 1.06 ms (a quarter of
+# the embedding: whole `ask` would pass 1.3x it), 100,000 5.3 ms and 1M 50 ms, while IVF took 0.17 ms
+# at 15,000 to 20,000 (recall@10 0.97) and 0.75 ms at 1M (bench/scale.py, 2026-11-24). Beyond: IVF.
+FLAT_LIMIT = 10_000
 # IVF: ~4·sqrt(n) lists (k-means centroids), of which a query scans the IVF_NPROBE closest. Measured on
 # near-duplicate-heavy data (bench/scale.py): recall@10 vs exact 0.984 at 50k, 0.987 at 100k, 0.998 at
 # 1M; with 16 probes it fell to 0.947 at 30k. HNSW (M=32) lost on the same data: recall@10 0.82 at

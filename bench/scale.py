@@ -238,7 +238,7 @@ def throughput(embedder, texts: list[str]) -> list[str]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    # 20k and 50k sit either side of app.index.FLAT_LIMIT: the crossover from exact to IVF
+    # 10k and 20k sit either side of app.index.FLAT_LIMIT: the crossover from exact to IVF
     parser.add_argument("--sizes", default="10000,20000,50000,100000,1000000",
                         help="comma-separated vector counts (empty: none)")
     parser.add_argument("--no-throughput", action="store_true", help="skip the embedding-rate table")
