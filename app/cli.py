@@ -79,14 +79,17 @@ def cli():
 @cli.command()
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 def index(force):
-    """Build (or rebuild) the search index from the corpus."""
+    """Build (or rebuild) the search index from the corpus and the ingested passages."""
     from app.corpus import CorpusError, load_corpus
     from app.embedder import ModelNotInstalled
     from app.index import ensure_index, ensure_query_embedder
+    from app.ingest import load_passages
 
     settings = get_settings()
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        # the same records Searcher.load indexes: without the ingested passages, the next question would
+        # find this index stale and build it again
+        corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
         built = ensure_index(corpus, settings.model, settings.index_dir, force=force, progress=True)
         ensure_query_embedder(settings.model, settings.index_dir, force=force)  # so questions need no torch
     except (CorpusError, ModelNotInstalled) as e:

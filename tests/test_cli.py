@@ -3,11 +3,17 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
+from app.config import REPO_DIR
+from app.corpus import load_corpus
+from app.ingest import load_passages
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
 
 @pytest.fixture
@@ -88,6 +94,18 @@ def test_index_and_eval_commands(run):
     assert "hit@1" in result.output and "worst 3 questions (sorted by loss):" in result.output
     report = json.loads(run("eval", "--json").output)
     assert report["n_on_topic"] >= 150 and report["n_off_topic"] >= 25
+
+
+def test_index_command_indexes_ingested_passages_too(tmp_path, searcher):
+    data = tmp_path / "data"
+    env = {"ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(data)}
+    ingested = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "talks.jsonl")], env=env)
+    assert ingested.exit_code == 0, ingested.output
+    rebuilt = CliRunner().invoke(cli, ["index", "--force"], env=env)
+    passages = len(load_corpus(REPO_DIR / "corpus", load_passages(data)).keys())
+    assert passages > 50 and f"index: {passages} passages" in rebuilt.output
+    asked = CliRunner().invoke(cli, ["search", "why sort my data by loss"], env=env)
+    assert asked.exit_code == 0 and "index: building" not in asked.output  # up to date: nothing rebuilt
 
 
 def test_console_script_is_installed():
