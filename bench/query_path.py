@@ -53,13 +53,15 @@ def main():
         answer.append(timed(ask, searcher, question))
 
     # the steps, each timed on its own
-    steps = {name: [] for name in ("clean + topic_of", "FAISS search", "BM25 scores (all rows)",
-                                   "rerank (BM25 scores + fusion)", "compose (answer text, citations)")}
+    steps = {name: [] for name in ("clean + topic_of", "FAISS search", "best curated field per insight",
+                                   "BM25 scores (all rows)", "rerank (BM25 scores + fusion)",
+                                   "compose (answer text, citations)")}
     limit = searcher.settings.max_question_chars
     for question, topic in zip(questions, topics):
         steps["clean + topic_of"].append(timed(lambda: topic_of(clean_question(question, limit))))
         vector = searcher.embedder.encode([topic])
         steps["FAISS search"].append(timed(searcher.index.search, vector, CANDIDATES))
+        steps["best curated field per insight"].append(timed(searcher.index.best_field_scores, vector))
         if searcher.lexical:
             steps["BM25 scores (all rows)"].append(timed(searcher.lexical.scores, topic))
         scores, rows = searcher.index.search(vector, CANDIDATES)
