@@ -10,6 +10,9 @@ from typing import Literal
 
 from app.corpus import Corpus, Insight, Passage, Source
 
+# how every surface (answer text, cards, copy strings) introduces a curator's words
+PARAPHRASE_LABEL = "Paraphrase, not his words"
+
 Format = Literal["plain", "markdown", "bibtex"]
 FORMATS: tuple[Format, ...] = ("plain", "markdown", "bibtex")
 
@@ -88,14 +91,14 @@ def plain(insight: Insight, corpus: Corpus) -> str:
     where = f"{_sources(insight, corpus, _source_plain)} (Ask Karpathy insight #{insight.id})"
     if insight.kind == "quote":
         return f"{quoted(insight)} — {attribution(insight)}, {where}"
-    return f"Paraphrase, not his words: {insight.paraphrase} — summarising Andrej Karpathy, {where}"
+    return f"{PARAPHRASE_LABEL}: {insight.paraphrase} — summarising Andrej Karpathy, {where}"
 
 
 def markdown(insight: Insight, corpus: Corpus) -> str:
     where = f"{_sources(insight, corpus, _source_markdown)} (Ask Karpathy insight #{insight.id})"
     if insight.kind == "quote":
         return f"> {quoted(insight)}\n>\n> — {attribution(insight)}, {where}"
-    return f"*Paraphrase, not his words:* {insight.paraphrase} — summarising Andrej Karpathy, {where}"
+    return f"*{PARAPHRASE_LABEL}:* {insight.paraphrase} — summarising Andrej Karpathy, {where}"
 
 
 def bibtex(insight: Insight, corpus: Corpus) -> str:
@@ -106,7 +109,7 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
         if insight.quoting:
             note += f" ({insight.quoting}, quoted by Andrej Karpathy)"
     else:
-        note = f"Paraphrase, not his words: {insight.paraphrase}"
+        note = f"{PARAPHRASE_LABEL}: {insight.paraphrase}"
     unresolved = [n for n in insight.sources if corpus.sources[n].status == "unresolved"]
     if unresolved:
         note += f". Source {', '.join(map(str, unresolved))} not given in the corpus"

@@ -9,61 +9,26 @@ from pathlib import Path
 
 import click
 
-from app.config import get_settings
+from app.config import DEFAULT_K, MAX_K, THEMES, get_settings
 
 
 class UserError(click.ClickException):
     exit_code = 1
 
 
-def _load_searcher(progress: bool = False):
+def _load_searcher(force: bool = False, progress: bool = False):
     from app.corpus import CorpusError
     from app.embedder import ModelNotInstalled
     from app.search import Searcher
 
     try:
-        return Searcher.load(progress=progress)
+        return Searcher.load(force=force, progress=progress)
     except (CorpusError, ModelNotInstalled) as e:
         raise UserError(str(e)) from None
 
 
-def _hit_json(hit, searcher) -> dict:
-    """The stable machine-readable form of one search hit (README: "JSON output")."""
-    if hit.passage:
-        p = hit.passage
-        return {
-            "rank": hit.rank, "id": p.id, "theme": None, "theme_name": "Ingested writing",
-            "title": " › ".join([p.doc.title, *p.headings]), "score": round(hit.score, 4),
-            "kind": "passage" if p.by_karpathy else "excerpt", "text": p.clean,
-            "quotes": [p.clean] if p.by_karpathy else [], "quoting": None, "paraphrase": None, "sources": [],
-            "document": {**p.doc.model_dump(exclude={"sha256"}), "headings": p.headings, "start": p.start,
-                         "end": p.end, "line": p.line},
-        }
-    insight = hit.insight
-    return {
-        "rank": hit.rank,
-        "id": insight.id,
-        "theme": insight.theme,
-        "theme_name": insight.theme_name,
-        "title": insight.title,
-        "score": round(hit.score, 4),
-        "kind": insight.kind,
-        "text": insight.text,
-        "quotes": insight.quotes,
-        "quoting": insight.quoting,
-        "paraphrase": insight.paraphrase,
-        "sources": [searcher.corpus.sources[n].model_dump(exclude_none=True) for n in insight.sources],
-        "document": None,
-    }
-
-
-def _result_json(result, searcher) -> dict:
-    return {"question": result.question, "on_topic": result.on_topic,
-            "hits": [_hit_json(hit, searcher) for hit in result.hits]}
-
-
 def _search_or_fail(searcher, questions, k, theme):
-    from app.search import QuestionError
+    from app.question import QuestionError
 
     try:
         return searcher.search_many(questions, k, theme)
@@ -80,35 +45,26 @@ def cli():
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 def index(force):
     """Build (or rebuild) the search index from the corpus and the ingested passages."""
-    from app.corpus import CorpusError, load_corpus
-    from app.embedder import ModelNotInstalled
-    from app.index import ensure_index, ensure_query_embedder
-    from app.ingest import load_passages
-
-    settings = get_settings()
-    try:
-        # the same records Searcher.load indexes: without the ingested passages, the next question would
-        # find this index stale and build it again
-        corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
-        built = ensure_index(corpus, settings.model, settings.index_dir, force=force, progress=True)
-        ensure_query_embedder(settings.model, settings.index_dir, force=force)  # so questions need no torch
-    except (CorpusError, ModelNotInstalled) as e:
-        raise UserError(str(e)) from None
-    m = built.manifest
+    searcher = _load_searcher(force=force, progress=True)
+    m = searcher.index.manifest
     click.echo(f"index: {len(m.ids)} passages, model {m.model} ({m.dim}-dim), built {m.built_at} "
-               f"in {m.build_seconds:.2f}s, at {settings.index_dir}")
+               f"in {m.build_seconds:.2f}s, at {searcher.settings.index_dir}")
 
 
-THEME_CHOICE = click.Choice(["software-2.0", "strategy", "training", "learning", "future"])
+THEME_CHOICE = click.Choice(list(THEMES))
+K_OPTION = click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None,
+                        help=f"How many insights at most (default {DEFAULT_K}).")
 
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="How many insights (default 3).")
+@K_OPTION
 @click.option("--theme", type=THEME_CHOICE, help="Only insights of this theme.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (see README).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (docs/contract.schema.json).")
 def search(question, k, theme, as_json):
     """Find the insights closest to QUESTION. Use - to read one question per line from stdin."""
+    from app.answer import search_response
+
     searcher = _load_searcher()
     if question == "-":
         questions = [line for line in sys.stdin.read().splitlines() if line.strip()]
@@ -116,21 +72,21 @@ def search(question, k, theme, as_json):
     else:
         questions = [question]
     for result in _search_or_fail(searcher, questions, k, theme):
+        response = search_response(result, searcher.corpus)
         if as_json:
-            click.echo(json.dumps(_result_json(result, searcher), ensure_ascii=False))
+            click.echo(response.model_dump_json())
             continue
-        if not result.on_topic:
+        if not response.on_topic:
             click.echo("(nothing in the corpus is on that topic; closest insights:)")
-        for hit in result.hits:
-            h = _hit_json(hit, searcher)
-            click.echo(f"{hit.rank}. #{h['id']} [{hit.score:.3f}] {h['title']} ({h['theme_name']}, {h['kind']})")
+        for c in response.citations:
+            click.echo(f"{c.n}. #{c.id} [{c.score:.3f}] {c.title} ({c.theme_name}, {c.kind})")
 
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "k", type=click.IntRange(1, 10), default=None, help="How many quotes (default 3).")
+@K_OPTION
 @click.option("--theme", type=THEME_CHOICE, help="Only insights of this theme.")
-@click.option("--json", "as_json", is_flag=True, help="The answer with structured citations, as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="The answer with structured citations (docs/contract.schema.json).")
 @click.option("--mode", type=click.Choice(["extractive", "local"]), default="extractive", show_default=True,
               help="extractive: his words only; local: a local model frames them, every sentence verified.")
 @click.option("--backend", type=click.Choice(["llama-cpp", "http"]), default=None,
@@ -144,27 +100,24 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
     from app.answer import compose
 
     searcher = _load_searcher()
+    result = _search_or_fail(searcher, [question], k, theme)[0]
     if mode == "local":
-        answer = _ask_local(searcher, question, k, theme, backend=backend, gguf=gguf, base_url=base_url,
-                            llm_model=llm_model)
+        answer = _ask_local(searcher, result, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
     else:
-        answer = compose(_search_or_fail(searcher, [question], k, theme)[0], searcher)
+        answer = compose(result, searcher.corpus)
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.text)
 
 
-def _ask_local(searcher, question, k, theme, **overrides):
+def _ask_local(searcher, result, **overrides):
     """A local-model answer; a backend that is missing or down is a one-line error, not a traceback."""
     from app.generate import BackendUnavailable, GenerationError, get_backend
-    from app.local_answer import stream_answer
+    from app.local_answer import final_answer, stream_answer
 
     names = {"backend": "local_backend", "gguf": "gguf", "base_url": "llm_base_url", "llm_model": "llm_model"}
-    settings = get_settings().model_copy(update={names[name]: value for name, value in overrides.items()
-                                                 if value is not None})
-    result = _search_or_fail(searcher, [question], k, theme)[0]
+    settings = searcher.settings.model_copy(update={names[name]: value for name, value in overrides.items()
+                                                    if value is not None})
     try:
-        backend = get_backend(settings)
-        events = stream_answer(result, searcher, backend, settings.llm_max_tokens)
-        return [event.answer for event in events if event.kind == "answer"][0]
+        return final_answer(stream_answer(result, searcher, get_backend(settings), settings.llm_max_tokens))
     except (BackendUnavailable, GenerationError) as e:
         raise UserError(str(e)) from None
 
@@ -180,11 +133,11 @@ def ingest(paths, author, site_url):
 
     settings = get_settings()
     try:
-        report = run(list(paths), settings.data_dir, author=author, site_url=site_url)
+        report = run(list(paths), settings.passages_path, author=author, site_url=site_url)
     except CorpusError as e:
         raise UserError(str(e)) from None
     click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged "
-               f"documents; {report.passages} passages in {settings.data_dir}")
+               f"documents; {report.passages} passages in {settings.passages_path}")
     _load_searcher(progress=True)  # embed what changed now, not on the next question
 
 
@@ -231,29 +184,17 @@ def feedback(log_path):
     Label each line's "ids" with every insight that answers it ([] if none does) before appending it to
     corpus/dev_questions.jsonl: `eval` refuses a line still unlabelled (null). It ignores "note".
     """
-    path = log_path or get_settings().data_dir / "feedback.jsonl"
+    from app.feedback import eval_candidates, read_latest
+
+    path = log_path or get_settings().feedback_path
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        entries, warnings = read_latest(path)
     except FileNotFoundError:
         raise UserError(f"no feedback log at {path} (the thumbs in `ask-karpathy serve` write it)") from None
-    latest = {}  # (question, answer) -> its last judgement: a later click changes or withdraws an earlier one
-    for n, line in enumerate(lines, 1):
-        try:
-            entry = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            # an append cut short (a crash mid-write) costs that line, not the rest of the log
-            click.echo(f"warning: {path}:{n}: not JSON, skipped", err=True)
-            continue
-        if entry:
-            # a follow-up is kept as it was searched ("... hiring? why?"), which is what eval will search
-            question = entry.get("read_as") or entry.get("question")
-            latest[question, entry.get("answer")] = entry
-    seen = set()
-    for (question, _), entry in latest.items():
-        if entry.get("liked") is False and question and question not in seen:
-            seen.add(question)
-            note = f"disliked; answer cited {json.dumps(entry.get('cited_ids', []))}; label me"
-            click.echo(json.dumps({"q": question, "ids": None, "note": note}, ensure_ascii=False))
+    for warning in warnings:
+        click.echo(warning, err=True)
+    for line in eval_candidates(entries):
+        click.echo(json.dumps(line, ensure_ascii=False))
 
 
 def main():

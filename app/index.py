@@ -1,26 +1,16 @@
-"""The vector index: corpus passages embedded once, stored with FAISS in index/, rebuilt when stale.
+"""The vector index: every record's embedded text, stored with FAISS in index/, rebuilt when stale.
 
 index/ holds vectors.faiss (the FAISS index: exact while small, IVF beyond FLAT_LIMIT rows),
-fields.npy (one vector per curated field of an insight, see record_fields), manifest.json (which model,
-which corpus, which record in which row, which row each field belongs to, which index type, and the
-sha256 of both vector files) and embeddings.npz (every vector by the sha256 of its text, so a rebuild
+fields.npy (one vector per curated field of a record), manifest.json (which model, which texts, which
+record in which row, which row each field belongs to, which index type, the sha256 of both vector files,
+and a checksum over itself) and embeddings.npz (every vector by the sha256 of its text, so a rebuild
 embeds only what changed). The manifest is written last and is the commit point: a crash mid-build
-leaves a manifest that does not match, and the next start rebuilds. Builds hold a file lock, so two processes
-starting at once build once, not twice over each other.
-
-index/ also holds the query embedder: encoder.onnx, the embedding model exported to ONNX so that a start
-with an up-to-date index embeds questions without importing torch, and encoder.json, what it was
-exported from and its sha256. encoder.json is written last, like the manifest; a changed model, a
-damaged file or a crash mid-export means a new export, under the same lock.
+leaves a manifest that does not match, and the next start rebuilds. What is embedded is the caller's
+choice (app/search.py); this module only stores and finds vectors.
 """
-import contextlib
-import fcntl
 import hashlib
 import io
 import json
-import os
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -30,46 +20,19 @@ import faiss
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from app.corpus import Corpus, Insight, Passage
-from app.embedder import (Embedder, OnnxEmbedder, OnnxExport, OnnxExportFailed, export_onnx, get_embedder,
-                          model_fingerprint, model_path)
+from app.embedder import Embedder, get_embedder
+from app.storage import load_or_build, notify_stderr, write_atomic
 
 INDEX_FILE = "vectors.faiss"
 FIELDS_FILE = "fields.npy"
 MANIFEST_FILE = "manifest.json"
 CACHE_FILE = "embeddings.npz"
-ONNX_FILE = "encoder.onnx"
-ONNX_EXPORT_FILE = "encoder.json"
-
-
-def passage_text(record: Insight | Passage) -> str:
-    """What is embedded for a record. For an insight, title, theme and the curated keywords and
-    questions add the words people ask with to the words he wrote (README: "What is embedded",
-    measured there); for an ingested passage, its document's title and headings give the context."""
-    if isinstance(record, Passage):
-        return "\n".join([record.doc.title, *record.headings, record.clean])
-    insight = record
-    parts = [insight.title, insight.theme_name, insight.text]
-    if insight.keywords:
-        parts.append("; ".join(insight.keywords))
-    parts.extend(insight.questions)
-    return "\n".join(parts)
-
-
-def record_fields(record: Insight | Passage) -> list[str]:
-    """The separate ways of asking for a record, each embedded on its own besides the blend above: an
-    insight's curated questions, title, text and keywords. A question that paraphrases one of them is
-    close to it even when the blended text is diluted by the rest; search weighs the best of them equally
-    with the blend (README: "What is embedded"). An ingested passage has no curated fields."""
-    if isinstance(record, Passage):
-        return []
-    return [*record.questions, record.title, record.text, *record.keywords]
 
 
 # Exact search while it is nearly free next to embedding the question (4.1 ms with the ONNX encoder):
-# one query over 10,000 vectors took 0.47 ms on this 2-core machine, 20,000 took 1.06 ms (a quarter of
-# the embedding: whole `ask` would pass 1.3x it), 100,000 5.3 ms and 1M 50 ms, while IVF took 0.17 ms
-# at 15,000 to 20,000 (recall@10 0.97) and 0.75 ms at 1M (bench/scale.py, 2026-11-24). Beyond: IVF.
+# one query over 10,000 vectors took 0.47 ms, 20,000 took 1.06 ms (a quarter of the embedding), 100,000
+# 5.3 ms and 1M 50 ms, while IVF took 0.17 ms at 15,000 to 20,000 (recall@10 0.97) and 0.75 ms at 1M
+# (bench/scale.py). Beyond: IVF.
 FLAT_LIMIT = 10_000
 # IVF: ~4·sqrt(n) lists (k-means centroids), of which a query scans the IVF_NPROBE closest. Measured on
 # near-duplicate-heavy data (bench/scale.py): recall@10 vs exact 0.984 at 50k, 0.987 at 100k, 0.998 at
@@ -108,11 +71,18 @@ class Manifest(BaseModel):
     index_sha256: str
     field_rows: list[int] = []  # the row whose record each vector of fields.npy belongs to, ascending
     fields_sha256: str | None = None
-    index_type: str = "IndexFlatIP"  # chosen by size (make_faiss_index); older manifests were all flat
+    index_type: str  # chosen by size (make_faiss_index)
     faiss_version: str
     sentence_transformers_version: str
     built_at: str
     build_seconds: float
+    checksum: str = ""  # sha256 of every other field: an edited or damaged manifest is never trusted
+
+    def sealed(self) -> "Manifest":
+        return self.model_copy(update={"checksum": self.own_checksum()})
+
+    def own_checksum(self) -> str:
+        return hashlib.sha256(self.model_dump_json(exclude={"checksum"}).encode()).hexdigest()
 
 
 class VectorIndex:
@@ -130,9 +100,9 @@ class VectorIndex:
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and row numbers of the k nearest rows for each query (row -1 where fewer exist)."""
-        # One query gains nothing from FAISS's threads and pays for waking them: on this busy 2-core
-        # machine one flat search over 10k rows took 4.4 ms with two OpenMP threads, 0.65 ms with one.
-        # A server gets its parallelism from concurrent requests instead; a batch still uses every core.
+        # One query gains nothing from FAISS's threads and pays for waking them: with another process
+        # busy on a core, one flat search over 10k rows took 4.4 ms with two OpenMP threads, 0.65 ms with
+        # one. A server gets its parallelism from concurrent requests; a batch still uses every core.
         faiss.omp_set_num_threads(1 if len(query_vectors) == 1 else THREADS)
         return self.index.search(query_vectors, min(k, self.index.ntotal))
 
@@ -166,8 +136,9 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
         try:
             with np.load(cache_path) as f:
                 cached = dict(zip(f["keys"].tolist(), f["vectors"]))
-        except (OSError, ValueError, KeyError):
-            notify(f"index: {cache_path} is unreadable; embedding everything again")
+        except Exception:  # truncated, empty, not a zip, wrong arrays: a cache is only ever a shortcut
+            cached = {}
+            notify(f"index: {cache_path} is damaged; discarding it and embedding everything again")
     reused = sum(1 for k in keys if k in cached)
     missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())  # a repeated text once
     if missing:
@@ -182,22 +153,8 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
     return vectors
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, fsync, rename: readers see the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]], embedder: Embedder,
-                index_dir: Path, progress: bool = False, notify: Callable[[str], None] = print) -> VectorIndex:
+                index_dir: Path, progress: bool = False, notify: Callable[[str], None] = notify_stderr) -> VectorIndex:
     import sentence_transformers
 
     start = time.perf_counter()
@@ -220,7 +177,7 @@ def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]],
         sentence_transformers_version=sentence_transformers.__version__,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - start, 3),
-    )
+    ).sealed()
     write_atomic(index_dir / MANIFEST_FILE, manifest.model_dump_json(indent=2).encode())
     return VectorIndex(index, manifest, field_vectors)
 
@@ -235,10 +192,15 @@ def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], 
         manifest = Manifest.model_validate_json(manifest_path.read_bytes())
     except ValidationError:
         return None, f"{manifest_path} is corrupt"
+    if manifest.checksum != manifest.own_checksum():
+        return None, f"{manifest_path} is damaged (its checksum does not match)"
     if manifest.model != model:
         return None, f"built with model {manifest.model!r}, settings say {model!r}"
     if manifest.corpus_hash != corpus_hash(texts, ids, fields):
         return None, "the corpus changed since it was built"
+    field_rows = [row for row, record in enumerate(fields) for _ in record]
+    if manifest.ids != ids or manifest.field_rows != field_rows:
+        return None, f"{manifest_path} does not list the records in the corpus's order"
     data, field_data = index_path.read_bytes(), fields_path.read_bytes()
     if hashlib.sha256(data).hexdigest() != manifest.index_sha256:
         return None, f"{index_path} is corrupt or truncated"
@@ -252,79 +214,13 @@ def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], 
     return VectorIndex(index, manifest, field_vectors), "up to date"
 
 
-def _print_notice(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path):
-    """Held while building anything in index/: two processes starting at once build it once."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
-def ensure_index(corpus: Corpus, model: str, index_dir: Path, force: bool = False,
-                 progress: bool = False, notify: Callable[[str], None] = _print_notice) -> VectorIndex:
-    """Load the index, or (re)build it when missing, stale or corrupt, saying why in one line. The
-    sentence-transformers model is loaded only to build."""
-    ids = corpus.keys()
-    records = [corpus.get(key) for key in ids]
-    texts, fields = [passage_text(r) for r in records], [record_fields(r) for r in records]
-    if not force:
-        index, _ = load_index(texts, ids, fields, model, index_dir)
-        if index:
-            return index
-    with build_lock(index_dir):
-        # another process may have built it while we waited for the lock
-        index, reason = load_index(texts, ids, fields, model, index_dir)
-        if index and not force:
-            return index
-        notify(f"index: building {len(texts)} passages ({'forced' if force else reason})")
+def ensure_index(texts: list[str], ids: list[int | str], fields: list[list[str]], model: str, index_dir: Path,
+                 force: bool = False, progress: bool = False,
+                 notify: Callable[[str], None] = notify_stderr) -> VectorIndex:
+    """The index of `texts` (row i is record ids[i], with its curated `fields`): loaded, or (re)built
+    when missing, stale or damaged, saying why in one line. The model is loaded only to build."""
+    def build(reason: str) -> VectorIndex:
+        notify(f"index: building {len(texts)} passages ({reason})")
         return build_index(texts, ids, fields, get_embedder(model), index_dir, progress=progress, notify=notify)
 
-
-def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | None, str]:
-    """The ONNX export if it is whole and exported from the model as installed now, else None and the reason."""
-    export_path, onnx_path = index_dir / ONNX_EXPORT_FILE, index_dir / ONNX_FILE
-    if not export_path.exists() or not onnx_path.exists():
-        return None, "no export yet"
-    try:
-        export = OnnxExport.model_validate_json(export_path.read_bytes())
-    except ValidationError:
-        return None, f"{export_path} is corrupt"
-    if export.model != model:
-        return None, f"exported from model {export.model!r}, settings say {model!r}"
-    if export.model_files != model_fingerprint(model_path(model)):
-        return None, "the model's files changed since it was exported"
-    # streamed, and ONNX Runtime reads the file itself: handing it the 90 MB as bytes instead cost
-    # 120 MB of peak memory and 60 ms at every start
-    with open(onnx_path, "rb") as f:
-        if hashlib.file_digest(f, "sha256").hexdigest() != export.onnx_sha256:
-            return None, f"{onnx_path} is corrupt or truncated"
-    return OnnxEmbedder(model, onnx_path, export), "up to date"
-
-
-def ensure_query_embedder(model: str, index_dir: Path, force: bool = False,
-                          notify: Callable[[str], None] = _print_notice) -> OnnxEmbedder | Embedder:
-    """The embedder for questions: the ONNX export, exported again when missing, stale or damaged (saying
-    why in one line), or the sentence-transformers model itself when its export does not embed alike."""
-    if not force:
-        embedder, _ = load_query_embedder(model, index_dir)
-        if embedder:
-            return embedder
-    with build_lock(index_dir):
-        embedder, reason = load_query_embedder(model, index_dir)
-        if embedder and not force:
-            return embedder
-        reason = "forced" if force else reason
-        try:
-            data, export = export_onnx(get_embedder(model))
-        except OnnxExportFailed as e:
-            notify(f"index: {model} not exported to ONNX ({reason}): {e}; questions use sentence-transformers")
-            return get_embedder(model)
-        write_atomic(index_dir / ONNX_FILE, data)
-        write_atomic(index_dir / ONNX_EXPORT_FILE, export.model_dump_json(indent=2).encode())  # the commit point
-        notify(f"index: exported {model} to ONNX for questions ({reason})")
-        return OnnxEmbedder(model, index_dir / ONNX_FILE, export)
+    return load_or_build(index_dir, lambda: load_index(texts, ids, fields, model, index_dir), build, force)

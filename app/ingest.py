@@ -4,11 +4,10 @@ A passage is one or more consecutive paragraphs under the same heading, about PA
 (measured in bench/ingest_blog.py). Its `text` is the exact slice source[start:end] of the file, so a
 citation points to the place; `clean` is the same words without Markdown, HTML or LaTeX markup, and is
 what is shown and embedded. Code blocks, display math, HTML blocks, tables, images and block quotes
-(usually someone else's words) are left out. Passages live in DATA_DIR/passages.jsonl; re-ingesting
-a file replaces its passages, and an unchanged file is left alone.
+(usually someone else's words) are left out. Passages live in one JSONL file (Settings.passages_path);
+re-ingesting a file replaces its passages, and an unchanged file is left alone.
 """
 import hashlib
-import json
 import re
 import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from app.corpus import CorpusError, Document, Passage
-from app.index import write_atomic
+from app.storage import write_atomic
 
 PASSAGE_WORDS = 60
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".jsonl": "jsonl"}
@@ -192,12 +191,8 @@ def read_documents(path: Path, author: str | None, site_url: str | None,
     return sha, passages
 
 
-def passages_path(data_dir: Path) -> Path:
-    return data_dir / "passages.jsonl"
-
-
-def load_passages(data_dir: Path) -> list[Passage]:
-    path = passages_path(data_dir)
+def load_passages(path: Path) -> list[Passage]:
+    """Every ingested passage, from DATA_DIR/passages.jsonl (Settings.passages_path)."""
     if not path.exists():
         return []
     passages = []
@@ -209,7 +204,7 @@ def load_passages(data_dir: Path) -> list[Passage]:
     return passages
 
 
-def ingest(paths: list[Path], data_dir: Path, author: str | None = None, site_url: str | None = None,
+def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: str | None = None,
            words: int = PASSAGE_WORDS) -> IngestReport:
     """Add or replace the passages of each file; every file is read before anything is written."""
     files = sorted({f.resolve() for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*")))
@@ -217,7 +212,7 @@ def ingest(paths: list[Path], data_dir: Path, author: str | None = None, site_ur
     if not files:
         raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}")
     read = {str(f): read_documents(f, author, site_url, words) for f in files}
-    existing = load_passages(data_dir)
+    existing = load_passages(store)
     kept = [p for p in existing if p.doc.source not in read]
     old_hash = {p.doc.source: p.doc.sha256 for p in existing}
     report = IngestReport()
@@ -232,6 +227,6 @@ def ingest(paths: list[Path], data_dir: Path, author: str | None = None, site_ur
             raise CorpusError(f"{p.doc.source}: another ingested file ({keys[p.doc.key]}) has the same name {p.doc.key!r}")
     everything = kept + new
     report.passages = len(everything)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(passages_path(data_dir), "".join(p.model_dump_json() + "\n" for p in everything).encode())
+    store.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(store, "".join(p.model_dump_json() + "\n" for p in everything).encode())
     return report

@@ -17,8 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from app.answer import Answer, cited_lines, compose
-from app.corpus import Insight, Passage
+from app.answer import cited_lines, compose
+from app.contract import Answer, LocalReport
+from app.corpus import Passage, Record
 from app.generate import Backend, Message
 from app.search import SearchResult, Searcher
 from app.verify import SentenceCheck, SentenceSplitter, Verifier, as_shown
@@ -49,7 +50,7 @@ def _as_data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def _render(n: int, record: Insight | Passage) -> str:
+def _render(n: int, record: Record) -> str:
     if isinstance(record, Passage):
         who = "Karpathy wrote" if record.by_karpathy else f"{record.doc.author or 'Someone else'} wrote"
         return f"[{n}] {who}: {_as_data(record.clean)}"
@@ -59,7 +60,7 @@ def _render(n: int, record: Insight | Passage) -> str:
 
 
 def build_messages(result: SearchResult) -> list[Message]:
-    records = [hit.insight or hit.passage for hit in result.hits]
+    records = [hit.record for hit in result.hits]
     passages = "\n".join(_render(n, record) for n, record in enumerate(records, 1))
     user = (f"<question>\n{_as_data(result.question)}\n</question>\n\n"
             f"<passages>\n{passages}\n</passages>\n\n{INSTRUCTION}")
@@ -68,24 +69,23 @@ def build_messages(result: SearchResult) -> list[Message]:
 
 def compose_local(result: SearchResult, searcher: Searcher, checks: list[SentenceCheck], model: str) -> Answer:
     """The verified answer from the model's checked sentences, or the extractive one if none was kept."""
-    extractive = compose(result, searcher)
+    extractive = compose(result, searcher.corpus)
     kept = [c for c in checks if c.kept]
-    verified = f"{len(kept)} of {len(checks)} sentences kept"
+    report = LocalReport(model=model, verified=f"{len(kept)} of {len(checks)} sentences kept", checks=checks)
     if not kept:
         why = "wrote nothing" if not checks else f"wrote {len(checks)} sentence(s) and none passed verification"
-        notice = f"The local model ({model}) {why}, so this is the extractive answer."
-        return extractive.model_copy(update={"verified": verified, "notice": notice, "model": model,
-                                             "checks": checks, "text": f"{notice}\n\n{extractive.text}"})
+        report.notice = f"The local model ({model}) {why}, so this is the extractive answer."
+        return extractive.model_copy(update={"local": report, "text": f"{report.notice}\n\n{extractive.text}"})
     lines = [f"Local model answer ({model}), each sentence checked against the passage it cites:", "",
-             " ".join(as_shown(c.text) for c in kept), "", f"verified: {verified}", "",
+             " ".join(as_shown(c.text) for c in kept), "", f"verified: {report.verified}", "",
              "The passages, quoted from the corpus (not by the model):"]
     for c, hit in zip(extractive.citations, result.hits):
-        lines.extend(cited_lines(c, hit.insight or hit.passage))
+        lines.extend(cited_lines(c, hit.record))
     return Answer(question=result.question, mode="local", on_topic=True, text="\n".join(lines),
-                  citations=extractive.citations, verified=verified, model=model, checks=checks)
+                  citations=extractive.citations, local=report)
 
 
-def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, max_tokens: int = 160,
+def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, max_tokens: int,
                   temperature: float = 0.0) -> Iterator[StreamEvent]:
     """Stream a local-model answer to a search result: tokens, then each checked sentence, then the answer.
 
@@ -93,11 +93,11 @@ def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, ma
     """
     if not result.on_topic or not result.hits:
         # nothing on topic to synthesise from: the extractive answer already says so
-        answer = compose(result, searcher)
-        notice = "Nothing in the corpus is on that topic, so the local model was not asked."
-        yield StreamEvent(kind="answer", answer=answer.model_copy(update={"notice": notice, "model": backend.label}))
+        report = LocalReport(model=backend.label,
+                             notice="Nothing in the corpus is on that topic, so the local model was not asked.")
+        yield StreamEvent(kind="answer", answer=compose(result, searcher.corpus).model_copy(update={"local": report}))
         return
-    verifier = Verifier([hit.insight or hit.passage for hit in result.hits], searcher.embedder)
+    verifier = Verifier([hit.record for hit in result.hits], searcher.embedder)
     splitter, checks = SentenceSplitter(), []
     with closing(backend.stream(build_messages(result), max_tokens, temperature)) as pieces:
         for piece in pieces:
@@ -113,8 +113,6 @@ def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, ma
     yield StreamEvent(kind="answer", answer=compose_local(result, searcher, checks, backend.label))
 
 
-def ask_local(searcher: Searcher, backend: Backend, question: str, k: int | None = None,
-              theme: str | None = None, max_tokens: int = 160) -> Answer:
-    """The whole local-model answer at once (the CLI's path); same checks as the stream."""
-    events = stream_answer(searcher.search(question, k, theme), searcher, backend, max_tokens)
+def final_answer(events: Iterator[StreamEvent]) -> Answer:
+    """The answer that ends a stream, for a caller that shows it whole (the CLI)."""
     return [event.answer for event in events if event.kind == "answer"][0]

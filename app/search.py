@@ -1,89 +1,79 @@
-"""Search: a question in, the most relevant insights out, ranked and scored.
+"""Search: a question in, the most relevant records out, ranked and scored.
 
-The question is cleaned and checked, embedded once, and looked up in the FAISS index. Each dense
-candidate's relevance weighs its whole text equally with the best of its curated fields (an insight's
-curated questions, title, text, keywords: app.index.record_fields); BM25 over the same passage texts then
-adds lexical evidence (hybrid ranking, measured in the README). When even the most relevant record falls
-below a calibrated floor, the result says so (on_topic=False) instead of pretending.
+What is embedded for each record is decided here (passage_text, record_fields), beside the ranking that
+uses it. The question is cleaned (app/question.py), embedded once, and looked up in the FAISS index.
+Each dense candidate's relevance weighs its whole text equally with the best of its curated fields (an
+insight's curated questions, title, text, keywords); BM25 over the same texts then adds lexical
+evidence (hybrid ranking, measured in docs/). When even the most relevant record falls below a
+calibrated floor, the result says so (on_topic=False) instead of pretending.
 """
-import re
-import unicodedata
-
 import numpy as np
 from pydantic import BaseModel
 
 from app.config import Settings, get_settings
-from app.corpus import Corpus, Insight, Passage, load_corpus
-from app.embedder import Embedder, OnnxEmbedder
-from app.index import VectorIndex, ensure_index, ensure_query_embedder, passage_text
+from app.corpus import Corpus, Passage, Record, load_corpus
+from app.embedder import Embedder, OnnxEmbedder, query_embedder
+from app.index import VectorIndex, ensure_index
 from app.ingest import load_passages
+from app.question import QuestionError, clean_question, topic_of
 
 # Relevance (above) below which the best match is "not on this topic". Calibrated on the dev set's
 # off-topic questions against its on-topic ones: F1 stays >= 0.9 from 0.35 to 0.37 and this is the
-# middle; one number for all questions (README: "What is embedded, and what each step bought").
+# middle; one number for all questions (docs/evaluation.md).
 MIN_RELEVANCE = 0.36
 # Weight of the BM25 score (scaled to [0, 1] per question) added to the relevance. On the dev set 0.2
 # beat 0.1 and 0.3 by 0.014 hit@1; on the held-out set 0.1 was better by 0.018, with hit@5 0.009 lower:
-# the plateau is flat, 0.2 was chosen on the dev set (README, same section).
+# the plateau is flat, 0.2 was chosen on the dev set (docs/evaluation.md).
 LEXICAL_WEIGHT = 0.2
 # Dense candidates re-ranked per question: all of a small corpus, the head of a large one.
 CANDIDATES = 100
 
 
-class QuestionError(ValueError):
-    """The question cannot be searched (empty, too long); the message is fit to show a user."""
+def passage_text(record: Record) -> str:
+    """What is embedded for a record. For an insight, title, theme and the curated keywords and
+    questions add the words people ask with to the words he wrote (docs/evaluation.md); for an
+    ingested passage, its document's title and headings give the context."""
+    if isinstance(record, Passage):
+        return "\n".join([record.doc.title, *record.headings, record.clean])
+    parts = [record.title, record.theme_name, record.text]
+    if record.keywords:
+        parts.append("; ".join(record.keywords))
+    parts.extend(record.questions)
+    return "\n".join(parts)
+
+
+def record_fields(record: Record) -> list[str]:
+    """The separate ways of asking for a record, each embedded on its own besides the blend above: an
+    insight's curated questions, title, text and keywords. A question that paraphrases one of them is
+    close to it even when the blended text is diluted by the rest, so ranking weighs the best of them
+    equally with the blend. An ingested passage has no curated fields."""
+    if isinstance(record, Passage):
+        return []
+    return [*record.questions, record.title, record.text, *record.keywords]
+
+
+def embedded(corpus: Corpus) -> tuple[list[str], list[int | str], list[list[str]]]:
+    """What the index holds for a corpus: each record's text and curated fields, and its key, row by row."""
+    ids = corpus.keys()
+    records = [corpus.get(key) for key in ids]
+    return [passage_text(r) for r in records], ids, [record_fields(r) for r in records]
 
 
 class Hit(BaseModel):
-    """One ranked result: a curated insight, or a passage of an ingested document."""
-    insight: Insight | None = None
-    passage: Passage | None = None
-    score: float  # cosine similarity of the question and the record
+    """One ranked result: a curated insight or a passage of an ingested document."""
+    record: Record
+    score: float  # the fused relevance it is ranked by
     rank: int
 
     @property
     def key(self) -> int | str:
-        return self.insight.id if self.insight else self.passage.id
+        return self.record.id
 
 
 class SearchResult(BaseModel):
-    question: str
+    question: str  # as searched: cleaned, and read in its conversation
     hits: list[Hit]
     on_topic: bool
-
-
-# Every question is about Karpathy, so his name says nothing about the topic, yet it pulls a short
-# question's embedding towards whichever insights name him. Framing like "what would he say about" is
-# likewise the same for every question. Both are dropped from the text that is embedded.
-_FRAMING = re.compile(
-    r"\b(?:what|how)\s+(?:would|does|did|do|might|will)\s+(?:andrej\s+)?(?:karpathy|he|andrej)\s+"
-    r"(?:say|think|tell\s+(?:me|us)|feel|suggest|recommend|advise)(?:\s+(?:about|of|on|regarding))?\b"
-    r"|\baccording\s+to\s+(?:andrej\s+)?karpathy\b"
-    r"|\b(?:andrej\s+)?karpathy(?:'s|’s|s)?\s+(?:views?|take|thoughts?|opinions?|advice)\s+(?:on|about)\b"
-    r"|\b(?:andrej\s+)?karpathy(?:'s|’s)?\b|\bandrej\b",
-    re.IGNORECASE,
-)
-
-
-def topic_of(question: str) -> str:
-    """The question without his name and the framing every question shares; unchanged if that empties it."""
-    topic = re.sub(r"\s+", " ", _FRAMING.sub(" ", question)).strip(" ,.:;-?!")
-    topic = re.sub(r"^(?:on|about|regarding|re)\b[\s:]*", "", topic, flags=re.IGNORECASE)
-    return topic if re.search(r"\w", topic) else question
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    """Drop control and zero-width characters, fold whitespace; refuse empty or oversized questions."""
-    if not isinstance(question, str):
-        raise QuestionError("The question must be text.")
-    if len(question) > max_chars:
-        raise QuestionError(f"The question is too long ({len(question):,} characters; the limit is {max_chars:,}).")
-    question = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-                       for c in question if unicodedata.category(c) != "Cf")
-    question = re.sub(r"\s+", " ", question).strip()
-    if not question:
-        raise QuestionError("The question is empty: ask about something, e.g. 'what would Karpathy say about hiring?'")
-    return question
 
 
 class LexicalIndex:
@@ -124,13 +114,14 @@ class Searcher:
         self.lexical = LexicalIndex([passage_text(corpus.get(i)) for i in index.ids]) if lexical_weight else None
 
     @classmethod
-    def load(cls, settings: Settings | None = None, progress: bool = False) -> "Searcher":
+    def load(cls, settings: Settings | None = None, force: bool = False, progress: bool = False) -> "Searcher":
+        """The one way in: the corpus (with ingested passages), its index and the question embedder, each
+        loaded from disk, or built first when missing, stale or damaged (`force`: rebuilt regardless).
+        A start with an up-to-date index embeds questions with ONNX Runtime and never imports torch."""
         settings = settings or get_settings()
-        corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
-        # Both load what index/ holds and build it first only when it is missing or stale: a start with
-        # an up-to-date index embeds questions with ONNX Runtime and never imports torch.
-        index = ensure_index(corpus, settings.model, settings.index_dir, progress=progress)
-        embedder = ensure_query_embedder(settings.model, settings.index_dir)
+        corpus = load_corpus(settings.corpus_dir, load_passages(settings.passages_path))
+        index = ensure_index(*embedded(corpus), settings.model, settings.index_dir, force=force, progress=progress)
+        embedder = query_embedder(settings.model, settings.index_dir, force=force)
         return cls(corpus, embedder, index, settings)
 
     def search(self, question: str, k: int | None = None, theme: str | None = None) -> SearchResult:
@@ -139,7 +130,7 @@ class Searcher:
     def search_many(self, questions: list[str], k: int | None = None, theme: str | None = None) -> list[SearchResult]:
         """Search several questions with one batched embedding call."""
         k = k or self.settings.top_k
-        if k < 1:
+        if k < 1:  # the public interfaces hold k to 1..MAX_K; evaluation may rank deeper
             raise QuestionError("k must be at least 1.")
         cleaned = [clean_question(q, self.settings.max_question_chars) for q in questions]
         topics = [topic_of(q) for q in cleaned]
@@ -153,24 +144,22 @@ class Searcher:
         else:
             scores, rows = self.index.search(vectors, max(k, CANDIDATES))
         field_scores = self.index.best_field_scores(vectors)
-        results = []
         owners = self.index.field_owners.tolist()
-        for question, topic, row_scores, row_ids, best_fields in zip(cleaned, topics, scores, rows, field_scores):
-            best_field = dict(zip(owners, best_fields.tolist()))
-            keep = [(float(score), int(row)) for score, row in zip(row_scores, row_ids)
-                    if row >= 0 and (not theme or getattr(self.corpus.get(self.index.ids[row]), "theme", None) == theme)]
-            # a record without curated fields (an ingested passage) is judged on its whole text alone
-            relevant = [((score + best_field.get(row, score)) / 2, score, row) for score, row in keep]
-            ranked = self._rerank(topic, relevant)[:k]
-            hits = []
-            for rank, (_, score, row) in enumerate(ranked, 1):
-                record = self.corpus.get(self.index.ids[row])
-                kind = "passage" if isinstance(record, Passage) else "insight"
-                hits.append(Hit(**{kind: record}, score=score, rank=rank))
-            # on-topic is judged on the embeddings alone: BM25 scores have no fixed scale
-            on_topic = bool(relevant) and max(relevance for relevance, _, _ in relevant) >= MIN_RELEVANCE
-            results.append(SearchResult(question=question, hits=hits, on_topic=on_topic))
-        return results
+        return [self._rank(question, topic, row_scores, row_ids, dict(zip(owners, best.tolist())), k, theme)
+                for question, topic, row_scores, row_ids, best in zip(cleaned, topics, scores, rows, field_scores)]
+
+    def _rank(self, question: str, topic: str, row_scores, row_ids, best_field: dict[int, float], k: int,
+              theme: str | None) -> SearchResult:
+        keep = [(float(score), int(row)) for score, row in zip(row_scores, row_ids)
+                if row >= 0 and (not theme or getattr(self.corpus.get(self.index.ids[row]), "theme", None) == theme)]
+        # a record without curated fields (an ingested passage) is judged on its whole text alone
+        relevant = [((score + best_field.get(row, score)) / 2, score, row) for score, row in keep]
+        ranked = self._rerank(topic, relevant)[:k]
+        hits = [Hit(record=self.corpus.get(self.index.ids[row]), score=round(fused, 4), rank=rank)
+                for rank, (fused, _, row) in enumerate(ranked, 1)]
+        # on-topic is judged on the embeddings alone: BM25 scores have no fixed scale
+        on_topic = bool(relevant) and max(relevance for relevance, _, _ in relevant) >= MIN_RELEVANCE
+        return SearchResult(question=question, hits=hits, on_topic=on_topic)
 
     def _rerank(self, topic: str, candidates: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
         """(fused, cosine, row) best first, from (relevance, cosine, row): relevance plus the weighted BM25

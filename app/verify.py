@@ -2,8 +2,9 @@
 
 A sentence is kept only if
 1. it cites at least one passage, as [n] or [n, m], and every number it cites was shown;
-2. every span it puts inside quotation marks is verbatim in his words in a passage it cites (his quotes
-   or the quoted fragments the corpus marks; the curator's paraphrase is not his words);
+2. every span it puts inside quotation marks is verbatim in his words in a passage it cites
+   (app.corpus.is_verbatim: his quotes or the quoted fragments the corpus marks; the curator's
+   paraphrase is not his words);
 3. it spells his name right, has words besides its citation and does not repeat a kept sentence; and
 4. it is similar enough to a passage it cites (cosine of the sentence embeddings, SUPPORT_THRESHOLD).
    Similarity measures whether a sentence is about what the passage says, not whether it agrees: a
@@ -17,7 +18,7 @@ import re
 import numpy as np
 from pydantic import BaseModel
 
-from app.corpus import QUOTED, Insight, Passage
+from app.corpus import Passage, Record, fold, is_verbatim
 from app.embedder import Embedder, OnnxEmbedder
 
 # Cosine similarity (all-MiniLM-L6-v2) between a sentence and the best passage it cites, below which the
@@ -111,29 +112,9 @@ def quoted_spans(sentence: str) -> list[str] | None:
     return spans + SINGLE_QUOTED.findall(rest)
 
 
-def _fold(text: str) -> str:
-    """Compare words, not typography: one kind of quote character and single spaces."""
-    text = text.replace("‘", "'").replace("’", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def his_words(record: Insight | Passage) -> list[str]:
-    """What of a record may appear inside quotation marks: an insight's quotes and quoted fragments, or
-    a whole passage he wrote (a passage by someone else has none of his words)."""
-    if isinstance(record, Passage):
-        return [record.clean] if record.by_karpathy else []
-    return [*record.quotes, *QUOTED.findall(record.title), *QUOTED.findall(record.text)]
-
-
-def shown_text(record: Insight | Passage) -> str:
+def shown_text(record: Record) -> str:
     """The words of a record the model is shown, and that its sentences are compared with."""
     return record.clean if isinstance(record, Passage) else record.text
-
-
-def is_verbatim(span: str, record: Insight | Passage) -> bool:
-    # punctuation a writer adds at the edge of a quote ("... datasets," he said) does not change the words
-    words = _fold(span).strip(" ,.;:!?")
-    return bool(words) and any(words in _fold(spoken) for spoken in his_words(record))
 
 
 def bare_text(sentence: str) -> str:
@@ -146,7 +127,7 @@ def bare_text(sentence: str) -> str:
 class Verifier:
     """Checks sentences against the passages shown to the model, numbered from 1 in the given order."""
 
-    def __init__(self, passages: list[Insight | Passage], embedder: Embedder | OnnxEmbedder,
+    def __init__(self, passages: list[Record], embedder: Embedder | OnnxEmbedder,
                  threshold: float = SUPPORT_THRESHOLD):
         self.passages = {n: record for n, record in enumerate(passages, 1)}
         self.embedder = embedder
@@ -180,17 +161,17 @@ class Verifier:
             return dropped("misspells his name")
         if not re.search(r"\w", bare_text(sentence)):
             return dropped("has no words besides its citation")
-        if _fold(bare_text(sentence)).lower() in self.kept_texts:
+        if fold(bare_text(sentence)).lower() in self.kept_texts:
             return dropped("repeats an earlier sentence")
         score = self.support(sentence, cited)
         if score < self.threshold:
             return dropped(f"too far from the cited passage (similarity {score:.2f} < {self.threshold:.2f})",
                            round(score, 4))
-        self.kept_texts.add(_fold(bare_text(sentence)).lower())
+        self.kept_texts.add(fold(bare_text(sentence)).lower())
         return SentenceCheck(text=sentence, cited=cited, kept=True, support=round(score, 4))
 
 
-def similarities(sentences: list[str], passages: list[Insight | Passage],
+def similarities(sentences: list[str], passages: list[Record],
                  embedder: Embedder | OnnxEmbedder) -> np.ndarray:
     """Cosine similarity of every sentence (bare) to every passage: rows sentences, columns passages."""
     return embedder.encode([bare_text(s) for s in sentences]) @ embedder.encode([shown_text(p) for p in passages]).T

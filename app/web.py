@@ -15,26 +15,21 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import datetime
 import errno
 import html
-import json
-import logging
 import re
 import socket
 import time
-from pathlib import Path
 
 import gradio as gr
 
-from app.answer import Answer, Citation, ask, contextualize
-from app import generate
-from app.local_answer import stream_answer
+from app import feedback, generate
+from app.answer import compose, search_response
 from app.citations import FORMATS, cite
-from app.config import get_settings
-from app.corpus import THEMES, Insight
-from app.search import QuestionError, Searcher
-
-log = logging.getLogger(__name__)
-
-MAX_QUOTES = 10  # the same limit as `ask-karpathy ask -k`
+from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
+from app.contract import Answer, Citation
+from app.corpus import Insight
+from app.local_answer import stream_answer
+from app.question import QuestionError, contextualize
+from app.search import Searcher
 EXAMPLES = [
     "What would Karpathy say about the data engine?",
     "How should I start training a neural network?",
@@ -86,8 +81,9 @@ def card_html(title: str, kind: str, quotes: list[str], quoting: str | None, par
 
 
 def citation_card(c: Citation) -> str:
-    ref = f"insight #{c.insight_id}" if c.insight_id is not None else f"passage {c.key}"
-    return card_html(c.title, c.kind, c.quotes, c.quoting, c.paraphrase, f"{c.theme} · {ref}", c.sources, c.n)
+    ref = f"insight #{c.id}" if c.document is None else f"passage {c.id}"
+    return card_html(c.title, c.kind, c.quotes, c.quoting, c.paraphrase, f"{c.theme_name} · {ref}",
+                     [s.label for s in c.sources], c.n)
 
 
 def insight_card(insight: Insight, searcher: Searcher) -> str:
@@ -117,28 +113,87 @@ def reveal(text: str):
     yield text
 
 
-def save_feedback(data_dir: Path, entry: dict) -> str:
-    """Append one feedback line to DATA_DIR/feedback.jsonl; return a short notice for the page."""
-    path = data_dir / "feedback.jsonl"
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    except OSError as e:
-        # a read-only data dir costs the feedback, never the chat
-        log.warning("feedback not saved to %s: %s", path, e)
-        return f"Feedback could not be saved ({path} is not writable); the chat still works."
-    return "Thanks: feedback saved."
-
-
-def _check(k: int, theme: str) -> tuple[int, str | None]:
+def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str]]:
     """The API takes any JSON, so its limits are enforced here, not only by the page's controls."""
-    if not isinstance(k, int | float) or not 1 <= k <= MAX_QUOTES:
-        raise gr.Error(f"k must be a number from 1 to {MAX_QUOTES}.", print_exception=False)
+    if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
+        raise gr.Error(f"k must be a number from 1 to {MAX_K}.", print_exception=False)
     if theme and theme not in THEMES:
         raise gr.Error(f"Unknown theme {theme!r}: use one of {', '.join(THEMES)}, or leave it empty.",
                        print_exception=False)
-    return int(k), theme or None
+    previous = previous_questions or []
+    if not isinstance(previous, list) or not all(isinstance(q, str) for q in previous):
+        raise gr.Error("previous_questions must be a list of questions (text).", print_exception=False)
+    return int(k), theme or None, previous[-MAX_PREVIOUS_QUESTIONS:]
+
+
+class Api:
+    """The public endpoints, each also an MCP tool named after its method; all return app/contract.py's
+    shapes, as `ask-karpathy ask --json` and `search --json` do."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+
+    def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
+        k, theme, previous = _check(k, theme, previous_questions)
+        try:
+            if not isinstance(question, str):
+                raise QuestionError("The question must be text.")
+            return compose(self.searcher.search(contextualize(question, previous), k, theme), self.searcher.corpus)
+        except QuestionError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+
+    def ask(self, question: str, k: int = 3, theme: str = "", previous_questions: list[str] | None = None) -> dict:
+        """What would Andrej Karpathy say about a topic? His own words from a curated corpus, as an answer with structured citations.
+
+        The answer is extractive (no language model writes it): the closest insights, numbered [1], [2]...,
+        his verbatim words in quotation marks, curators' paraphrases labelled as not his words, and under
+        each its insight id, title, theme and sources. If nothing in the corpus is on the topic, on_topic is
+        false and the answer starts by saying so. Quote only what is in `quotes` as his words.
+
+        Args:
+            question: the question, e.g. "what would Karpathy say about hiring?" (a few sentences at most)
+            k: how many citations at most, 1 to 10
+            theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
+            previous_questions: earlier questions of the same conversation, oldest first, so that a short follow-up such as "and for startups?" or "why?" is understood
+
+        Returns:
+            question (as searched), on_topic, citations (n, id, kind, title, theme, theme_name, score, quotes, quoting, paraphrase, sources, document, copy_text per format plain/markdown/bibtex), mode, text (with [n] markers) and local (null)
+        """
+        return self.answer(question, k, theme, previous_questions).model_dump(mode="json")
+
+    def what_would_karpathy_say(self, question: str, k: int = 3, theme: str = "",
+                                previous_questions: list[str] | None = None) -> str:
+        """What would Andrej Karpathy say about a topic? The same answer as the ask tool, as text only.
+
+        Args:
+            question: the question, e.g. "what would Karpathy say about hiring?" (a few sentences at most)
+            k: how many citations at most, 1 to 10
+            theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
+            previous_questions: earlier questions of the same conversation, oldest first
+
+        Returns:
+            the answer as text, with numbered citations; only what is inside quotation marks is his words
+        """
+        return self.answer(question, k, theme, previous_questions).text
+
+    def search(self, question: str, k: int = 3, theme: str = "") -> dict:
+        """Search Andrej Karpathy's insights: the records closest to a question, ranked and scored.
+
+        Args:
+            question: what to look for, e.g. "data labeling"
+            k: how many at most, 1 to 10
+            theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
+
+        Returns:
+            question (as searched), on_topic, and citations, as in the ask tool
+        """
+        k, theme, _ = _check(k, theme)
+        try:
+            if not isinstance(question, str):
+                raise QuestionError("The question must be text.")
+            return search_response(self.searcher.search(question, k, theme), self.searcher.corpus).model_dump(mode="json")
+        except QuestionError as e:
+            raise gr.Error(str(e), print_exception=False) from None
 
 
 def build_app(searcher: Searcher) -> gr.Blocks:
@@ -147,68 +202,11 @@ def build_app(searcher: Searcher) -> gr.Blocks:
     local = generate.availability(settings)
     modes = ["extractive"] + (["local"] if local.available else [])
 
-    def answer(question: str, k: int, theme: str) -> Answer:
-        k, theme = _check(k, theme)
-        try:
-            return ask(searcher, question, k, theme)
-        except QuestionError as e:
-            raise gr.Error(str(e), print_exception=False) from None
-
-    def what_would_karpathy_say(question: str, k: int = 3, theme: str = "",
-                                previous_questions: list[str] | None = None) -> str:
-        """What would Andrej Karpathy say about a topic? Answers with his own words from a curated corpus, cited.
-
-        The answer is extractive (no language model writes it): the closest insights, numbered [1], [2]...,
-        his verbatim words in quotation marks, curators' paraphrases labelled as not his words, and under
-        each its insight id, title, theme and sources. If nothing in the corpus is on the topic, the answer
-        starts by saying so. Quote only what is inside quotation marks as his words.
-
-        Args:
-            question: the question, e.g. "what would Karpathy say about hiring?" (a few sentences at most)
-            k: how many quotes to cite, 1 to 10
-            theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
-            previous_questions: earlier questions of the same conversation, oldest first, so that a short follow-up such as "and about data?" or "why?" is understood
-
-        Returns:
-            the answer as text, with numbered citations
-        """
-        return answer(contextualize(question, previous_questions or []), k, theme).text
-
-    def ask_with_citations(question: str, k: int = 3, theme: str = "",
-                           previous_questions: list[str] | None = None) -> dict:
-        """Like what_would_karpathy_say, but structured: the answer text and its citations as data.
-
-        Args:
-            question: the question, e.g. "what would Karpathy say about hiring?" (a few sentences at most)
-            k: how many quotes to cite, 1 to 10
-            theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
-            previous_questions: earlier questions of the same conversation, oldest first
-
-        Returns:
-            question (as searched), mode, on_topic, text (with [n] markers) and citations (n, insight_id, title, theme, kind, quotes, quoting, paraphrase, sources, score, and copy_text: the exact citation string per format plain, markdown, bibtex)
-        """
-        return answer(contextualize(question, previous_questions or []), k, theme).model_dump(mode="json")
-
-    def search_insights(question: str, k: int = 5, theme: str = "") -> dict:
-        """Search Andrej Karpathy's insights: the k passages closest to a question, ranked and scored.
-
-        Args:
-            question: what to look for, e.g. "data labeling"
-            k: how many insights, 1 to 10
-            theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
-
-        Returns:
-            question (as searched), on_topic, and hits (rank, score, and the insight or passage with its text, quotes and sources)
-        """
-        k, theme = _check(k, theme)
-        try:
-            return searcher.search(question, k, theme).model_dump(mode="json")
-        except QuestionError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+    api = Api(searcher)
 
     def local_answer(read_as: str, k: int, theme: str):
         """Drafts of the model's raw text as it streams (shown as a draft), then the verified Answer."""
-        k, theme = _check(k, theme)
+        k, theme, _ = _check(k, theme)
         try:
             result = searcher.search(read_as, k, theme)
             draft = ""
@@ -234,7 +232,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                 history[-1] = {"role": "assistant", "content": as_text(step)}
                 yield history, "" if i == 0 else gr.skip(), gr.skip(), gr.skip()
         else:
-            result = answer(read_as, k, theme)
+            result = api.answer(read_as, k, theme)
         text = result.text if read_as == question else f'(A follow-up, read as: "{result.question}")\n\n{result.text}'
         for i, shown in enumerate(reveal(text)):
             history[-1] = {"role": "assistant", "content": as_text(shown)}
@@ -242,7 +240,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
             yield history, "" if i == 0 else gr.skip(), gr.skip(), gr.skip()
             time.sleep(STREAM_PAUSE)
         turn = {"index": len(history) - 1, "question": question, "read_as": result.question, "answer": text,
-                "cited_ids": [c.key for c in result.citations]}
+                "cited_ids": [c.id for c in result.citations]}
         yield history, gr.skip(), turns + [turn], result.citations
 
     def record_feedback(turns: list, like: gr.LikeData) -> str:
@@ -253,7 +251,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         entry = {"question": turn["question"], "read_as": turn["read_as"], "answer": turn["answer"],
                  "cited_ids": turn["cited_ids"], "liked": like.liked if isinstance(like.liked, bool) else None,
                  "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
-        return save_feedback(settings.data_dir, entry)
+        return feedback.save(settings.feedback_path, entry)
 
     with gr.Blocks(title="Ask Karpathy") as app:
         with gr.Row(equal_height=True):
@@ -279,7 +277,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                                     info="extractive: his words only, no language model. " + (
                                         f"local: {local.detail} frames them; every sentence is verified"
                                         if local.available else f"A local model is not available: {local.detail}"))
-                    quotes = gr.Slider(1, MAX_QUOTES, value=settings.top_k, step=1, label="Number of quotes",
+                    quotes = gr.Slider(1, MAX_K, value=settings.top_k, step=1, label="Number of quotes",
                                        elem_id="quotes")
                     theme_menu = gr.Dropdown([("All themes", "")] + [(name, key) for key, name in THEMES.items()],
                                              value="", label="Theme", elem_id="theme")
@@ -318,9 +316,9 @@ def build_app(searcher: Searcher) -> gr.Blocks:
         chatbot.like(record_feedback, [turns], [feedback_status], api_visibility="private")
         chatbot.clear(lambda: ([], []), None, [turns, cites], api_visibility="private")
         # public endpoints, each also an MCP tool named after its function
-        gr.api(ask_with_citations, api_name="ask")
-        gr.api(what_would_karpathy_say, api_name="what_would_karpathy_say")
-        gr.api(search_insights, api_name="search")
+        gr.api(api.ask, api_name="ask")
+        gr.api(api.what_would_karpathy_say, api_name="what_would_karpathy_say")
+        gr.api(api.search, api_name="search")
 
     # two events at once (two cores); beyond 32 waiting, a client is told the queue is full
     return app.queue(default_concurrency_limit=2, max_size=32)

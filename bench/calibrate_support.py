@@ -39,7 +39,7 @@ def candidates(searcher, backend, questions, max_tokens):
         result = searcher.search(dq.q)
         if not result.on_topic:
             continue
-        records = [hit.insight or hit.passage for hit in result.hits]
+        records = [hit.record for hit in result.hits]
         reply = "".join(backend.stream(build_messages(result), max_tokens, 0.0))
         verifier = Verifier(records, searcher.embedder, threshold=-1.0)  # keep all: support is measured below
         for check in map(verifier.check, split_sentences(reply)):

@@ -37,12 +37,12 @@ SERVE_TIMEOUT = 120
 STEPS = """
 import sys, time; marks = [time.time()]
 from app.answer import ask; from app.config import get_settings; from app.corpus import load_corpus
-from app.index import ensure_index, ensure_query_embedder; from app.ingest import load_passages
+from app.index import ensure_index; from app.embedder import query_embedder; from app.ingest import load_passages; from app.search import embedded
 from app.search import Searcher
 marks.append(time.time())
-settings = get_settings(); corpus = load_corpus(settings.corpus_dir, load_passages(settings.data_dir))
-index = ensure_index(corpus, settings.model, settings.index_dir); marks.append(time.time())
-embedder = ensure_query_embedder(settings.model, settings.index_dir); marks.append(time.time())
+settings = get_settings(); corpus = load_corpus(settings.corpus_dir, load_passages(settings.passages_path))
+index = ensure_index(*embedded(corpus), settings.model, settings.index_dir); marks.append(time.time())
+embedder = query_embedder(settings.model, settings.index_dir); marks.append(time.time())
 searcher = Searcher(corpus, embedder, index, settings); marks.append(time.time())
 ask(searcher, {question!r}); marks.append(time.time())
 print(*marks)

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.answer import ask  # noqa: E402
 from app.config import REPO_DIR, Settings  # noqa: E402
+from app.corpus import Passage  # noqa: E402
 from app.ingest import ingest, load_passages  # noqa: E402
 from app.search import Searcher  # noqa: E402
 
@@ -58,16 +59,16 @@ def main():
         for size in SIZES:
             settings = Settings(data_dir=Path(tmp) / f"data-{size}", index_dir=Path(tmp) / "index")
             start = time.perf_counter()
-            ingest(posts, settings.data_dir, author="Andrej Karpathy", site_url="https://karpathy.github.io",
+            ingest(posts, settings.passages_path, author="Andrej Karpathy", site_url="https://karpathy.github.io",
                    words=size)
             ingest_s = time.perf_counter() - start
-            n = len(load_passages(settings.data_dir))
+            n = len(load_passages(settings.passages_path))
             start = time.perf_counter()
             searcher = Searcher.load(settings)
             embed_s = time.perf_counter() - start
             hits = {k: 0 for k in (1, 3, 5)}
             for question, (stem, heading) in QUESTIONS.items():
-                found = [h.passage for h in searcher.search(question, k=20).hits if h.passage]
+                found = [h.record for h in searcher.search(question, k=20).hits if isinstance(h.record, Passage)]
                 for k in hits:
                     hits[k] += section_hit(found[:k], stem, heading)
             q = len(QUESTIONS)

@@ -62,7 +62,7 @@ def main():
 
     questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
     searcher = Searcher.load()
-    expected = {r.question: r.hits[0].insight.id for r in searcher.search_many(questions, k=3)}
+    expected = {r.question: r.hits[0].record.id for r in searcher.search_many(questions, k=3)}
     server = None if args.url else start_server(port := free_port())
     url = args.url or f"http://127.0.0.1:{port}"
     lock = threading.Lock()
@@ -87,7 +87,7 @@ def main():
                         errors.append(str(e)[:120])
                 continue
             asked = " ".join(question.split())
-            ok = reply["question"] == asked and reply["citations"][0]["insight_id"] == expected[asked]
+            ok = reply["question"] == asked and reply["citations"][0]["id"] == expected[asked]
             with lock:
                 latencies.append(time.perf_counter() - t0)
                 counts["mixed"] += not ok

@@ -44,8 +44,8 @@ def run(searcher, backend, questions, max_tokens) -> dict:
             first.append(stamps[0])
             if len(stamps) > 1 and stamps[-1] > stamps[0]:
                 speed.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
-        kept += sum(c.kept for c in answer.checks)
-        checked += len(answer.checks)
+        kept += sum(c.kept for c in answer.local.checks)
+        checked += len(answer.local.checks)
         fell_back += answer.mode != "local"
     return {"first": first, "speed": speed, "total": total, "kept": kept / max(checked, 1),
             "sentences": checked, "fell_back": fell_back / len(questions)}

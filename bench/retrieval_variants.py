@@ -21,8 +21,8 @@ from app.corpus import load_corpus  # noqa: E402
 from app.embedder import get_embedder  # noqa: E402
 from app.evaluate import (QuestionScore, abstention, evaluate, first_relevant_rank, load_questions,  # noqa: E402
                           ndcg_at, summarise)
-from app.index import passage_text, record_fields  # noqa: E402
-from app.search import LEXICAL_WEIGHT, MIN_RELEVANCE, LexicalIndex, Searcher, topic_of  # noqa: E402
+from app.question import topic_of  # noqa: E402
+from app.search import LEXICAL_WEIGHT, MIN_RELEVANCE, LexicalIndex, Searcher, passage_text, record_fields  # noqa: E402
 
 COSINE_FLOOR = 0.27  # the abstention rule calibrated before field evidence, for the rows that predate it
 RECIPES = {

@@ -8,7 +8,7 @@ including the real question embedding), and recall@10 against exact flat search.
 The vectors are realistic, not random: real all-MiniLM-L6-v2 embeddings of the 50 insights and of
 SciFact passages (../shared/data/scifact, cut into passages by app.ingest like any ingested document),
 repeated with gaussian variation and renormalised. The queries are real questions embedded one at a
-time as the app does (by the ONNX export of the model, app.index.ensure_query_embedder): the dev
+time as the app does (by the ONNX export of the model, app.embedder.query_embedder): the dev
 questions and SciFact's queries. The base embeddings are cached under
 $TMPDIR/ask-karpathy-bench, never in the project.
 
@@ -35,9 +35,11 @@ import faiss  # noqa: E402
 from app.config import REPO_DIR, get_settings  # noqa: E402
 from app.corpus import Document, Passage, load_corpus  # noqa: E402
 from app.embedder import get_embedder  # noqa: E402
-from app.index import CACHE_FILE, embed_with_cache, ensure_query_embedder, make_faiss_index, passage_text  # noqa: E402
+from app.embedder import query_embedder  # noqa: E402
+from app.index import CACHE_FILE, embed_with_cache, make_faiss_index  # noqa: E402
 from app.ingest import split_passages  # noqa: E402
-from app.search import CANDIDATES, LexicalIndex, topic_of  # noqa: E402
+from app.question import topic_of  # noqa: E402
+from app.search import CANDIDATES, LexicalIndex, passage_text  # noqa: E402
 from bench.machine import header  # noqa: E402
 
 SCIFACT = Path(os.environ.get("SCIFACT_DIR", REPO_DIR.parent / "shared" / "data" / "scifact"))
@@ -123,7 +125,7 @@ def describe(index: faiss.Index) -> str:
     return "FlatIP (exact)"
 
 
-def scale_row(n: int, base: np.ndarray, questions: list[str], query_embedder) -> str:
+def scale_row(n: int, base: np.ndarray, questions: list[str], question_embedder) -> str:
     vectors = synthetic(base, n, seed=n)
     faiss.omp_set_num_threads(os.cpu_count())  # a build is one big job: every core
     start = time.perf_counter()
@@ -149,7 +151,7 @@ def scale_row(n: int, base: np.ndarray, questions: list[str], query_embedder) ->
     embed_s, search_s, whole_s, flat_s, found, query_vectors = [], [], [], [], [], []
     for i, question in enumerate(questions):
         start = time.perf_counter()
-        vector = query_embedder.encode([question])
+        vector = question_embedder.encode([question])
         embedded = time.perf_counter()
         _, rows = index.search(vector, CANDIDATES)
         done = time.perf_counter()
@@ -159,7 +161,7 @@ def scale_row(n: int, base: np.ndarray, questions: list[str], query_embedder) ->
         found.append(rows[0, :10])
         query_vectors.append(vector[0])
         if i < FLAT_TIMED:
-            query_embedder.encode([question])  # so that exact search, too, starts from the caches a query leaves
+            question_embedder.encode([question])  # so that exact search, too, starts from the caches a query leaves
             start = time.perf_counter()
             exact.search(vector, CANDIDATES)
             flat_s.append(time.perf_counter() - start)
@@ -248,7 +250,7 @@ def main():
     model = get_settings().model
     embedder = get_embedder(model)
     with tempfile.TemporaryDirectory() as tmp:
-        query_embedder = ensure_query_embedder(model, Path(tmp), notify=lambda _: None)
+        question_embedder = query_embedder(model, Path(tmp), notify=lambda _: None)
     texts = base_texts()
     base = base_vectors(embedder, texts)
     questions = query_texts()
@@ -262,14 +264,14 @@ def main():
         print(header("Scale: FAISS index by size"))
         print(f"Vectors: real {embedder.name} embeddings of {len(texts):,} passages ({kind}), repeated with "
               f"gaussian variation (std {VARIATION}/dim) and renormalised. Queries: {len(questions)} real questions "
-              f"(dev set + SciFact), embedded one at a time by {type(query_embedder).__name__}; each fetches "
+              f"(dev set + SciFact), embedded one at a time by {type(question_embedder).__name__}; each fetches "
               f"{CANDIDATES} candidates as Searcher does.")
         print("Latencies p50 / p95 in ms, one thread per query.\n")
         print("| vectors | index (chosen by size) | build s | disk MB | load s | search | exact flat search | "
               "embed question | embed + search | recall@10 vs exact |")
         print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
-        print(scale_row(n, base, questions, query_embedder), flush=True)
+        print(scale_row(n, base, questions, question_embedder), flush=True)
     if beside:
         print(f"\n{header('Beside FAISS: passages and BM25 in memory')}")
         print("SciFact abstracts cut into passages by app.ingest; one Searcher holds all of this per process.\n")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.config import REPO_DIR, get_settings  # noqa: E402
 from app.embedder import get_embedder  # noqa: E402
 from app.evaluate import ndcg_at  # noqa: E402
-from app.index import ensure_query_embedder  # noqa: E402
+from app.embedder import query_embedder  # noqa: E402
 
 DATA = Path(os.environ.get("SCIFACT_DIR", REPO_DIR.parent / "shared" / "data" / "scifact"))
 PUBLISHED = {"all-MiniLM-L6-v2": 0.645}
@@ -60,19 +60,19 @@ def main():
     test_ids = sorted(qrels)
     doc_ids = [d["_id"] for d in docs]
 
-    def ndcg(query_embedder) -> float:
-        _, rows = index.search(query_embedder.encode([queries[q] for q in test_ids]), 10)
+    def ndcg(encoder) -> float:
+        _, rows = index.search(encoder.encode([queries[q] for q in test_ids]), 10)
         return sum(ndcg_at([doc_ids[r] for r in row], qrels[q]) for q, row in zip(test_ids, rows)) / len(test_ids)
 
     with tempfile.TemporaryDirectory() as tmp:
-        question_embedder = ensure_query_embedder(model, Path(tmp), notify=lambda _: None)
+        question_embedder = query_embedder(model, Path(tmp), notify=lambda _: None)
     published = PUBLISHED.get(model)
     print(f"SciFact test ({len(docs)} docs, {len(test_ids)} queries), {model}, {date.today()}, "
           f"{platform.machine()} {os.cpu_count()} cores")
-    for name, query_embedder in (("sentence-transformers", embedder), ("the app's questions", question_embedder)):
-        score = ndcg(query_embedder)
+    for name, encoder in (("sentence-transformers", embedder), ("the app's questions", question_embedder)):
+        score = ndcg(encoder)
         print(f"nDCG@10 {score:.4f}" + (f" (published {published}, diff {score - published:+.4f})" if published else "")
-              + f", queries embedded by {name} ({type(query_embedder).__name__})")
+              + f", queries embedded by {name} ({type(encoder).__name__})")
     print(f"encode {len(docs) / encode_s:.0f} docs/s ({encode_s:.1f} s), FAISS build {build_s * 1000:.1f} ms")
 
 

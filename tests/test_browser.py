@@ -97,13 +97,13 @@ def test_ask_copy_feedback_and_browse(chat, outside, searcher, settings):
     cards = chat.locator("#citations .card[data-n]")
     assert in_answer == [cards.nth(i).get_attribute("data-n") for i in range(cards.count())] == ["1", "2", "3"]
     for i, c in enumerate(expected.citations):
-        assert f"insight #{c.insight_id}" in cards.nth(i).locator(".meta").text_content()
+        assert f"insight #{c.id}" in cards.nth(i).locator(".meta").text_content()
 
     # one click copies the exact string the core produces, in the chosen format
     corpus = searcher.corpus
     for fmt, n in (("plain", 1), ("bibtex", 2), ("markdown", 3)):
         chat.locator("#citation-format label", has_text=fmt).click()
-        citation = cite(corpus.get(expected.citations[n - 1].insight_id), corpus, fmt)
+        citation = cite(corpus.get(expected.citations[n - 1].id), corpus, fmt)
         chat.wait_for_function("([n, t]) => document.querySelector(`#citation-${n} textarea`)?.value === t",
                                arg=[n, citation])
         chat.locator(f"#citation-{n} button[aria-label='Copy']").click()
@@ -113,7 +113,7 @@ def test_ask_copy_feedback_and_browse(chat, outside, searcher, settings):
     chat.wait_for_function("document.querySelector('#feedback-status').textContent.includes('saved')")
     entry = json.loads((settings.data_dir / "feedback.jsonl").read_text().splitlines()[-1])
     assert (entry["question"], entry["answer"], entry["liked"]) == (QUESTION, expected.text, False)
-    assert entry["cited_ids"] == [c.insight_id for c in expected.citations]
+    assert entry["cited_ids"] == [c.id for c in expected.citations]
 
     submit(chat, "why?")
     chat.wait_for_function("document.querySelectorAll('#chatbot .message.bot .message-content')[1]"

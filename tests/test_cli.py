@@ -31,13 +31,13 @@ def test_search_json_contract(run):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["question"] == "why sort my data by loss" and data["on_topic"] is True
-    top = data["hits"][0]
-    assert set(top) == {"rank", "id", "theme", "theme_name", "title", "score", "kind", "text", "quotes",
-                        "quoting", "paraphrase", "sources", "document"}
-    assert (top["rank"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
-    assert top["sources"] == [{"n": 2, "status": "unresolved",
-                               "why": "cites many different posts on X (insights 3, 11, 15, 27, 28, 35, 43, 44), not one work"}]
-    assert len(data["hits"]) == 2
+    top = data["citations"][0]
+    assert set(top) == {"n", "id", "kind", "title", "theme", "theme_name", "score", "quotes", "quoting",
+                        "paraphrase", "sources", "document", "copy_text"}
+    assert (top["n"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
+    assert [s["n"] for s in top["sources"]] == [2]
+    assert len(data["citations"]) == 2
+    assert "keywords" not in result.output and "questions" not in result.output  # curated enrichment stays inside
 
 
 def test_search_stdin_prints_one_json_line_per_question(run):
@@ -45,7 +45,7 @@ def test_search_stdin_prints_one_json_line_per_question(run):
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert [json.loads(line)["question"] for line in lines] == ["data engine?", "is AGI definable"]
-    assert json.loads(lines[0])["hits"][0]["id"] == 11
+    assert json.loads(lines[0])["citations"][0]["id"] == 11
 
 
 def test_search_human_output(run):
@@ -59,7 +59,7 @@ def test_ask_prints_cited_answer_and_json(run):
     assert result.exit_code == 0
     assert "[1] Karpathy said: \"Competitive advantage in AI" in result.output
     data = json.loads(run("ask", "data engine?", "--json").output)
-    assert data["citations"][0]["insight_id"] == 11
+    assert data["citations"][0]["id"] == 11
     assert data["citations"][0]["copy_text"]["plain"].startswith('"Competitive advantage in AI')
 
 
@@ -102,7 +102,7 @@ def test_index_command_indexes_ingested_passages_too(tmp_path, searcher):
     ingested = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "talks.jsonl")], env=env)
     assert ingested.exit_code == 0, ingested.output
     rebuilt = CliRunner().invoke(cli, ["index", "--force"], env=env)
-    passages = len(load_corpus(REPO_DIR / "corpus", load_passages(data)).keys())
+    passages = len(load_corpus(REPO_DIR / "corpus", load_passages(data / "passages.jsonl")).keys())
     assert passages > 50 and f"index: {passages} passages" in rebuilt.output
     asked = CliRunner().invoke(cli, ["search", "why sort my data by loss"], env=env)
     assert asked.exit_code == 0 and "index: building" not in asked.output  # up to date: nothing rebuilt

@@ -11,8 +11,8 @@ from app import embedder as embedder_module
 from app.config import REPO_DIR
 from app.embedder import Embedder, ModelNotInstalled, OnnxEmbedder, get_embedder
 from app.evaluate import load_questions
-from app.index import (CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ONNX_EXPORT_FILE, ONNX_FILE,
-                       ensure_query_embedder)
+from app.embedder import ONNX_EXPORT_FILE, ONNX_FILE, query_embedder
+from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE
 from app.search import Searcher
 
 QUESTION = "What would Karpathy say about looking at your data?"
@@ -56,7 +56,7 @@ def test_an_export_that_embeds_differently_is_not_used(tmp_path, settings, searc
     # exact equality: the float noise between the two runtimes (~1e-7) is enough to fail it
     monkeypatch.setattr(embedder_module, "ONNX_TOLERANCE", 0.0)
     notices = []
-    embedder = ensure_query_embedder(settings.model, tmp_path, notify=notices.append)
+    embedder = query_embedder(settings.model, tmp_path, notify=notices.append)
     assert len(notices) == 1 and notices[0].startswith(
         "index: all-MiniLM-L6-v2 not exported to ONNX (no export yet): its vectors differ from sentence-transformers'")
     assert notices[0].endswith("; questions use sentence-transformers")

@@ -8,10 +8,10 @@ import pytest
 
 from app.config import REPO_DIR
 from app.corpus import load_corpus
-from app.embedder import ModelNotInstalled, OnnxEmbedder, get_embedder, model_path
-from app.index import (CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ONNX_EXPORT_FILE, ONNX_FILE, ensure_index,
-                       ensure_query_embedder, record_fields)
-from app.search import Searcher
+from app.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, get_embedder, model_path,
+                          query_embedder)
+from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
+from app.search import Searcher, embedded, record_fields
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def build(settings):
 
     def run(index_dir, corpus=corpus):
         notices = []
-        index = ensure_index(corpus, settings.model, index_dir, notify=notices.append)
+        index = ensure_index(*embedded(corpus), settings.model, index_dir, notify=notices.append)
         return index, notices
     return run
 
@@ -57,13 +57,27 @@ def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
     assert len(index.fields) == n - 50
 
 
+def _swap_ids(path, reseal: bool):
+    """Swap the records of rows 0 and 1; `reseal`: as if by someone who also fixed the checksum."""
+    from app.index import Manifest
+
+    manifest = Manifest.model_validate_json(path.read_text())
+    ids = list(manifest.ids)
+    ids[0], ids[1] = ids[1], ids[0]
+    manifest = manifest.model_copy(update={"ids": ids})
+    path.write_text((manifest.sealed() if reseal else manifest).model_dump_json())
+
+
 @pytest.mark.parametrize("damage, reason", [
     (lambda d: (d / INDEX_FILE).write_bytes((d / INDEX_FILE).read_bytes()[:1000]), "is corrupt or truncated"),
     (lambda d: (d / MANIFEST_FILE).write_text("{not json"), "manifest.json is corrupt"),
     (lambda d: (d / FIELDS_FILE).write_bytes((d / FIELDS_FILE).read_bytes()[:1000]), "fields.npy is corrupt"),
     (lambda d: (d / INDEX_FILE).unlink(), "no index yet"),
+    # an edited manifest is never trusted, whatever the edit: another model, two ids swapped
     (lambda d: (d / MANIFEST_FILE).write_text((d / MANIFEST_FILE).read_text().replace(
-        '"all-MiniLM-L6-v2"', '"another-model"')), "built with model 'another-model'"),
+        '"all-MiniLM-L6-v2"', '"another-model"')), "manifest.json is damaged (its checksum does not match)"),
+    (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=False), "manifest.json is damaged (its checksum does not match)"),
+    (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=True), "does not list the records in the corpus's order"),
 ])
 def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, damage, reason):
     build(tmp_path)
@@ -90,7 +104,8 @@ def test_best_field_scores_take_the_best_field_of_each_row():
 
     fields = np.eye(3, dtype=np.float32)  # field vectors e0, e1 (row 0) and e2 (row 2)
     manifest = Manifest(model="m", dim=3, corpus_hash="", ids=[1, 2, 3], index_sha256="", field_rows=[0, 0, 2],
-                        faiss_version="", sentence_transformers_version="", built_at="", build_seconds=0)
+                        index_type="IndexFlatIP", faiss_version="", sentence_transformers_version="", built_at="",
+                        build_seconds=0)
     index = VectorIndex(faiss.IndexFlatIP(3), manifest, fields)
     queries = np.array([[0.1, 0.9, 0.3], [0.8, 0.0, 0.6]], dtype=np.float32)
     assert index.field_owners.tolist() == [0, 2]
@@ -99,13 +114,13 @@ def test_best_field_scores_take_the_best_field_of_each_row():
 
 def test_onnx_export_round_trip_loads_without_exporting(tmp_path, settings):
     notices = []
-    ensure_query_embedder(settings.model, tmp_path, notify=notices.append)
+    query_embedder(settings.model, tmp_path, notify=notices.append)
     assert notices == ["index: exported all-MiniLM-L6-v2 to ONNX for questions (no export yet)"]
     export = json.loads((tmp_path / ONNX_EXPORT_FILE).read_text())
     assert export["model"] == "all-MiniLM-L6-v2" and export["dim"] == 384
     assert export["max_seq_length"] == 256  # sentence-transformers' cut, not tokenizer.json's 128
     assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", ONNX_EXPORT_FILE, ONNX_FILE]
-    again = ensure_query_embedder(settings.model, tmp_path, notify=notices.append)
+    again = query_embedder(settings.model, tmp_path, notify=notices.append)
     assert len(notices) == 1 and isinstance(again, OnnxEmbedder)  # up to date: loaded, not exported
 
 

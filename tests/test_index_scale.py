@@ -15,6 +15,7 @@ from app.config import REPO_DIR
 from app.corpus import load_corpus
 from app.embedder import get_embedder
 from app.index import MANIFEST_FILE, Manifest, VectorIndex, ensure_index, make_faiss_index
+from app.search import embedded
 from app.search import Searcher
 
 DIM = 384
@@ -63,7 +64,8 @@ def test_ivf_index_beyond_the_threshold_keeps_recall(clustered):
 def test_search_first_is_exact_over_the_first_rows_of_an_ivf_index(clustered):
     vectors, queries = clustered
     manifest = Manifest(model="synthetic", dim=DIM, corpus_hash="", ids=list(range(3000)), index_sha256="",
-                        faiss_version="", sentence_transformers_version="", built_at="", build_seconds=0)
+                        index_type="IndexIVFFlat", faiss_version="", sentence_transformers_version="", built_at="",
+                        build_seconds=0)
     index = VectorIndex(make_faiss_index(vectors, flat_limit=0), manifest, np.zeros((0, DIM), np.float32))
     scores, rows = index.search_first(queries, 5, rows=50)
     expected = queries @ vectors[:50].T
@@ -76,13 +78,13 @@ def test_app_builds_loads_and_filters_by_theme_with_an_ivf_index(tmp_path, monke
     and a theme filter still ranks every insight of the theme."""
     monkeypatch.setattr(index_module, "make_faiss_index", functools.partial(make_faiss_index, flat_limit=0))
     corpus = load_corpus(REPO_DIR / "corpus")
-    built = ensure_index(corpus, settings.model, tmp_path, notify=lambda _: None)
+    built = ensure_index(*embedded(corpus), settings.model, tmp_path, notify=lambda _: None)
     assert json.loads((tmp_path / MANIFEST_FILE).read_text())["index_type"] == "IndexIVFFlat"
     notices = []
-    loaded = ensure_index(corpus, settings.model, tmp_path, notify=notices.append)
+    loaded = ensure_index(*embedded(corpus), settings.model, tmp_path, notify=notices.append)
     assert notices == [] and isinstance(loaded.index, faiss.IndexIVFFlat) and built.manifest == loaded.manifest
 
     searcher = Searcher(corpus, get_embedder(settings.model), loaded, settings)
     strategy = [i.id for i in corpus.insights if i.theme == "strategy"]
     result = searcher.search("how should I hire?", k=len(strategy), theme="strategy")
-    assert sorted(hit.insight.id for hit in result.hits) == sorted(strategy)
+    assert sorted(hit.record.id for hit in result.hits) == sorted(strategy)

@@ -8,8 +8,9 @@ import pytest
 from app.answer import ask
 from app.config import Settings
 from app.corpus import CorpusError, load_corpus
-from app.index import ensure_index, record_fields
-from app.ingest import ingest, load_passages, passages_path, read_documents
+from app.index import ensure_index
+from app.search import embedded, record_fields
+from app.ingest import ingest, load_passages, read_documents
 from app.search import Searcher
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -60,55 +61,55 @@ def test_long_paragraphs_are_cut_at_sentences_and_short_ones_merged():
 def test_reingest_is_idempotent_and_changed_files_replace_their_passages(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(FIXTURES, docs)
-    first = ingest([docs], tmp_path / "data", author="Andrej Karpathy")
-    assert len(first.added) == 3 and first.passages == len(load_passages(tmp_path / "data"))
-    stored = passages_path(tmp_path / "data").read_bytes()
-    again = ingest([docs], tmp_path / "data", author="Andrej Karpathy")
+    first = ingest([docs], tmp_path / "data" / "passages.jsonl", author="Andrej Karpathy")
+    assert len(first.added) == 3 and first.passages == len(load_passages(tmp_path / "data" / "passages.jsonl"))
+    stored = (tmp_path / "data" / "passages.jsonl").read_bytes()
+    again = ingest([docs], tmp_path / "data" / "passages.jsonl", author="Andrej Karpathy")
     assert len(again.unchanged) == 3 and not again.added and not again.replaced
-    assert passages_path(tmp_path / "data").read_bytes() == stored
+    assert (tmp_path / "data" / "passages.jsonl").read_bytes() == stored
     post = docs / POST.name
     post.write_text(post.read_text().replace("eight examples", "four examples"))
-    changed = ingest([post], tmp_path / "data", author="Andrej Karpathy")
+    changed = ingest([post], tmp_path / "data" / "passages.jsonl", author="Andrej Karpathy")
     assert changed.replaced == [str(post.resolve())] and changed.passages == first.passages
-    assert any("four examples" in p.clean for p in load_passages(tmp_path / "data"))
-    assert not any("eight examples" in p.clean for p in load_passages(tmp_path / "data"))
+    assert any("four examples" in p.clean for p in load_passages(tmp_path / "data" / "passages.jsonl"))
+    assert not any("eight examples" in p.clean for p in load_passages(tmp_path / "data" / "passages.jsonl"))
 
 
 def test_malformed_file_is_a_clear_error_and_nothing_is_written(tmp_path):
     with pytest.raises(CorpusError, match=r"bad.jsonl:2: field 'text': Field required"):
-        ingest([FIXTURES / "talks.jsonl", FIXTURES.parent / "bad.jsonl"], tmp_path)
-    assert not passages_path(tmp_path).exists()
+        ingest([FIXTURES / "talks.jsonl", FIXTURES.parent / "bad.jsonl"], tmp_path / "passages.jsonl")
+    assert not (tmp_path / "passages.jsonl").exists()
     odd = tmp_path / "slides.pdf"
     odd.write_bytes(b"%PDF")
     with pytest.raises(CorpusError, match="cannot ingest .pdf files"):
-        ingest([odd], tmp_path)
+        ingest([odd], tmp_path / "passages.jsonl")
 
 
 def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_path, settings):
     docs, data = tmp_path / "docs", tmp_path / "data"
     shutil.copytree(FIXTURES, docs)
-    ingest([docs], data, author=None)  # the post names its author; the garden notes have none
+    ingest([docs], data / "passages.jsonl", author=None)  # the post names its author; the garden notes have none
     local = Settings(index_dir=tmp_path / "index", data_dir=data, model=settings.model)
     searcher = Searcher.load(local)
     answer = ask(searcher, "what should I do first with a new model? overfit a single batch?", k=5)
     kinds = {c.kind for c in answer.citations}
     assert "passage" in kinds and kinds & {"quote", "paraphrase"}  # both kinds, told apart
     post = next(c for c in answer.citations if c.kind == "passage")
-    assert post.document.title == "Notes on Debugging Tiny Models" and post.headings == ["Overfit one batch"]
+    assert post.sources[0].title == "Notes on Debugging Tiny Models" and post.document.headings == ["Overfit one batch"]
     assert f"[{post.n}] Karpathy wrote, in Notes on Debugging Tiny Models › Overfit one batch:" in answer.text
     assert post.copy_text["plain"].startswith("“The first thing to do with a new model is to overfit")
     assert "section: Overfit one batch, characters" in post.copy_text["plain"]
     garden = ask(searcher, "when should I water tomatoes?", k=3)
-    notes = next(c for c in garden.citations if str(c.key).startswith("garden-notes#"))
+    notes = next(c for c in garden.citations if str(c.id).startswith("garden-notes#"))
     assert notes.kind == "excerpt" and notes.quotes == []  # no author: never presented as his words
     assert "Not Karpathy's words" in garden.text
 
     post_file = docs / POST.name
     post_file.write_text(post_file.read_text().replace("eight examples", "four examples"))
-    ingest([post_file], data)
+    ingest([post_file], data / "passages.jsonl")
     notices = []
-    corpus = load_corpus(local.corpus_dir, load_passages(data))
-    ensure_index(corpus, local.model, local.index_dir, notify=notices.append)
+    corpus = load_corpus(local.corpus_dir, load_passages(data / "passages.jsonl"))
+    ensure_index(*embedded(corpus), local.model, local.index_dir, notify=notices.append)
     n = len(corpus.keys())
     texts = n + sum(len(record_fields(i)) for i in corpus.insights)  # each insight's curated fields too
     assert notices == [f"index: building {n} passages (the corpus changed since it was built)",

@@ -1,13 +1,13 @@
 """Search on the real model and index: the right insight first, abstention, filters, clear errors."""
 import pytest
 
-from app.search import QuestionError, clean_question, topic_of
+from app.question import QuestionError, clean_question, topic_of
 
 
 def test_sort_by_loss_question_finds_insight_27_first(searcher):
     result = searcher.search("why sort my data by loss")
     assert result.on_topic
-    assert result.hits[0].insight.id == 27
+    assert result.hits[0].record.id == 27
     assert [h.rank for h in result.hits] == [1, 2, 3]
     assert result.hits[0].score >= result.hits[1].score >= result.hits[2].score
 
@@ -21,7 +21,7 @@ def test_off_topic_question_is_flagged_not_answered(searcher):
 def test_theme_filter_and_k(searcher):
     result = searcher.search("how should I learn deep learning", k=5, theme="learning")
     assert len(result.hits) == 5
-    assert {h.insight.theme for h in result.hits} == {"learning"}
+    assert {h.record.theme for h in result.hits} == {"learning"}
 
 
 def test_each_question_is_embedded_once(searcher, monkeypatch):

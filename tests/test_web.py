@@ -15,8 +15,9 @@ from gradio_client.exceptions import AppError
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from app import web
-from app.answer import ask, contextualize
+from app import feedback, web
+from app.answer import ask
+from app.question import contextualize
 from app.citations import FORMATS, cite
 from app.cli import cli
 from app.config import Settings
@@ -57,23 +58,23 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
     assert answer["on_topic"] and answer["mode"] == "extractive"
     assert answer["text"].startswith("Closest to your question is insight #11")
     first = answer["citations"][0]
-    assert {"n", "insight_id", "title", "theme", "kind", "quotes", "quoting", "paraphrase", "sources", "score",
+    assert {"n", "id", "title", "theme", "kind", "quotes", "quoting", "paraphrase", "sources", "score",
             "copy_text"} <= set(first)
-    assert (first["n"], first["insight_id"], first["kind"]) == (1, 11, "quote")
+    assert (first["n"], first["id"], first["kind"]) == (1, 11, "quote")
     # every [n] that starts a line of the answer has its citation, and nothing else does
     assert re.findall(r"^\[(\d+)\]", answer["text"], re.M) == [str(c["n"]) for c in answer["citations"]]
     for c in answer["citations"]:
-        insight = searcher.corpus.get(c["insight_id"])
+        insight = searcher.corpus.get(c["id"])
         assert c["copy_text"] == {fmt: cite(insight, searcher.corpus, fmt) for fmt in FORMATS}
 
 
 def test_a_follow_up_is_read_with_the_question_before_it(client):
     follow_up = client.predict(question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert follow_up["question"] == f"{DATA_ENGINE} why?"
-    assert follow_up["citations"][0]["insight_id"] == 11
+    assert follow_up["citations"][0]["id"] == 11
     # a short question with its own topic changes the topic
     agi = client.predict(question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
-    assert agi["question"] == "what about AGI?" and agi["citations"][0]["insight_id"] == 44
+    assert agi["question"] == "what about AGI?" and agi["citations"][0]["id"] == 44
 
 
 def test_off_topic_question_says_so(client):
@@ -84,9 +85,9 @@ def test_off_topic_question_says_so(client):
 
 def test_theme_filter_and_search(client):
     result = client.predict(question="data labeling", k=4, theme="training", api_name="/search")
-    assert result["question"] == "data labeling" and len(result["hits"]) == 4
-    assert {hit["insight"]["theme"] for hit in result["hits"]} == {"training"}
-    assert [hit["rank"] for hit in result["hits"]] == [1, 2, 3, 4]
+    assert result["question"] == "data labeling" and len(result["citations"]) == 4
+    assert {c["theme"] for c in result["citations"]} == {"training"}
+    assert [c["n"] for c in result["citations"]] == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -129,13 +130,13 @@ def test_mcp_tool(url):
 
 def test_feedback_is_appended_and_a_read_only_data_dir_costs_only_the_feedback(tmp_path):
     entry = {"question": "q", "liked": False}
-    assert web.save_feedback(tmp_path / "data", entry) == "Thanks: feedback saved."
-    web.save_feedback(tmp_path / "data", entry)
+    assert feedback.save(tmp_path / "data" / "feedback.jsonl", entry) == "Thanks: feedback saved."
+    feedback.save(tmp_path / "data" / "feedback.jsonl", entry)
     lines = (tmp_path / "data" / "feedback.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == [entry, entry]
     blocker = tmp_path / "a-file"
     blocker.write_text("")  # a directory cannot be made under a file, even by root
-    assert "could not be saved" in web.save_feedback(blocker / "data", entry)
+    assert "could not be saved" in feedback.save(blocker / "data" / "feedback.jsonl", entry)
 
 
 def test_cards_escape_html_and_chat_messages_cannot_form_tags():

@@ -1,0 +1,80 @@
+"""The public result contract: what `search --json`, `ask --json`, the web API (/search, /ask) and the
+MCP tools return, as pydantic models. One shape everywhere, built in app/answer.py.
+
+A Citation is one numbered card: a curated insight (his quotes, or a curator's paraphrase) or a passage
+of an ingested document, with its sources and the exact strings a user copies. Nothing internal leaves
+through it: no curated keywords or questions, no path on this machine. The JSON Schema is kept in
+docs/contract.schema.json (`python -m app.contract` writes it; a test keeps it current).
+"""
+import json
+from typing import Literal
+
+from pydantic import BaseModel
+
+from app.verify import SentenceCheck
+
+
+class SourceRef(BaseModel):
+    """A work a citation comes from: a reference number of corpus/sources.toml, or an ingested document."""
+    n: int | None  # the reference number; None for an ingested document
+    label: str  # the source named in one line, as the citation strings name it
+    title: str | None = None
+    kind: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+class DocumentPlace(BaseModel):
+    """Where in an ingested document a passage is: its characters [start:end] of `file`."""
+    file: str  # the file's name, not its path on this machine
+    headings: list[str]
+    start: int
+    end: int
+    line: int | None = None  # for JSONL: the line whose "text" the offsets index into
+    author: str | None = None
+
+
+class Citation(BaseModel):
+    n: int  # what [n] in the answer refers to; also the rank
+    id: int | str  # the insight number, or the passage id "<document>#<n>"
+    # quote: his words (insight); paraphrase: a curator's (insight); passage: his writing (ingested);
+    # excerpt: an ingested document by someone else
+    kind: Literal["quote", "paraphrase", "passage", "excerpt"]
+    title: str
+    theme: str | None  # the theme's key, e.g. "training"; None for an ingested passage
+    theme_name: str
+    score: float  # the relevance it was ranked by
+    quotes: list[str]  # his verbatim words: the only strings ever shown as "Karpathy said"
+    quoting: str | None  # whose words he quotes, when they are not his own
+    paraphrase: str | None  # the curator's words: never his, never in quotation marks
+    sources: list[SourceRef]
+    document: DocumentPlace | None = None
+    copy_text: dict[str, str]  # format (plain, markdown, bibtex) -> the exact string a user copies
+
+
+class SearchResponse(BaseModel):
+    question: str  # as searched: cleaned, and read in its conversation
+    on_topic: bool  # False: nothing in the corpus is on the topic; the citations are only the closest
+    citations: list[Citation]
+
+
+class LocalReport(BaseModel):
+    """How a local model's answer was made: which model, what it wrote, what was kept and why."""
+    model: str
+    verified: str | None = None  # "k of n sentences kept"
+    notice: str | None = None  # why the answer is the extractive one after all
+    checks: list[SentenceCheck] = []
+
+
+class Answer(SearchResponse):
+    mode: Literal["extractive", "local"] = "extractive"
+    text: str  # the answer as one text, its [n] markers pointing at `citations`
+    local: LocalReport | None = None
+
+
+def json_schema() -> dict:
+    return {"search": SearchResponse.model_json_schema(), "ask": Answer.model_json_schema()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

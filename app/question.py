@@ -1,0 +1,87 @@
+"""Reading a question: clean it, find its topic, and read a follow-up in the light of the conversation.
+
+Everything here is about what the person asked, before any search: refusing what cannot be searched
+(empty, too long, not text), dropping what every question shares (his name, "what would he say
+about"), and deciding whether a short message leans on the question before it.
+"""
+import re
+import unicodedata
+
+from app.config import MAX_PREVIOUS_QUESTIONS
+
+
+class QuestionError(ValueError):
+    """The question cannot be searched (empty, too long); the message is fit to show a user."""
+
+
+# Every question is about Karpathy, so his name says nothing about the topic, yet it pulls a short
+# question's embedding towards whichever insights name him. Framing like "what would he say about" is
+# likewise the same for every question. Both are dropped from the text that is embedded.
+_FRAMING = re.compile(
+    r"\b(?:what|how)\s+(?:would|does|did|do|might|will)\s+(?:andrej\s+)?(?:karpathy|he|andrej)\s+"
+    r"(?:say|think|tell\s+(?:me|us)|feel|suggest|recommend|advise)(?:\s+(?:about|of|on|regarding))?\b"
+    r"|\baccording\s+to\s+(?:andrej\s+)?karpathy\b"
+    r"|\b(?:andrej\s+)?karpathy(?:'s|’s|s)?\s+(?:views?|take|thoughts?|opinions?|advice)\s+(?:on|about)\b"
+    r"|\b(?:andrej\s+)?karpathy(?:'s|’s)?\b|\bandrej\b",
+    re.IGNORECASE,
+)
+
+
+def topic_of(question: str) -> str:
+    """The question without his name and the framing every question shares; unchanged if that empties it."""
+    topic = re.sub(r"\s+", " ", _FRAMING.sub(" ", question)).strip(" ,.:;-?!")
+    topic = re.sub(r"^(?:on|about|regarding|re)\b[\s:]*", "", topic, flags=re.IGNORECASE)
+    return topic if re.search(r"\w", topic) else question
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Drop control and zero-width characters, fold whitespace; refuse empty or oversized questions."""
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    if len(question) > max_chars:
+        raise QuestionError(f"The question is too long ({len(question):,} characters; the limit is {max_chars:,}).")
+    question = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                       for c in question if unicodedata.category(c) != "Cf")
+    question = re.sub(r"\s+", " ", question).strip()
+    if not question:
+        raise QuestionError("The question is empty: ask about something, e.g. 'what would Karpathy say about hiring?'")
+    return question
+
+
+# Follow-ups in a conversation. "and about data?" or "why?" leans on the question before it; only
+# short questions do that (a longer one stands on its own, whatever word it starts with).
+FOLLOW_UP_MAX_WORDS = 8
+# Words that ask *how* to answer rather than *what about*: a question made only of these has no topic
+# of its own ("why?", "tell me more about that", "is that true?") and takes the previous one's.
+_NOT_A_TOPIC = set("""
+    a an the and or but so then also ok okay yes no please
+    what whats why how when where who which is are was were be been being
+    do does did can could would should will shall may might must
+    i me my we us our you your he him his it its they them their this that these those there here
+    say says said think thinks mean means tell explain elaborate expand give show go on
+    more else another other again example examples quote quotes really true too
+    about of to for in at with from by
+""".split())
+# "and for startups?": a cue word then a preposition narrows the previous question instead of
+# replacing its topic the way "and about data?" or "what about AGI?" does.
+_NARROWS = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about)\s+"
+                      r"(?:for|in|at|with|without|when|during|before|after|under|as|if|compared)\b",
+                      re.IGNORECASE)
+
+
+def contextualize(question: str, previous_questions: list[str]) -> str:
+    """The text to search for a question asked after `previous_questions` (oldest first).
+
+    A short follow-up with no topic of its own ("why?", "tell me more about that") or one that narrows
+    the previous question ("and for startups?") is searched together with that previous question,
+    itself read in its own context. Anything else, including a short question that changes the topic
+    ("and about data?"), is searched as asked.
+    """
+    previous_questions = list(previous_questions)[-MAX_PREVIOUS_QUESTIONS:]  # only the latest can matter
+    words = re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
+    if not previous_questions or not words or len(words) > FOLLOW_UP_MAX_WORDS:
+        return question
+    if all(word in _NOT_A_TOPIC for word in words) or _NARROWS.match(question):
+        previous = contextualize(previous_questions[-1], previous_questions[:-1])
+        return f"{previous} {question.strip()}"
+    return question

@@ -1,0 +1,66 @@
+"""Crash-safe files for what is built from the corpus: atomic writes, one build at a time, load-or-build.
+
+Everything in index/ (the FAISS index, the question encoder) and DATA_DIR (ingested passages) is written
+through write_atomic, so a reader sees the old file or the new one, never half of one. Builds hold a
+file lock, so two processes starting at once build once, not twice over each other.
+"""
+import contextlib
+import fcntl
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+TEMP_SUFFIX = ".tmp"
+
+
+def notify_stderr(message: str) -> None:
+    """How a build says what it does and why: one line on stderr, never mixed into an answer."""
+    print(message, file=sys.stderr)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, fsync, rename: readers see the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def build_lock(directory: Path):
+    """Held while building anything in `directory`. A process killed mid-write leaves its temp file
+    behind; whoever holds the lock next removes it, since no other build can be writing one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for leftover in directory.glob(f".*{TEMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+        yield
+
+
+def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], build: Callable[[str], T],
+                  force: bool = False) -> T:
+    """What `load` finds if it is whole and up to date, else what `build` makes, given the reason.
+
+    `load` returns (artifact, "up to date") or (None, why not). The first look is lock-free, so an
+    up-to-date start never waits; a build looks again under the lock, because another process may have
+    built it while this one waited."""
+    if not force:
+        found, _ = load()
+        if found is not None:
+            return found
+    with build_lock(directory):
+        found, reason = load()
+        if found is not None and not force:
+            return found
+        return build("forced" if force else reason)
