@@ -81,7 +81,8 @@ def compose(result: SearchResult, corpus: Corpus) -> Answer:
     lines = [head, ""]
     for c, hit in zip(cites, result.hits):
         lines.extend(cited_lines(c, hit.record))
-    return Answer(question=result.question, on_topic=result.on_topic, text="\n".join(lines), citations=cites)
+    return Answer(question=result.question, on_topic=result.on_topic, lead=head, text="\n".join(lines),
+                  citations=cites)
 
 
 def ask(searcher: Searcher, question: str, k: int | None = None, theme: str | None = None) -> Answer:

@@ -68,7 +68,8 @@ class LocalReport(BaseModel):
 
 class Answer(SearchResponse):
     mode: Literal["extractive", "local"] = "extractive"
-    text: str  # the answer as one text, its [n] markers pointing at `citations`
+    lead: str  # what opens the answer, before the citations: what he would say, or why there is nothing
+    text: str  # the whole answer as one text (the lead, then each citation), its [n] markers pointing at `citations`
     local: LocalReport | None = None
 
 

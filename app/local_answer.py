@@ -81,8 +81,8 @@ def compose_local(result: SearchResult, searcher: Searcher, checks: list[Sentenc
              "The passages, quoted from the corpus (not by the model):"]
     for c, hit in zip(extractive.citations, result.hits):
         lines.extend(cited_lines(c, hit.record))
-    return Answer(question=result.question, mode="local", on_topic=True, text="\n".join(lines),
-                  citations=extractive.citations, local=report)
+    return Answer(question=result.question, mode="local", on_topic=True, lead=" ".join(as_shown(c.text) for c in kept),
+                  text="\n".join(lines), citations=extractive.citations, local=report)
 
 
 def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, max_tokens: int,
