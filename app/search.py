@@ -155,7 +155,7 @@ class Searcher:
         # a record without curated fields (an ingested passage) is judged on its whole text alone
         relevant = [((score + best_field.get(row, score)) / 2, score, row) for score, row in keep]
         ranked = self._rerank(topic, relevant)[:k]
-        hits = [Hit(record=self.corpus.get(self.index.ids[row]), score=round(fused, 4), rank=rank)
+        hits = [Hit(record=self.corpus.get(self.index.ids[row]), score=round(float(fused), 4), rank=rank)
                 for rank, (fused, _, row) in enumerate(ranked, 1)]
         # on-topic is judged on the embeddings alone: BM25 scores have no fixed scale
         on_topic = bool(relevant) and max(relevance for relevance, _, _ in relevant) >= MIN_RELEVANCE

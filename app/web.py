@@ -127,8 +127,9 @@ def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str
 
 
 class Api:
-    """The public endpoints, each also an MCP tool named after its method; all return app/contract.py's
-    shapes, as `ask-karpathy ask --json` and `search --json` do."""
+    """The public endpoints, each also an MCP tool named after its method. /ask and /search return
+    app/contract.py's shapes as JSON text, the text `ask-karpathy ask --json` and `search --json` print:
+    an MCP tool's result is text, and one serialisation everywhere keeps the three equal."""
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
@@ -142,7 +143,7 @@ class Api:
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
-    def ask(self, question: str, k: int = 3, theme: str = "", previous_questions: list[str] | None = None) -> dict:
+    def ask(self, question: str, k: int = 3, theme: str = "", previous_questions: list[str] | None = None) -> str:
         """What would Andrej Karpathy say about a topic? His own words from a curated corpus, as an answer with structured citations.
 
         The answer is extractive (no language model writes it): the closest insights, numbered [1], [2]...,
@@ -157,9 +158,9 @@ class Api:
             previous_questions: earlier questions of the same conversation, oldest first, so that a short follow-up such as "and for startups?" or "why?" is understood
 
         Returns:
-            question (as searched), on_topic, citations (n, id, kind, title, theme, theme_name, score, quotes, quoting, paraphrase, sources, document, copy_text per format plain/markdown/bibtex), mode, text (with [n] markers) and local (null)
+            JSON: question (as searched), on_topic, citations (n, id, kind, title, theme, theme_name, score, quotes, quoting, paraphrase, sources, document, copy_text per format plain/markdown/bibtex), mode, lead, text (with [n] markers) and local (null)
         """
-        return self.answer(question, k, theme, previous_questions).model_dump(mode="json")
+        return self.answer(question, k, theme, previous_questions).model_dump_json()
 
     def what_would_karpathy_say(self, question: str, k: int = 3, theme: str = "",
                                 previous_questions: list[str] | None = None) -> str:
@@ -176,7 +177,7 @@ class Api:
         """
         return self.answer(question, k, theme, previous_questions).text
 
-    def search(self, question: str, k: int = 3, theme: str = "") -> dict:
+    def search(self, question: str, k: int = 3, theme: str = "") -> str:
         """Search Andrej Karpathy's insights: the records closest to a question, ranked and scored.
 
         Args:
@@ -185,13 +186,13 @@ class Api:
             theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
 
         Returns:
-            question (as searched), on_topic, and citations, as in the ask tool
+            JSON: question (as searched), on_topic, and citations, as in the ask tool
         """
         k, theme, _ = _check(k, theme)
         try:
             if not isinstance(question, str):
                 raise QuestionError("The question must be text.")
-            return search_response(self.searcher.search(question, k, theme), self.searcher.corpus).model_dump(mode="json")
+            return search_response(self.searcher.search(question, k, theme), self.searcher.corpus).model_dump_json()
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 

@@ -8,6 +8,7 @@ turned away by the bounded queue ("Queue is full") are counted as busy, not as e
     .venv/bin/python bench/load.py                 # starts a server on a free port, stops it after
     .venv/bin/python bench/load.py --url http://127.0.0.1:7860
 """
+import json
 import argparse
 import os
 import socket
@@ -78,7 +79,7 @@ def main():
             question = questions[(n * 7 + i) % len(questions)]
             t0 = time.perf_counter()
             try:
-                reply = client.predict(question=question, k=3, theme="", api_name="/ask")
+                reply = json.loads(client.predict(question=question, k=3, theme="", api_name="/ask"))
             except Exception as e:  # whatever a user of the API would see, classified
                 with lock:
                     if "queue is full" in str(e).lower():

@@ -25,6 +25,11 @@ from app.config import Settings
 DATA_ENGINE = "what would Karpathy say about the data engine?"
 
 
+def predict_json(client: Client, **kwargs) -> dict:
+    """/ask and /search return the contract as JSON text, the same text the MCP tools give."""
+    return json.loads(client.predict(**kwargs))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,8 +58,8 @@ def test_only_the_documented_endpoints_are_public(client):
 
 
 def test_ask_returns_the_answer_and_its_citations(client, searcher):
-    answer = client.predict(question=DATA_ENGINE, k=2, theme="", api_name="/ask")
-    assert answer == ask(searcher, DATA_ENGINE, 2).model_dump(mode="json")
+    answer = predict_json(client, question=DATA_ENGINE, k=2, theme="", api_name="/ask")
+    assert answer == json.loads(ask(searcher, DATA_ENGINE, 2).model_dump_json())
     assert answer["on_topic"] and answer["mode"] == "extractive"
     assert answer["text"].startswith("Closest to your question is insight #11")
     first = answer["citations"][0]
@@ -69,22 +74,22 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
 
 
 def test_a_follow_up_is_read_with_the_question_before_it(client):
-    follow_up = client.predict(question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
+    follow_up = predict_json(client, question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert follow_up["question"] == f"{DATA_ENGINE} why?"
     assert follow_up["citations"][0]["id"] == 11
     # a short question with its own topic changes the topic
-    agi = client.predict(question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
+    agi = predict_json(client, question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert agi["question"] == "what about AGI?" and agi["citations"][0]["id"] == 44
 
 
 def test_off_topic_question_says_so(client):
-    answer = client.predict(question="best pizza in Naples?", api_name="/ask")
+    answer = predict_json(client, question="best pizza in Naples?", api_name="/ask")
     assert answer["on_topic"] is False
     assert answer["text"].startswith("Nothing in the corpus is on that topic")
 
 
 def test_theme_filter_and_search(client):
-    result = client.predict(question="data labeling", k=4, theme="training", api_name="/search")
+    result = predict_json(client, question="data labeling", k=4, theme="training", api_name="/search")
     assert result["question"] == "data labeling" and len(result["citations"]) == 4
     assert {c["theme"] for c in result["citations"]} == {"training"}
     assert [c["n"] for c in result["citations"]] == [1, 2, 3, 4]
@@ -102,8 +107,8 @@ def test_theme_filter_and_search(client):
 ])
 def test_bad_requests_get_the_short_message(client, kwargs, message):
     with pytest.raises(AppError, match=re.escape(message)):
-        client.predict(**kwargs, api_name="/ask")
-    assert client.predict(question="data engine?", api_name="/ask")["citations"]  # and it keeps serving
+        predict_json(client, **kwargs, api_name="/ask")
+    assert predict_json(client, question="data engine?", api_name="/ask")["citations"]  # and it keeps serving
 
 
 def test_mcp_tool(url):

@@ -1,0 +1,69 @@
+"""One result contract: the CLI, the web API (gradio_client) and the MCP tools answer the same question
+with the same JSON, in the shape docs/contract.schema.json describes."""
+import asyncio
+import json
+import socket
+
+import pytest
+from click.testing import CliRunner
+from gradio_client import Client
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from app import web
+from app.cli import cli
+from app.config import REPO_DIR
+from app.contract import Answer, SearchResponse, json_schema
+
+QUESTION = "what would Karpathy say about the data engine?"
+
+
+@pytest.fixture(scope="module")
+def url(searcher):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = web.build_app(searcher)
+    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def cli_json(settings, *args) -> dict:
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+    result = CliRunner().invoke(cli, [*args, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def mcp_json(url: str, tool: str, arguments: dict) -> dict:
+    async def call():
+        async with streamable_http_client(f"{url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await session.call_tool(tool, arguments)
+
+    reply = asyncio.run(call())
+    assert not reply.isError, reply.content
+    return json.loads(reply.content[0].text)
+
+
+@pytest.mark.parametrize("command, api_name, model", [("ask", "/ask", Answer), ("search", "/search", SearchResponse)])
+def test_cli_api_and_mcp_return_the_same_json(url, settings, command, api_name, model):
+    from_cli = cli_json(settings, command, QUESTION)
+    from_api = json.loads(Client(url, verbose=False).predict(question=QUESTION, api_name=api_name))
+    from_mcp = mcp_json(url, command, {"question": QUESTION})
+    assert from_cli == from_api == from_mcp
+    assert model.model_validate(from_cli).citations[0].id == 11
+    assert len(from_cli["citations"]) <= 3  # the same default everywhere
+
+
+def test_nothing_internal_leaves_through_the_contract(settings):
+    answer = json.dumps(cli_json(settings, "ask", QUESTION))
+    insight = json.dumps([field for field in ("keywords", "questions") if f'"{field}"' in answer])
+    assert insight == "[]" and str(REPO_DIR) not in answer
+
+
+def test_the_schema_in_docs_is_the_contract():
+    """`python -m app.contract > docs/contract.schema.json` after changing app/contract.py."""
+    assert json.loads((REPO_DIR / "docs" / "contract.schema.json").read_text()) == json_schema()
