@@ -8,8 +8,8 @@ turned away by the bounded queue ("Queue is full") are counted as busy, not as e
     .venv/bin/python bench/load.py                 # starts a server on a free port, stops it after
     .venv/bin/python bench/load.py --url http://127.0.0.1:7860
 """
-import json
 import argparse
+import json
 import os
 import socket
 import statistics
