@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
-.PHONY: run test index eval
+.PHONY: run test index eval docs
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,3 +36,8 @@ index: $(STAMP)
 
 eval: $(STAMP)
 	$(VENV)/bin/ask-karpathy eval
+
+# generated documentation: the CLI reference from --help, the JSON Schema of the result contract
+docs: $(STAMP)
+	$(VENV)/bin/cog -r docs/cli.md
+	$(PY) -m app.contract > docs/contract.schema.json
