@@ -25,22 +25,29 @@ def quoted(insight: Insight) -> str:
     return " ".join(f'"{quote}"' for quote in insight.quotes)
 
 
+ANOTHER = "another source, not identified"  # beside a source of which something is known
+
+
 def _source_plain(source: Source) -> str:
-    if source.status == "unresolved":
-        return f"[source {source.n}, not given in the corpus]"
+    if source.status != "resolved":
+        return source.description()
     return f"{source.title} ({source.kind}, {source.date}) {source.url}"
 
 
 def _source_markdown(source: Source) -> str:
-    if source.status == "unresolved":
-        return f"[source {source.n}, not given in the corpus]"
+    if source.status != "resolved":
+        return source.description()
     return f"[*{source.title}*]({source.url}) ({source.kind}, {source.date})"
 
 
 def _sources(insight: Insight, corpus: Corpus, render) -> str:
+    """What is known of each source the insight cites; "source not identified" where nothing is."""
     if not insight.sources:
-        return "no source given in the corpus"
-    return "; ".join(render(corpus.sources[n]) for n in insight.sources)
+        return "source not identified"
+    cited = [corpus.sources[n] for n in insight.sources]
+    known = any(s.status != "unresolved" for s in cited)
+    return "; ".join(dict.fromkeys(ANOTHER if known and s.status == "unresolved" else render(s)
+                                   for s in cited))
 
 
 def _place(p: Passage) -> str:
@@ -107,9 +114,9 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
             note += f" ({insight.quoting}, quoted by Andrej Karpathy)"
     else:
         note = f"Paraphrase, not his words: {insight.paraphrase}"
-    unresolved = [n for n in insight.sources if corpus.sources[n].status == "unresolved"]
-    if unresolved:
-        note += f". Source {', '.join(map(str, unresolved))} not given in the corpus"
+    unknown = [corpus.sources[n].description() for n in insight.sources if corpus.sources[n].status != "resolved"]
+    if unknown:
+        note += f". Source: {'; '.join(dict.fromkeys(unknown))}"
     note += f". Ask Karpathy insight #{insight.id}"
     fields = {"author": "Andrej Karpathy"}
     if resolved:

@@ -32,25 +32,43 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     n: int = Field(ge=1)
-    status: Literal["resolved", "unresolved"]
+    # resolved: the work is known; partial: only its kind (and maybe where, when); unresolved: nothing
+    status: Literal["resolved", "partial", "unresolved"]
     why: str
     title: str | None = None
-    kind: Literal["blog post", "essay", "talk", "podcast", "tweet"] | None = None
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    kind: Literal["blog post", "essay", "talk", "podcast", "tweet", "post on X", "interview", "course"] | None = None
+    venue: str | None = None  # partial: a phrase completing the kind, e.g. "while at Tesla"
+    # resolved: YYYY-MM-DD; partial: a year or a range of years (YYYY–YYYY) where the insights show it
+    date: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}-\d{2}|–\d{4})?$")
     url: str | None = Field(default=None, pattern=r"^https://")
 
     @model_validator(mode="after")
-    def resolved_sources_are_complete(self):
-        if self.status == "resolved" and not (self.title and self.kind and self.date and self.url):
-            raise ValueError("a resolved source needs title, kind, date and url")
+    def fields_match_status(self):
+        if self.status == "resolved":
+            if not (self.title and self.kind and self.date and self.url):
+                raise ValueError("a resolved source needs title, kind, date and url")
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
+                raise ValueError("date: a resolved source is dated YYYY-MM-DD")
+        elif self.title or self.url:
+            raise ValueError(f"a source that is {self.status} has no title or url: which work it is, is not known")
+        elif self.status == "partial" and not self.kind:
+            raise ValueError("a partial source needs at least its kind")
+        elif self.status == "unresolved" and (self.kind or self.venue or self.date):
+            raise ValueError("an unresolved source has no kind, venue or date; make it partial")
         return self
+
+    def description(self) -> str:
+        """What is known of the work, for a reader: "post on X", "talk while at Tesla, 2017–2022"."""
+        if self.status == "resolved":
+            return f"{self.title} ({self.kind}, {self.date}) {self.url}"
+        if self.status == "partial":
+            return ", ".join(part for part in (" ".join(filter(None, (self.kind, self.venue))), self.date) if part)
+        return "source not identified"
 
     def label(self) -> str:
         """One line naming the source, e.g. for a citation card."""
         # "[source n]", never a bare "[n]": in an answer, [n] is a citation number
-        if self.status == "unresolved":
-            return f"[source {self.n}, not given in the corpus]"
-        return f"[source {self.n}] {self.title} ({self.kind}, {self.date}) {self.url}"
+        return f"[source {self.n}] {self.description()}"
 
 
 class Insight(BaseModel):
