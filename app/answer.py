@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from app import citations
-from app.corpus import Document, Insight, Passage
+from app.corpus import Document, Insight, Passage, QuoteCheck
 from app.search import Hit, SearchResult, Searcher
 from app.verify import SentenceCheck
 
@@ -37,6 +37,7 @@ class Citation(BaseModel):
     headings: list[str] = []
     start: int | None = None  # the passage is the document's characters [start:end]
     end: int | None = None
+    quote_checks: list[QuoteCheck] = []  # per quote: verified / differs (how, the original's words) / not available
 
 
 class Answer(BaseModel):
@@ -66,7 +67,8 @@ def _citation(n: int, hit: Hit, searcher: Searcher) -> Citation:
     return Citation(
         n=n, key=insight.id, insight_id=insight.id, title=insight.title, theme=insight.theme_name, kind=insight.kind,
         quotes=insight.quotes, quoting=insight.quoting, paraphrase=insight.paraphrase,
-        sources=[corpus.sources[s].label() for s in insight.sources], score=round(hit.score, 4), copy_text=copy_text)
+        sources=[corpus.sources[s].label() for s in insight.sources], score=round(hit.score, 4), copy_text=copy_text,
+        quote_checks=insight.quote_checks)
 
 
 def _said(insight: Insight) -> str:

@@ -53,6 +53,7 @@ def _hit_json(hit, searcher) -> dict:
         "quoting": insight.quoting,
         "paraphrase": insight.paraphrase,
         "sources": [searcher.corpus.sources[n].model_dump(exclude_none=True) for n in insight.sources],
+        "quote_checks": [check.model_dump(exclude_none=True) for check in insight.quote_checks],
         "document": None,
     }
 
@@ -204,6 +205,41 @@ def evaluate(path, worst, as_json):
         raise UserError(str(e)) from None
     report = run(_load_searcher(), questions)
     click.echo(report_json(report) if as_json else format_report(report, worst))
+
+
+@cli.command("check-quotes")
+@click.argument("originals", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--write", is_flag=True, help="Record the outcomes in corpus/insights.toml (quote_checks).")
+def check_quotes(originals, write):
+    """Check every quote against the originals in ORIGINALS (e.g. ../shared/data/karpathy_blog).
+
+    Prints, per quote, verified (with the original file's characters), differs (how) or not available,
+    and whether corpus/insights.toml records the same; exits 1 if any record disagrees (unless --write).
+    """
+    from app.corpus import CorpusError, load_corpus
+    from app.originals import check_corpus, write_checks
+
+    corpus_dir = get_settings().corpus_dir
+    try:
+        corpus = load_corpus(corpus_dir)
+    except CorpusError as e:
+        raise UserError(str(e)) from None
+    found = check_corpus(corpus, originals)
+    stale = 0
+    for insight_id, checks in found.items():
+        recorded = corpus.get(insight_id).quote_checks
+        for n, check in enumerate(checks):
+            same = n < len(recorded) and recorded[n] == check
+            stale += not same
+            where = f" [{check.source}] characters {check.start}–{check.end}" if check.start is not None else ""
+            click.echo(f"#{insight_id} quote {n + 1}: {check.status}{where}: {check.how}"
+                       + ("" if same else "  (insights.toml records otherwise)"))
+    if write:
+        write_checks(corpus_dir / "insights.toml", found)
+        load_corpus(corpus_dir)  # what was written loads and validates
+        click.echo(f"check-quotes: recorded {sum(map(len, found.values()))} outcomes in {corpus_dir / 'insights.toml'}")
+    elif stale:
+        raise UserError(f"{stale} quote outcome(s) differ from insights.toml; run with --write to record them")
 
 
 @cli.command()

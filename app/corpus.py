@@ -71,6 +71,35 @@ class Source(BaseModel):
         return f"[source {self.n}] {self.description()}"
 
 
+class QuoteCheck(BaseModel):
+    """How one quote of an insight compares with the original of its source (app/originals.py)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # verified: found in the original, only typographic differences; differs: found, with a difference
+    # in the words (`how`, and the original's words); not available: no original to check it against
+    status: Literal["verified", "differs", "not available"]
+    how: str  # one line: what was allowed, or the difference, or why there is no original
+    source: int | None = None  # the reference number whose original was read
+    start: int | None = None  # the passage is the original file's characters [start:end]
+    end: int | None = None
+    original: str | None = None  # differs: the original's words for the passage, markup stripped
+    fragment: str | None = None  # the text directive for the source's url, ":~:text=start,end" (if unique)
+
+    @model_validator(mode="after")
+    def fields_match_status(self):
+        located = (self.start, self.end)
+        if self.status == "not available":
+            if any(x is not None for x in (self.source, *located, self.original, self.fragment)):
+                raise ValueError("quote_checks: an unchecked quote has no source, offsets, original or fragment")
+        elif self.source is None:
+            raise ValueError("quote_checks: a checked quote names the source whose original was read")
+        elif self.status == "verified" and (None in located or self.original is not None):
+            raise ValueError("quote_checks: a verified quote has start and end, and no other original wording")
+        elif self.status == "differs" and (None in located) != (self.original is None):
+            raise ValueError("quote_checks: a difference located in the original has start, end and its words")
+        return self
+
+
 class Insight(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -84,6 +113,8 @@ class Insight(BaseModel):
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []
+    # one per quote, in order: the quote against its original (empty: not checked)
+    quote_checks: list[QuoteCheck] = []
 
     @model_validator(mode="after")
     def quotes_are_verbatim(self):
@@ -95,6 +126,8 @@ class Insight(BaseModel):
                 raise ValueError("context: only a quoted insight has context; a paraphrase is its text")
             if self.context not in self.text:
                 raise ValueError("context: must be a verbatim slice of text")
+        if self.quote_checks and len(self.quote_checks) != len(self.quotes):
+            raise ValueError("quote_checks: one per quote, in the order of quotes")
         return self
 
     @property

@@ -33,9 +33,11 @@ def test_search_json_contract(run):
     assert data["question"] == "why sort my data by loss" and data["on_topic"] is True
     top = data["hits"][0]
     assert set(top) == {"rank", "id", "theme", "theme_name", "title", "score", "kind", "text", "quotes",
-                        "quoting", "paraphrase", "sources", "document"}
+                        "quoting", "paraphrase", "sources", "quote_checks", "document"}
     assert (top["rank"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
     assert [(s["n"], s["status"], s["kind"]) for s in top["sources"]] == [(2, "partial", "post on X")]
+    assert top["quote_checks"] == [{"status": "not available",
+                                    "how": "which work it is from is not identified (post on X)"}]
     assert len(data["hits"]) == 2
 
 
@@ -60,6 +62,7 @@ def test_ask_prints_cited_answer_and_json(run):
     data = json.loads(run("ask", "data engine?", "--json").output)
     assert data["citations"][0]["insight_id"] == 11
     assert data["citations"][0]["copy_text"]["plain"].startswith('"Competitive advantage in AI')
+    assert data["citations"][0]["quote_checks"][0]["status"] == "not available"
 
 
 @pytest.mark.parametrize("question, message", [("", "The question is empty"), ("   ", "The question is empty"),
