@@ -37,6 +37,8 @@ class Citation(BaseModel):
     headings: list[str] = []
     start: int | None = None  # the passage is the document's characters [start:end]
     end: int | None = None
+    # the work's address; for a quote found in its original, with text fragments that open it at the words
+    url: str | None = None
     quote_checks: list[QuoteCheck] = []  # per quote: verified / differs (how, the original's words) / not available
 
 
@@ -68,7 +70,7 @@ def _citation(n: int, hit: Hit, searcher: Searcher) -> Citation:
         n=n, key=insight.id, insight_id=insight.id, title=insight.title, theme=insight.theme_name, kind=insight.kind,
         quotes=insight.quotes, quoting=insight.quoting, paraphrase=insight.paraphrase,
         sources=[corpus.sources[s].label() for s in insight.sources], score=round(hit.score, 4), copy_text=copy_text,
-        quote_checks=insight.quote_checks)
+        url=citations.url(insight, corpus), quote_checks=insight.quote_checks)
 
 
 def _said(insight: Insight) -> str:

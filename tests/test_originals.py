@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
+from app import citations
 from app.cli import cli
 from app.config import REPO_DIR
 from app.corpus import load_corpus, Source
@@ -167,7 +168,7 @@ def test_every_text_fragment_occurs_exactly_once_in_its_original(corpus, blog):
 
 def test_insight_30_keeps_the_seed_wording_marked_as_differing(corpus, blog):
     """The decision for #30: the corpus keeps the seed's words (every quote is the seed's), the check
-    marks it "differs" and records the original's exact words."""
+    marks it "differs" and every citation gives the original's exact words and links to them."""
     insight = corpus.get(30)
     assert "a lot of engineering cycles" in insight.quotes[0]
     check = insight.quote_checks[0]
@@ -177,6 +178,13 @@ def test_insight_30_keeps_the_seed_wording_marked_as_differing(corpus, blog):
     assert recipe[check.start:check.end] == check.original == (
         "It is a very common mistake to spend a lot engineering cycles trying to squeeze juice out of a small "
         "dataset when you could instead be collecting more data.")
+    link = RECIPE_URL + "#:~:text=It%20is%20a%20very,collecting%20more%20data"
+    assert citations.plain(insight, corpus) == (
+        f'"{insight.quotes[0]}" — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
+        f"{link} (Ask Karpathy insight #30). Differs from the original, which reads: “{check.original}”")
+    assert f"> *Differs from the original, which reads: “{check.original}”*" in citations.markdown(insight, corpus)
+    assert f"Differs from the original, which reads: “{check.original}” Ask Karpathy insight #30." in \
+        citations.bibtex(insight, corpus)
 
 
 def test_check_quotes_command(blog, tmp_path):
