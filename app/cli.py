@@ -163,7 +163,9 @@ def _copy_answer(answer, searcher, fmt) -> str:
     from app.citations import whole_answer
 
     records = [searcher.corpus.get(c.key) for c in answer.citations]
-    return whole_answer(records, searcher.corpus, fmt, text=answer.text)
+    # each citation's "    — insight #n · ... · [source n] ..." line gives way to its full reference below
+    text = "\n".join(line for line in answer.text.splitlines() if not line.startswith("    — "))
+    return whole_answer(records, searcher.corpus, fmt, text=text)
 
 
 def _ask_local(searcher, question, k, theme, **overrides):

@@ -70,6 +70,7 @@ def test_ask_copy_prints_the_whole_answer_in_one_format(run):
     assert md.exit_code == 0, md.output
     assert "[^1] Karpathy said: \"When you sort your dataset" in md.output
     assert "\n[^1]: \"When you sort your dataset descending by loss" in md.output and "\n[^3]: " in md.output
+    assert "[source" not in md.output and "insight #27 ·" not in md.output  # the card lines give way to footnotes
     bib = run("ask", "why sort my data by loss", "--copy", "bibtex")
     assert bib.output.startswith("@misc{karpathy_insight_27,") and bib.output.count("@misc{") == 3
 
