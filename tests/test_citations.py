@@ -195,3 +195,12 @@ def test_whole_answer_in_each_format(corpus):
     library = parse_bibtex(bib)
     assert [e.key for e in library.entries] == ["karpathy_insight_11", "karpathy_insight_23", "karpathy_insight_30"]
     assert citations.whole_answer(records, corpus, "plain").startswith("References\n1. ")
+
+
+def test_docs_show_the_citations_as_they_print_now(corpus):
+    doc = (REPO_DIR / "docs" / "citations.md").read_text(encoding="utf-8")
+    for insight_id in (11, 30):
+        for fmt in citations.FORMATS:
+            assert f"\n{citations.cite(corpus.get(insight_id), corpus, fmt)}\n```" in doc, (insight_id, fmt)
+    for n, source in corpus.sources.items():
+        assert f"| [{n}] | {source.status} |" in doc
