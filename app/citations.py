@@ -81,9 +81,10 @@ def _sentence(text: str) -> str:
 
 def _differs(insight: Insight) -> list[str]:
     """For each quote that differs from its original, the original's words: his too, set in curly
-    quotes like a passage of a document (straight quotes hold only the corpus's verbatim spans)."""
-    return [f"Differs from the original, which reads: “{c.original}”" for c in insight.quote_checks
-            if c.status == "differs" and c.original]
+    quotes like a passage of a document (straight quotes hold only the corpus's verbatim spans); or
+    that the words were not found in it at all."""
+    return [f"Differs from the original, which reads: “{c.original}”" if c.original else
+            "Not found in the original" for c in insight.quote_checks if c.status == "differs"]
 
 
 def _place(p: Passage) -> str:

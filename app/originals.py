@@ -193,6 +193,8 @@ def _locate_difference(q: str, original: Original) -> tuple[int, int] | None:
         if block.size == 0 or (block.b - b_end) > (block.a - a_end) + 3:
             break
         a_end, b_end = block.a + block.size, block.b + block.size
+    if b_end == 0:
+        return None
     end = where + window[b_end - 1].end()
     return original.plain.span(where, end)
 

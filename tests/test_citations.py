@@ -204,3 +204,12 @@ def test_docs_show_the_citations_as_they_print_now(corpus):
             assert f"\n{citations.cite(corpus.get(insight_id), corpus, fmt)}\n```" in doc, (insight_id, fmt)
     for n, source in corpus.sources.items():
         assert f"| [{n}] | {source.status} |" in doc
+
+
+def test_a_quote_not_found_in_its_original_says_so(corpus):
+    missing = QuoteCheck(status="differs", how="these words are not in the original", source=13)
+    insight = Insight(id=98, theme="training", title="t", text='"Words he never wrote."', quotes=["Words he never wrote."],
+                      sources=[13], quote_checks=[missing])
+    for fmt in citations.FORMATS:
+        assert "Not found in the original." in citations.cite(insight, corpus, fmt)
+    assert citations.url(insight, corpus) == "https://karpathy.github.io/2019/04/25/recipe/"  # no fragment
