@@ -18,8 +18,9 @@ Text fragments (WICG Scroll-to-Text, `#:~:text=start,end`): a browser matches th
 page's rendered text, case-insensitively. The rendered text is approximated here by the Markdown source
 with the markup above stripped (the page's header, navigation and comments are not in it). Terms are
 whole words of the original: the start grows word by word until it occurs exactly once in that text,
-the end until its first occurrence after the start ends where the quote ends. Each term is
-percent-encoded, "-", "," and "&" included.
+the end until its first occurrence after the start ends where the quote ends. No term holds a quote
+mark, "--" or "...": the site's renderer prints those typographically (It's becomes It’s), so such a
+term might not match. Each term is percent-encoded, "-", "," and "&" included.
 """
 import difflib
 import json
@@ -33,6 +34,7 @@ from app.corpus import Corpus, Insight, QuoteCheck, Source
 BLOG_URL = re.compile(r"^https://karpathy\.github\.io/(\d{4})/(\d{2})/(\d{2})/([^/#?]+)/$")
 ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+UNSAFE = re.compile(r"['\"\u2018\u2019\u201c\u201d`]|--|\.\.\.")
 SHORT = 8  # words: a passage this short is a fragment's start term on its own
 MAX_ELIDED = 400  # characters an ellipsis may stand for, within one paragraph
 
@@ -226,15 +228,23 @@ def encode_term(term: str) -> str:
     return percent_encode(term, safe="").replace("-", "%2D")
 
 
+def _safe(words: list[str]) -> bool:
+    """Words the site's Markdown renderer prints as they are: it turns straight quotes into curly ones,
+    "--" into a dash and "..." into an ellipsis, so a term holding any of those could fail to match."""
+    return not any(UNSAFE.search(w) for w in words)
+
+
 def text_fragment(original: Original, start: int, end: int) -> str | None:
     """The directive `:~:text=start,end` for the file's characters [start:end], or None if no start
     term is unique in the original's rendered text."""
     # terms without the passage's outer punctuation: a linkifier may cut a full stop off the url's end
     words = re.sub(r"^\W+|\W+$", "", original.words(start, end)).split()
-    page = " ".join(original.rendered.chars.split()).casefold()
+    page = normalise(original.rendered.chars).casefold()
     passage = " ".join(words).casefold()
     # a short passage is its own start term; a longer one gets a start of 4+ words and an end of 3+
     for n in range(len(words) if len(words) <= SHORT else 4, len(words) + 1):
+        if not _safe(words[:n]):
+            return None
         head = " ".join(words[:n]).casefold()
         at = page.find(head)
         if at >= 0 and page.find(head, at + 1) < 0:
@@ -243,11 +253,12 @@ def text_fragment(original: Original, start: int, end: int) -> str | None:
         return None
     if n == len(words) or page.find(passage, at) != at:
         return ":~:text=" + encode_term(" ".join(words[:n]))
-    for m in range(min(3, len(words) - n), len(words) - n + 1):
+    ends = [m for m in range(1, len(words) - n + 1) if _safe(words[-m:])]
+    for m in sorted(ends, key=lambda m: (m < 3, m if m >= 3 else -m)):  # 3 words, more if need be, else 2, 1
         tail = " ".join(words[-m:]).casefold()
         if page.find(tail, at + len(head)) + len(tail) == at + len(passage):
             return ":~:text=" + ",".join(encode_term(" ".join(w)) for w in (words[:n], words[-m:]))
-    return ":~:text=" + encode_term(" ".join(words))
+    return ":~:text=" + encode_term(" ".join(words[:n]))  # the start alone: still opens at the quote
 
 
 def check_insight(insight: Insight, corpus: Corpus, originals_dir: Path) -> list[QuoteCheck]:

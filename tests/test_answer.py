@@ -66,7 +66,7 @@ def test_citation_strings_exactly(searcher):
         "(blog post, 2019-04-25) (Ask Karpathy insight #23)")
     assert citations.plain(corpus.get(50), corpus).endswith(
         "— Richard Hamming, quoted by Andrej Karpathy, A Survival Guide to a PhD (blog post, 2016-09-07) "
-        "https://karpathy.github.io/2016/09/07/phd/#:~:text=If%20you%20do%20not,It%27s%20perfectly%20obvious "
+        "https://karpathy.github.io/2016/09/07/phd/#:~:text=If%20you%20do%20not,perfectly%20obvious "
         "(Ask Karpathy insight #50)")
     assert citations.plain(corpus.get(16), corpus).endswith("source not identified (Ask Karpathy insight #16)")
 

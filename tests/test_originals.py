@@ -84,6 +84,14 @@ def test_fragment_start_is_grown_until_unique(tmp_path):
     assert start == "the data is the thing that" and end == "of the week"
 
 
+def test_no_term_holds_what_the_renderer_changes(tmp_path):
+    original = made_up(tmp_path, "Intro. If you do this you will find it's perfectly obvious.\n")
+    check = check_quote("If you do this you will find it's perfectly obvious.", original)
+    assert check.fragment == ":~:text=If%20you%20do%20this,perfectly%20obvious"  # not "it's ...": It’s on the page
+    quoted = made_up(tmp_path, "He said \"don't\" twice and then some more words to end it.\n")
+    assert check_quote('"don\'t" twice and then some more words to end it.', quoted).fragment is None
+
+
 def test_terms_are_percent_encoded_with_the_directive_syntax():
     assert encode_term("re-training, evaluation & more") == "re%2Dtraining%2C%20evaluation%20%26%20more"
     assert encode_term("It's “so”") == "It%27s%20%E2%80%9Cso%E2%80%9D"
@@ -156,6 +164,7 @@ def test_every_text_fragment_occurs_exactly_once_in_its_original(corpus, blog):
             terms = [unquote(t).casefold() for t in check.fragment.removeprefix(":~:text=").split(",")]
             assert all(t and "-" not in encoded and "," not in unquote(encoded) for t, encoded in
                        zip(terms, check.fragment.removeprefix(":~:text=").split(",")))
+            assert not any(c in t for t in terms for c in "'\"‘’“”`"), terms  # the renderer curls quotes
             start = page.find(terms[0])
             assert start >= 0 and page.find(terms[0], start + 1) < 0, (insight.id, terms[0])
             assert page.find(passage.rstrip(".")) == start  # it opens at the quote, not elsewhere
