@@ -36,7 +36,7 @@ def _hit_json(hit, searcher) -> dict:
             "title": " › ".join([p.doc.title, *p.headings]), "score": round(hit.score, 4),
             "kind": "passage" if p.by_karpathy else "excerpt", "text": p.clean,
             "quotes": [p.clean] if p.by_karpathy else [], "quoting": None, "paraphrase": None, "sources": [],
-            "document": {**p.doc.model_dump(exclude={"sha256"}), "headings": p.headings, "start": p.start,
+            "quote_checks": [], "document": {**p.doc.model_dump(exclude={"sha256"}), "headings": p.headings, "start": p.start,
                          "end": p.end, "line": p.line},
         }
     insight = hit.insight
