@@ -149,7 +149,7 @@ def markdown(insight: Insight, corpus: Corpus, inline: bool = False) -> str:
     return f"*Paraphrase, not his words:* {insight.paraphrase} — summarising Andrej Karpathy, {where}"
 
 
-def _bibtex_source(source: Source | None, insight: Insight) -> dict[str, str]:
+def _bibtex_source(source: Source | None) -> dict[str, str]:
     """title, howpublished, year and url of the work: its own title where it is known, else a neutral
     description ("Post on X", "Talk"), never the curator's heading for the insight."""
     if source is None or source.status == "unresolved":
@@ -185,7 +185,7 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
     if others:
         note.append("Also cited: " + "; ".join(dict.fromkeys(others)))
     note.append(f"Ask Karpathy insight #{insight.id}")
-    fields = {"author": "Andrej Karpathy", **_bibtex_source(primary, insight),
+    fields = {"author": "Andrej Karpathy", **_bibtex_source(primary),
               "note": " ".join(_sentence(n) for n in note)}
     return _bibtex_entry(f"karpathy_insight_{insight.id}", fields)
 
