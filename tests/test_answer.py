@@ -52,11 +52,12 @@ def test_citation_strings_exactly(searcher):
     corpus = searcher.corpus
     assert citations.plain(corpus.get(3), corpus) == (
         '"Gradient descent can write code better than you. I\'m sorry." — Andrej Karpathy, '
-        "[source 2, not given in the corpus] (Ask Karpathy insight #3)")
+        "post on X (Ask Karpathy insight #3)")
     assert citations.plain(corpus.get(22), corpus) == (
         '"The qualities that in my experience correlate most strongly to success in deep learning are patience '
         'and attention to detail." — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
-        "https://karpathy.github.io/2019/04/25/recipe/ (Ask Karpathy insight #22)")
+        "https://karpathy.github.io/2019/04/25/recipe/#:~:text=The%20qualities%20that%20in,attention%20to%20detail "
+        "(Ask Karpathy insight #22)")
     assert citations.markdown(corpus.get(23), corpus) == (
         "*Paraphrase, not his words:* Before writing any code, spend hours inspecting thousands of data examples. "
         "You will find corrupted data, duplicate examples, and biases. — summarising Andrej Karpathy, "
@@ -64,8 +65,9 @@ def test_citation_strings_exactly(searcher):
         "(blog post, 2019-04-25) (Ask Karpathy insight #23)")
     assert citations.plain(corpus.get(50), corpus).endswith(
         "— Richard Hamming, quoted by Andrej Karpathy, A Survival Guide to a PhD (blog post, 2016-09-07) "
-        "https://karpathy.github.io/2016/09/07/phd/ (Ask Karpathy insight #50)")
-    assert citations.plain(corpus.get(16), corpus).endswith("no source given in the corpus (Ask Karpathy insight #16)")
+        "https://karpathy.github.io/2016/09/07/phd/#:~:text=If%20you%20do%20not,perfectly%20obvious "
+        "(Ask Karpathy insight #50)")
+    assert citations.plain(corpus.get(16), corpus).endswith("source not identified (Ask Karpathy insight #16)")
 
 
 def test_bibtex_is_a_single_well_formed_entry(searcher):

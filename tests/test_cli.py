@@ -33,9 +33,11 @@ def test_search_json_contract(run):
     assert data["question"] == "why sort my data by loss" and data["on_topic"] is True
     top = data["citations"][0]
     assert set(top) == {"n", "id", "kind", "title", "theme", "theme_name", "score", "quotes", "quoting",
-                        "paraphrase", "sources", "document", "copy_text"}
+                        "paraphrase", "sources", "document", "url", "quote_checks", "copy_text"}
     assert (top["n"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
-    assert [s["n"] for s in top["sources"]] == [2]
+    assert [(s["n"], s["status"], s["kind"]) for s in top["sources"]] == [(2, "partial", "post on X")]
+    assert [(c["status"], c["how"]) for c in top["quote_checks"]] == [
+        ("not available", "which work it is from is not identified (post on X)")]
     assert len(data["citations"]) == 2
     assert "keywords" not in result.output and "questions" not in result.output  # curated enrichment stays inside
 
@@ -61,6 +63,17 @@ def test_ask_prints_cited_answer_and_json(run):
     data = json.loads(run("ask", "data engine?", "--json").output)
     assert data["citations"][0]["id"] == 11
     assert data["citations"][0]["copy_text"]["plain"].startswith('"Competitive advantage in AI')
+    assert data["citations"][0]["quote_checks"][0]["status"] == "not available"
+
+
+def test_ask_copy_prints_the_whole_answer_in_one_format(run):
+    md = run("ask", "why sort my data by loss", "--copy", "markdown")
+    assert md.exit_code == 0, md.output
+    assert "[^1] Karpathy said: \"When you sort your dataset" in md.output
+    assert "\n[^1]: \"When you sort your dataset descending by loss" in md.output and "\n[^3]: " in md.output
+    assert "[source" not in md.output and "insight #27 ·" not in md.output  # the card lines give way to footnotes
+    bib = run("ask", "why sort my data by loss", "--copy", "bibtex")
+    assert bib.output.startswith("@misc{karpathy_insight_27,") and bib.output.count("@misc{") == 3
 
 
 @pytest.mark.parametrize("question, message", [("", "The question is empty"), ("   ", "The question is empty"),

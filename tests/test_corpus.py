@@ -73,10 +73,25 @@ def test_every_source_is_resolved_with_reasons_or_marked_unresolved(corpus):
         # the reasoning accounts for every insight that cites the number, resolved or not
         for insight_id in citing:
             assert re.search(rf"\b{insight_id}\b", source.why), (n, insight_id)
-        if source.status == "unresolved":
-            assert source.url is None and source.label() == f"[source {n}, not given in the corpus]"
-        else:
+        if source.status == "resolved":
             assert source.url.startswith("https://") and source.title in source.label()
+        else:  # partial: kind (venue, date) only; unresolved: "source not identified"; never a guessed url
+            assert source.url is None and source.title is None
+            assert source.label() == f"[source {n}] {source.description()}"
+            assert "not given" not in source.label()
+
+
+@pytest.mark.parametrize("record, message", [
+    ({"status": "partial", "kind": "post on X", "url": "https://x.com/karpathy"}, "has no title or url"),
+    ({"status": "partial"}, "needs at least its kind"),
+    ({"status": "unresolved", "kind": "talk"}, "make it partial"),
+    ({"status": "resolved", "title": "T", "kind": "essay", "date": "2017", "url": "https://a.b/"}, "YYYY-MM-DD"),
+    ({"status": "partial", "kind": "talk", "date": "2018-2020"}, "pattern"),
+])
+def test_a_source_says_no_more_than_its_level(record, message):
+    from app.corpus import Source
+    with pytest.raises(ValueError, match=message):
+        Source(n=1, why="w", **record)
 
 
 def break_record(corpus_dir, insight_id: int, old: str, new: str) -> None:
