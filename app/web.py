@@ -144,7 +144,7 @@ class Chat:
     def page(self, turns: list[dict], acks: dict[str, str] | None = None) -> str:
         return conversation(turns, EXAMPLES, acks)
 
-    def ask(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive", clear_box: bool = True):
+    def respond(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive", clear_box: bool = True):
         """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
         question the server refuses leaves the conversation and the box as they were, with the reason."""
         turns = kept(turns)[-(MAX_TURNS - 1):]
@@ -186,11 +186,11 @@ class Chat:
 
     def ask_from_page(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
         """An example clicked: asked as if typed, leaving whatever is in the question box."""
-        yield from self.ask(evt.question, turns, k, theme, mode, clear_box=False)
+        yield from self.respond(evt.question, turns, k, theme, mode, clear_box=False)
 
     def ask_about(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
         """"Ask about this" on a corpus card: back to the chat, asking about that insight."""
-        for step in self.ask(evt.question, turns, k, theme, mode, clear_box=False):
+        for step in self.respond(evt.question, turns, k, theme, mode, clear_box=False):
             yield *step, gr.Tabs(selected="chat")
 
     def vote(self, turns: list, evt: gr.EventData):
@@ -228,7 +228,7 @@ class Chat:
         yield self.page(turns), turns, gr.skip(), ""
         q = request.query_params.get("q") if request else None
         if q and (not turns or turns[-1]["question"] != q):
-            yield from self.ask(q, turns, k, theme, mode, clear_box=False)
+            yield from self.respond(q, turns, k, theme, mode, clear_box=False)
 
     def clear(self):
         return self.page([]), [], ""
@@ -289,7 +289,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
 
         options = [quotes, theme, mode]
         answered = [page, turns, question, status]
-        question.submit(chat.ask, [question, turns, *options], answered, **private)
+        question.submit(chat.respond, [question, turns, *options], answered, **private)
         page.ask(chat.ask_from_page, [turns, *options], answered, **private)
         page.vote(chat.vote, [turns], [page, turns], **private)
         page.why(chat.why, [turns], [page, turns], **private)

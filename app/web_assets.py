@@ -140,12 +140,10 @@ CSS = """
 .theme { border-bottom: 1px solid var(--border-color-primary); padding: 6px 0; }
 .theme summary { font-size: 1.05rem; }
 .theme .cards { margin: 8px 0; }
-/* gradio's own footer links and selected tab are too faint to read (1.9:1 and 2.8:1) */
-footer a, footer button, footer .show-api, footer .built-with, footer .settings { color: #4b5563 !important; }
-.dark footer a, .dark footer button, .dark footer .show-api, .dark footer .built-with, .dark footer .settings {
-  color: #d1d5db !important; }
+/* gradio's footer links, selected tab, slider bounds and hints are too faint to read (1.9:1 to 2.8:1) */
+footer a, footer button, footer .show-api, footer .built-with, footer .settings, .info-text,
+#quotes .min_value, #quotes .max_value { color: var(--body-text-color) !important; }
 button[role="tab"][aria-selected="true"], button[role="tab"].selected { color: #c2410c !important; }
-.dark button[role="tab"][aria-selected="true"], .dark button[role="tab"].selected { color: #fdba74 !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 0 8px !important; }
   #header h1 { font-size: 1.25rem; }
