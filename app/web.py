@@ -265,7 +265,7 @@ def build_app(searcher: Searcher) -> gr.Blocks:
                 page = gr.HTML(chat.page([]), elem_id="conversation", js_on_load=CONVERSATION_JS)
                 with gr.Group(elem_id="ask-bar"):
                     question = gr.Textbox(elem_id="question", label="Your question", show_label=False, lines=1,
-                                          max_lines=6, submit_btn="Ask", placeholder="What would Karpathy say about…")
+                                          max_lines=6, submit_btn="Ask", placeholder="Ask about a topic, e.g. hiring…")
                     status = gr.HTML("", elem_id="question-status", js_on_load=QUESTION_JS,
                                      limit=settings.max_question_chars,
                                      html_template='<div class="msg" role="alert">${value || ""}</div>'

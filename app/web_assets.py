@@ -28,8 +28,12 @@ const settle = () => {
   const url = new URL(location.href);
   if (last) { url.searchParams.set('q', last.dataset.question); } else { url.searchParams.delete('q'); }
   history.replaceState(history.state, '', url);
-  // only a new answer moves the view, to its first line; a re-render (a vote) leaves it where it is
-  if (last && last.dataset.turn !== newest) { last.scrollIntoView({block: 'start'}); }
+  // only a new answer moves the view, to its first line (unless that is already near the top of the
+  // window); a re-render, e.g. after a vote, leaves the view where it is
+  if (last && last.dataset.turn !== newest) {
+    const top = last.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.4) last.scrollIntoView({block: 'start'});
+  }
   newest = last ? last.dataset.turn : null;
 };
 watch('value', settle);
@@ -84,7 +88,8 @@ element.addEventListener('click', (ev) => {
 
 # Colours are set in pairs (text and its background) so that every label keeps >= 4.5:1 in either theme.
 CSS = """
-.gradio-container { max-width: 860px !important; width: 100% !important; margin: 0 auto !important;
+/* overflow clip, not gradio's hidden: a hidden overflow would stop the question bar from sticking */
+.gradio-container { max-width: 860px !important; width: 100% !important; margin: 0 auto !important; overflow: clip !important;
   --font: ui-sans-serif, system-ui, -apple-system, "Segoe UI", "Liberation Sans", sans-serif; }
 #header h1 { font-size: 1.5rem; margin: 0; }
 #header p { margin: 2px 0 0; }
@@ -112,12 +117,13 @@ CSS = """
 .card .label { width: fit-content; font-size: 0.8rem; font-weight: 600; border-radius: 4px; padding: 1px 6px; margin: 2px 0; }
 .label-his { background: #dcfce7; color: #14532d; }
 .label-not-his { background: #ffedd5; color: #7c2d12; }
-.card blockquote { margin: 4px 0 8px; padding: 2px 0 2px 12px; border-left: 4px solid #15803d; font-size: 1.02rem; }
+#conversation .card blockquote, #corpus .card blockquote { margin: 4px 0 8px !important; padding: 2px 0 2px 12px; border-left: 4px solid #15803d; font-size: 1.02rem; }
 .card .paraphrase { margin: 4px 0 8px; padding: 6px 10px; border-left: 4px solid #c2410c; font-style: italic;
                     background: var(--background-fill-secondary); }
 .card .meta, .sources { font-size: 0.875rem; margin: 4px 0; }
 .sources { list-style: none; padding-left: 0; }
 .sources li { display: block; margin: 0; }
+.sources a { padding: 0; margin: 0 2px 0 0; }
 .sources a, .ref, .card-title a { color: #1d4ed8; text-decoration: underline; }
 .dark .sources a, .dark .ref { color: #93c5fd; }
 .copy-row, .answer-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 6px; font-size: 0.875rem; }
@@ -149,5 +155,7 @@ button[role="tab"][aria-selected="true"], button[role="tab"].selected { color: #
   #header h1 { font-size: 1.25rem; }
   #header p { font-size: 0.9rem; }
   .card { padding: 8px 10px; }
+  .copy, .vote { padding: 2px 8px; font-size: 0.8rem; }
+  .copy-row { gap: 4px; }
 }
 """

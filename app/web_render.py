@@ -38,7 +38,7 @@ def copy_buttons(texts: dict[str, str], what: str) -> str:
     buttons = "".join(f'<button type="button" class="copy" data-copy="{e(texts[fmt])}" '
                       f'aria-label="Copy {e(what)} as {FORMAT_NAMES[fmt]}">{FORMAT_NAMES[fmt]}</button>'
                       for fmt in FORMATS)
-    return f'<div class="copy-row"><span>Copy citation:</span> {buttons}</div>'
+    return f'<div class="copy-row"><span>Copy:</span> {buttons}</div>'
 
 
 def words(c: Citation) -> str:
