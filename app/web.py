@@ -144,7 +144,8 @@ class Chat:
     def page(self, turns: list[dict], acks: dict[str, str] | None = None) -> str:
         return conversation(turns, EXAMPLES, acks)
 
-    def respond(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive", clear_box: bool = True):
+    def respond(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive",
+                clear_box: bool = True):
         """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
         question the server refuses leaves the conversation and the box as they were, with the reason."""
         turns = kept(turns)[-(MAX_TURNS - 1):]
@@ -156,7 +157,8 @@ class Chat:
                     yield self.page(turns + [turn]), gr.skip(), box, ""
                     box = gr.skip()  # emptied once: a next question typed meanwhile is kept
             else:
-                turn["answer"] = self.api.answer(question, k, theme, [t["question"] for t in turns]).model_dump(mode="json")
+                answer = self.api.answer(question, k, theme, [t["question"] for t in turns])
+                turn["answer"] = answer.model_dump(mode="json")
         except gr.Error as e:
             yield self.page(turns), turns, gr.skip(), message(e.message)
             return
@@ -195,12 +197,13 @@ class Chat:
 
     def vote(self, turns: list, evt: gr.EventData):
         """A thumb: one vote per answer (true, false, or null when withdrawn); the log keeps the last."""
-        return self.feedback(turns, evt.turn, vote=evt.liked if isinstance(evt.liked, bool) else None)
+        return self.record_feedback(turns, evt.turn, vote=evt.liked if isinstance(evt.liked, bool) else None)
 
     def why(self, turns: list, evt: gr.EventData):
-        return self.feedback(turns, evt.turn, why=str(evt.why)[:1000].strip() or None)
+        """The optional "why" box of an answer: saved with its vote, on the same line."""
+        return self.record_feedback(turns, evt.turn, why=str(evt.why)[:1000].strip() or None)
 
-    def feedback(self, turns: list, turn_id: str, **change):
+    def record_feedback(self, turns: list, turn_id: str, **change):
         turns = kept(turns)
         turn = next((t for t in turns if t["id"] == turn_id), None)
         if turn is None:
@@ -244,9 +247,10 @@ def kept(turns) -> list[dict]:
     for t in turns if isinstance(turns, list) else []:
         try:
             Answer.model_validate(t["answer"])
-            good.append(t)
         except (TypeError, KeyError, ValueError):
             continue
+        if isinstance(t.get("id"), str) and isinstance(t.get("question"), str):
+            good.append(t)
     return good
 
 

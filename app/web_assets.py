@@ -89,7 +89,8 @@ element.addEventListener('click', (ev) => {
 # Colours are set in pairs (text and its background) so that every label keeps >= 4.5:1 in either theme.
 CSS = """
 /* overflow clip, not gradio's hidden: a hidden overflow would stop the question bar from sticking */
-.gradio-container { max-width: 860px !important; width: 100% !important; margin: 0 auto !important; overflow: clip !important;
+.gradio-container { max-width: 860px !important; width: 100% !important; margin: 0 auto !important;
+  overflow: clip !important;
   --font: ui-sans-serif, system-ui, -apple-system, "Segoe UI", "Liberation Sans", sans-serif; }
 #header h1 { font-size: 1.5rem; margin: 0; }
 #header p { margin: 2px 0 0; }
@@ -114,10 +115,12 @@ CSS = """
 .card:target { outline: 3px solid var(--color-accent); }
 .card p { display: block; }  /* gradio's prose styles set paragraphs in list items inline */
 .card-title { font-weight: 600; margin: 0 0 6px; }
-.card .label { width: fit-content; font-size: 0.8rem; font-weight: 600; border-radius: 4px; padding: 1px 6px; margin: 2px 0; }
+.card .label { width: fit-content; font-size: 0.8rem; font-weight: 600; border-radius: 4px; padding: 1px 6px;
+  margin: 2px 0; }
 .label-his { background: #dcfce7; color: #14532d; }
 .label-not-his { background: #ffedd5; color: #7c2d12; }
-#conversation .card blockquote, #corpus .card blockquote { margin: 4px 0 8px !important; padding: 2px 0 2px 12px; border-left: 4px solid #15803d; font-size: 1.02rem; }
+#conversation .card blockquote, #corpus .card blockquote { margin: 4px 0 8px !important; padding: 2px 0 2px 12px;
+  border-left: 4px solid #15803d; font-size: 1.02rem; }
 .card .paraphrase { margin: 4px 0 8px; padding: 6px 10px; border-left: 4px solid #c2410c; font-style: italic;
                     background: var(--background-fill-secondary); }
 .card .meta, .sources { font-size: 0.875rem; margin: 4px 0; }
@@ -126,7 +129,8 @@ CSS = """
 .sources a { padding: 0; margin: 0 2px 0 0; }
 .sources a, .ref, .card-title a { color: #1d4ed8; text-decoration: underline; }
 .dark .sources a, .dark .ref { color: #93c5fd; }
-.copy-row, .answer-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 6px; font-size: 0.875rem; }
+.copy-row, .answer-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 6px;
+  font-size: 0.875rem; }
 .ask-about { margin-top: 8px; }
 .off-topic summary, .theme summary, .why summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
 .answer-tools .ack { margin: 0; animation: fade 4s ease-in 1 forwards; }

@@ -92,11 +92,13 @@ def notes(turn: dict, answer: Answer) -> str:
 
 def feedback_row(turn: dict, ack: str | None) -> str:
     vote, tid = turn.get("vote"), e(turn["id"])
-    buttons = "".join(f'<button type="button" class="vote" data-vote="{value}" aria-pressed="{str(vote is liked).lower()}">'
-                      f"{text}</button>" for value, liked, text in (("up", True, "Useful"), ("down", False, "Not useful")))
-    said = f'<p class="ack" role="status">{e(ack)}</p>' if ack else '<p class="ack" role="status"></p>'
-    why = (f'<details class="why"><summary>Say why (optional)</summary><label for="why-{tid}">What was missing or wrong?'
-           f'</label><textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
+    thumbs = (("up", True, "Useful"), ("down", False, "Not useful"))
+    buttons = "".join(f'<button type="button" class="vote" data-vote="{value}" '
+                      f'aria-pressed="{str(vote is liked).lower()}">{text}</button>' for value, liked, text in thumbs)
+    said = f'<p class="ack" role="status">{e(ack or "")}</p>'
+    why = (f'<details class="why"><summary>Say why (optional)</summary>'
+           f'<label for="why-{tid}">What was missing or wrong?</label>'
+           f'<textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
            '<button type="button" class="send-why">Send</button></details>')
     # the copy-whole-answer button (issue 15, app/citations.py) belongs in this row, before the votes
     return (f'<div class="answer-tools" role="group" aria-label="Feedback on this answer">'
@@ -127,7 +129,8 @@ def drafting(turn: dict) -> str:
     cards = "".join(card(c, f"c-{turn['id']}-{c.n}", copyable=False)
                     for c in (Citation.model_validate(c) for c in draft.get("citations", [])))
     return (f'<p class="pending" role="status">{e(draft["status"])}</p>'
-            + (f'<p class="draft">{e(kept)}</p>' if kept else "") + (f'<ol class="cards">{cards}</ol>' if cards else ""))
+            + (f'<p class="draft">{e(kept)}</p>' if kept else "")
+            + (f'<ol class="cards">{cards}</ol>' if cards else ""))
 
 
 def turn_html(turn: dict, ack: str | None = None) -> str:
@@ -137,7 +140,8 @@ def turn_html(turn: dict, ack: str | None = None) -> str:
         body = drafting(turn)
     else:
         body = '<p class="pending" role="status">Looking through his words…</p>'
-    return (f'<article class="turn" id="t-{e(turn["id"])}" data-turn="{e(turn["id"])}" data-question="{e(turn["question"])}">'
+    tid = e(turn["id"])
+    return (f'<article class="turn" id="t-{tid}" data-turn="{tid}" data-question="{e(turn["question"])}">'
             f'<div class="asked"><span class="who">You asked</span><p>{e(turn["question"])}</p></div>'
             f'<section class="answer" aria-label="Answer">{body}</section></article>')
 
@@ -145,7 +149,8 @@ def turn_html(turn: dict, ack: str | None = None) -> str:
 def conversation(turns: list[dict], examples: list[str], acks: dict[str, str] | None = None) -> str:
     """The whole conversation, oldest first; when empty, the examples, each a button that asks it."""
     if not turns:
-        items = "".join(f'<li><button type="button" class="example" data-ask="{e(q)}">{e(q)}</button></li>' for q in examples)
+        items = "".join(f'<li><button type="button" class="example" data-ask="{e(q)}">{e(q)}</button></li>'
+                        for q in examples)
         return (f'<div class="empty"><p>Ask what Andrej Karpathy would say about something: the answer is his own '
                 f'words from a curated corpus, each quote cited. Try one:</p><ul class="examples">{items}</ul></div>')
     acks = acks or {}
@@ -193,5 +198,6 @@ def corpus_page(corpus: Corpus, needle: str) -> str:
         if in_theme:
             cards = "".join(insight_card(i, corpus) for i in in_theme)
             groups.append(f'<details class="theme"{" open" if needle else ""}><summary>{e(name)} '
-                          f'<span class="count">({len(in_theme)})</span></summary><ol class="cards">{cards}</ol></details>')
+                          f'<span class="count">({len(in_theme)})</span></summary>'
+                          f'<ol class="cards">{cards}</ol></details>')
     return f'<p class="corpus-summary" role="status">{summary}</p>' + "".join(groups)

@@ -187,7 +187,8 @@ def test_one_vote_per_answer_with_an_optional_why(chat, outside, settings, viewp
     last_turn(chat).locator(".why summary").click()
     last_turn(chat).locator(".why textarea").fill("it missed his hiring advice")
     last_turn(chat).locator(".why button").click()
-    chat.wait_for_function("document.querySelector('#conversation .turn:last-of-type .ack')?.textContent.includes('note')")
+    chat.wait_for_function("document.querySelector('#conversation .turn:last-of-type .ack')"
+                           "?.textContent.includes('note')")
     [entry] = feedback_lines(settings, answer_id)
     assert (entry["question"], entry["liked"], entry["why"]) == (QUESTION, None, "it missed his hiring advice")
     assert outside == []
@@ -227,7 +228,8 @@ def test_the_corpus_can_be_browsed_and_asked_about(chat, outside, searcher):
     first = cards.first
     insight_id = int(first.get_attribute("id").removeprefix("insight-"))
     first.locator("button.copy", has_text="Markdown").click()
-    assert chat.evaluate("navigator.clipboard.readText()") == cite(searcher.corpus.get(insight_id), searcher.corpus, "markdown")
+    copied = cite(searcher.corpus.get(insight_id), searcher.corpus, "markdown")
+    assert chat.evaluate("navigator.clipboard.readText()") == copied
     question = first.locator(".ask-about").get_attribute("data-ask")
     first.locator(".ask-about").click()
     chat.wait_for_selector(ANSWERS)
@@ -266,7 +268,8 @@ def test_keyboard_only(chat, outside, searcher, viewport):
             break
     label = chat.evaluate("document.activeElement.getAttribute('aria-label')")  # "Copy citation [3] as BibTeX"
     chat.keyboard.press("Enter")
-    n, fmt = int(label.split("[")[1].split("]")[0]), {"Plain text": "plain", "Markdown": "markdown", "BibTeX": "bibtex"}[label.split(" as ")[1]]
+    n = int(label.split("[")[1].split("]")[0])
+    fmt = {"Plain text": "plain", "Markdown": "markdown", "BibTeX": "bibtex"}[label.split(" as ")[1]]
     assert chat.evaluate("navigator.clipboard.readText()") == ask(searcher, QUESTION).citations[n - 1].copy_text[fmt]
     assert outside == []
 

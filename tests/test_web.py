@@ -250,7 +250,8 @@ def test_votes_keep_one_line_per_answer(chat, settings):
         assert f'<p class="ack" role="status">{said}' in page
     page, turns = chat.why(turns, gr.EventData(None, {"turn": answer_id, "why": "  no quote on hiring  "}))
     [entry] = logged()
-    assert entry["why"] == "no quote on hiring" and entry["cited_ids"] == [c["id"] for c in turns[0]["answer"]["citations"]]
+    assert entry["why"] == "no quote on hiring"
+    assert entry["cited_ids"] == [c["id"] for c in turns[0]["answer"]["citations"]]
     assert chat.vote(turns, gr.EventData(None, {"turn": "not-a-turn", "liked": True})) == (gr.skip(), gr.skip())
 
 
@@ -302,7 +303,7 @@ def test_local_mode_shows_a_status_and_only_checked_sentences(chat, monkeypatch)
     shown = steps(chat.respond("why sort my data by loss", [], 3, "", "local"))
     drafting, final = [step[0] for step in shown[:-1]], shown[-1]
     assert web.DRAFTING in drafting[0] and 'class="card' in drafting[0]  # the cards from the start
-    assert all("<question>" not in page and "&lt;question&gt;" not in page and "Zebras" not in page for page in drafting)
+    assert all("question&gt;" not in page and "Zebras" not in page for page in drafting)
     answer = final[1][0]["answer"]
     assert answer["mode"] == "local" or answer["local"]["notice"]
     assert "Zebras" not in final[0] and web.DRAFTING not in final[0]
@@ -311,12 +312,14 @@ def test_local_mode_shows_a_status_and_only_checked_sentences(chat, monkeypatch)
 def test_cards_escape_everything_and_link_only_web_addresses():
     assert web_render.link("javascript:alert(1)", "x") == "x"
     assert web_render.link("https://karpathy.github.io/?a=1&b=<2>", "<t>") == (
-        '<a href="https://karpathy.github.io/?a=1&amp;b=&lt;2&gt;" target="_blank" rel="noopener noreferrer">&lt;t&gt;</a>')
+        '<a href="https://karpathy.github.io/?a=1&amp;b=&lt;2&gt;" target="_blank" rel="noopener noreferrer">'
+        '&lt;t&gt;</a>')
     turn = {"id": "t1", "question": '<img src=x onerror="alert(1)">', "theme": "", "vote": None, "answer": {
         "question": "q", "on_topic": True, "lead": "See [1] and [7] <b>now</b>", "text": "t", "citations": [{
             "n": 1, "id": 1, "kind": "paraphrase", "title": "<script>x</script>", "theme": "training",
             "theme_name": "Training", "score": 1.0, "quotes": [], "quoting": None, "paraphrase": "a <b>bold</b> claim",
-            "sources": [{"n": 1, "label": "l", "title": "T", "url": "ftp://x"}], "copy_text": {f: "<b>" for f in FORMATS}}]}}
+            "sources": [{"n": 1, "label": "l", "title": "T", "url": "ftp://x"}],
+            "copy_text": {f: "<b>" for f in FORMATS}}]}}
     page = web_render.conversation([turn], [])
     assert "<img" not in page and "<b>" not in page and "<script>" not in page and "<a href=\"ftp" not in page
     assert '<a class="ref" href="#c-t1-1">[1]</a> and [7]' in page  # [n] links to its card, only if it exists
@@ -328,7 +331,8 @@ def test_feedback_replaces_its_line_and_a_read_only_data_dir_costs_only_the_feed
     log = tmp_path / "data" / "feedback.jsonl"
     old = {"question": "q", "liked": False}  # a line from before answers had ids: kept as it is
     assert feedback.save(log, old) and feedback.save(log, {"answer_id": "a", "liked": True})
-    assert feedback.save(log, {"answer_id": "b", "liked": True}) and feedback.save(log, {"answer_id": "a", "liked": None})
+    assert feedback.save(log, {"answer_id": "b", "liked": True})
+    assert feedback.save(log, {"answer_id": "a", "liked": None})
     assert [json.loads(line) for line in log.read_text().splitlines()] == [
         old, {"answer_id": "b", "liked": True}, {"answer_id": "a", "liked": None}]
     blocker = tmp_path / "a-file"
