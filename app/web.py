@@ -259,7 +259,9 @@ def build_app(searcher: Searcher) -> gr.Blocks:
     # the local-model mode is offered only when its backend is there (the `local` extra, or a server)
     local = generate.availability(settings)
     chat = Chat(searcher)
-    private = {"api_visibility": "private"}
+    # the page's own events are not API endpoints; while one runs, a small timer shows, never an overlay
+    answering = {"api_visibility": "private", "show_progress": "minimal"}
+    quick = {"api_visibility": "private", "show_progress": "hidden"}
 
     with gr.Blocks(title="Ask Karpathy") as app:
         gr.HTML(HEADER, elem_id="header")
@@ -293,14 +295,14 @@ def build_app(searcher: Searcher) -> gr.Blocks:
 
         options = [quotes, theme, mode]
         answered = [page, turns, question, status]
-        question.submit(chat.respond, [question, turns, *options], answered, **private)
-        page.ask(chat.ask_from_page, [turns, *options], answered, **private)
-        page.vote(chat.vote, [turns], [page, turns], **private)
-        page.why(chat.why, [turns], [page, turns], **private)
-        corpus_list.ask(chat.ask_about, [turns, *options], [*answered, tabs], **private)
-        corpus_filter.change(chat.filter_corpus, [corpus_filter], [corpus_list], **private)
-        new.click(chat.clear, None, [page, turns, status], **private)
-        app.load(chat.restore, [turns, *options], answered, **private)
+        question.submit(chat.respond, [question, turns, *options], answered, **answering)
+        page.ask(chat.ask_from_page, [turns, *options], answered, **answering)
+        corpus_list.ask(chat.ask_about, [turns, *options], [*answered, tabs], **answering)
+        app.load(chat.restore, [turns, *options], answered, **answering)
+        page.vote(chat.vote, [turns], [page, turns], **quick)
+        page.why(chat.why, [turns], [page, turns], **quick)
+        corpus_filter.change(chat.filter_corpus, [corpus_filter], [corpus_list], **quick)
+        new.click(chat.clear, None, [page, turns, status], **quick)
         # public endpoints, each also an MCP tool named after its function
         api = chat.api
         gr.api(api.ask, api_name="ask")

@@ -106,7 +106,7 @@ CSS = """
 .turn { padding: 16px 0; border-bottom: 1px solid var(--border-color-primary); scroll-margin-top: 8px; }
 .asked .who { font-size: 0.8rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }
 .asked p { margin: 2px 0 10px; font-weight: 600; font-size: 1.05rem; white-space: pre-wrap; overflow-wrap: anywhere; }
-.answer .lead { font-size: 1.05rem; margin: 0 0 10px; }
+.answer .lead, .answer .draft { font-size: 1.05rem; margin: 0 0 10px; }
 .answer .note { margin: 0 0 8px; font-size: 0.9rem; font-style: italic; }
 .answer .pending { margin: 0 0 8px; font-style: italic; }
 .cards { list-style: none; padding: 0; margin: 0; display: flex; flex-direction: column; gap: 10px; }
@@ -126,7 +126,7 @@ CSS = """
 .card .meta, .sources { font-size: 0.875rem; margin: 4px 0; }
 .sources { list-style: none; padding-left: 0; }
 .sources li { display: block; margin: 0; }
-.sources a { padding: 0; margin: 0 2px 0 0; }
+.sources a, .ref { padding: 0 !important; margin: 0 2px 0 0; }
 .sources a, .ref, .card-title a { color: #1d4ed8; text-decoration: underline; }
 .dark .sources a, .dark .ref { color: #93c5fd; }
 .copy-row, .answer-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 6px;

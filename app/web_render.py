@@ -110,10 +110,11 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
     numbers = {c.n for c in answer.citations}
     cards = "".join(card(c, f"c-{tid}-{c.n}", copyable=answer.on_topic) for c in answer.citations)
     lead = f'<p class="lead">{linked_refs(answer.lead, tid, numbers)}</p>'
-    if answer.local and answer.local.verified:
-        lead += f'<p class="note">Local model ({e(answer.local.model)}): verified {e(answer.local.verified)}.</p>'
     if answer.local and answer.local.notice:
-        lead += f'<p class="note">{e(answer.local.notice)}</p>'
+        lead = f'<p class="note">{e(answer.local.notice)}</p>' + lead
+    elif answer.local and answer.local.verified:  # said before the model's words, so no one takes them for his
+        lead = (f'<p class="note">Written by a local model ({e(answer.local.model)}); each sentence was checked '
+                f'against the card it cites ({e(answer.local.verified)}):</p>') + lead
     if not answer.on_topic:
         cards = (f'<details class="off-topic"><summary>The closest cards, not on your topic ({len(answer.citations)})'
                  f'</summary><ol class="cards">{cards}</ol></details>')
@@ -125,21 +126,16 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
 def drafting(turn: dict) -> str:
     """A local answer being written: its status, the sentences that passed, and the cards already known."""
     draft = turn["draft"]
-    kept = " ".join(draft.get("kept", []))
+    kept = " ".join(draft["kept"])
     cards = "".join(card(c, f"c-{turn['id']}-{c.n}", copyable=False)
-                    for c in (Citation.model_validate(c) for c in draft.get("citations", [])))
+                    for c in (Citation.model_validate(c) for c in draft["citations"]))
     return (f'<p class="pending" role="status">{e(draft["status"])}</p>'
             + (f'<p class="draft">{e(kept)}</p>' if kept else "")
             + (f'<ol class="cards">{cards}</ol>' if cards else ""))
 
 
 def turn_html(turn: dict, ack: str | None = None) -> str:
-    if turn.get("answer"):
-        body = answer_body(turn, ack)
-    elif turn.get("draft"):
-        body = drafting(turn)
-    else:
-        body = '<p class="pending" role="status">Looking through his words…</p>'
+    body = answer_body(turn, ack) if turn.get("answer") else drafting(turn)
     tid = e(turn["id"])
     return (f'<article class="turn" id="t-{tid}" data-turn="{tid}" data-question="{e(turn["question"])}">'
             f'<div class="asked"><span class="who">You asked</span><p>{e(turn["question"])}</p></div>'

@@ -61,6 +61,13 @@ def submit(page, question: str) -> None:
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     page.wait_for_function(f"document.querySelectorAll('{ANSWERS}').length > {before}")
+    done(page)
+
+
+def done(page) -> None:
+    """Until the page's event has ended (a question sent meanwhile would be ignored)."""
+    page.wait_for_function("document.querySelector('#conversation [data-testid=status-tracker]')"
+                           ".classList.contains('hide')")
 
 
 def last_turn(page):
@@ -138,6 +145,7 @@ def test_errors_stay_beside_the_box_and_a_long_paste_is_refused(chat, outside, s
 def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, web_url, outside):
     chat.goto(f"{web_url}?q=hiring")
     chat.wait_for_selector(ANSWERS)
+    done(chat)
     assert last_turn(chat).locator(".asked p").text_content() == "hiring"
     submit(chat, "why?")
     assert parse_qs(urlparse(chat.url).query)["q"] == ["why?"]  # the address is the current question
@@ -156,6 +164,7 @@ def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, we
     text = example.text_content()
     example.click()
     chat.wait_for_selector(ANSWERS)
+    done(chat)
     assert last_turn(chat).locator(".asked p").text_content() == text
     assert outside == []
 
@@ -233,6 +242,7 @@ def test_the_corpus_can_be_browsed_and_asked_about(chat, outside, searcher):
     question = first.locator(".ask-about").get_attribute("data-ask")
     first.locator(".ask-about").click()
     chat.wait_for_selector(ANSWERS)
+    done(chat)
     assert last_turn(chat).locator(".asked p").text_content() == question
     assert chat.locator("#conversation").is_visible()
     assert outside == []
@@ -262,6 +272,7 @@ def test_keyboard_only(chat, outside, searcher, viewport):
     chat.keyboard.type(QUESTION)
     chat.keyboard.press("Enter")
     chat.wait_for_selector(ANSWERS)
+    done(chat)
     for _ in range(15):  # back from the box to the answer's copy buttons
         chat.keyboard.press("Shift+Tab")
         if chat.evaluate("document.activeElement.matches('button.copy')"):
@@ -316,6 +327,6 @@ def test_a_local_model_answer_shows_only_checked_sentences(chat, outside, settin
     assert turn.locator(".card").count() >= 1
     assert "<question>" not in turn.text_content() and "The answer is:" not in turn.text_content()
     note = turn.locator(".note").first.text_content()
-    assert note.startswith("Local model (") or "extractive answer" in note
+    assert note.startswith("Written by a local model (") or "extractive answer" in note
     assert "When you sort your dataset descending by loss" in turn.locator(".card").first.text_content()
     assert outside == []
