@@ -85,7 +85,7 @@ def notes(turn: dict, answer: Answer) -> str:
     if " ".join(turn["question"].split()) != answer.question:
         out.append(f'<p class="note">Read with the conversation, as: “{e(answer.question)}”</p>')
     if turn.get("theme"):
-        out.append(f'<p class="note">Only the theme “{e(THEMES[turn["theme"]])}” was searched '
+        out.append(f'<p class="note">Only the theme “{e(THEMES.get(turn["theme"], turn["theme"]))}” was searched '
                    "(change it under Options).</p>")
     return "".join(out)
 
