@@ -27,9 +27,13 @@ def source_refs(record: Record, corpus: Corpus) -> list[SourceRef]:
 
 def citation(n: int, hit: Hit, corpus: Corpus) -> Citation:
     """The public card for the hit ranked n."""
-    record = hit.record
+    return record_citation(hit.record, corpus, n, hit.score)
+
+
+def record_citation(record: Record, corpus: Corpus, n: int = 0, score: float = 0.0) -> Citation:
+    """The public card for any record: numbered n in an answer, or unnumbered (0) when browsed."""
     copy_text = {fmt: citations.cite(record, corpus, fmt) for fmt in citations.FORMATS}
-    common = dict(n=n, id=record.id, score=hit.score, sources=source_refs(record, corpus), copy_text=copy_text)
+    common = dict(n=n, id=record.id, score=score, sources=source_refs(record, corpus), copy_text=copy_text)
     if isinstance(record, Passage):
         place = DocumentPlace(file=record.doc.source.rsplit("/", 1)[-1], headings=record.headings,
                               start=record.start, end=record.end, line=record.line, author=record.doc.author)

@@ -1,28 +1,45 @@
-"""Feedback: the thumbs in the web chat append to a JSONL log; `ask-karpathy feedback` reads it back as
-candidate eval questions.
+"""Feedback: the thumbs (and the optional "why") in the web chat go to a JSONL log; `ask-karpathy
+feedback` reads it back as candidate eval questions.
 
-One line per click: what was asked, how it was read, which records the answer cited, the judgement.
-The log is append-only, so a later click on the same answer changes or withdraws an earlier one when
-it is read, and a line cut short by a crash costs that line, not the rest.
+One line per answer: its id, what was asked, how it was read, which records it cited, the vote (true,
+false, or null once withdrawn) and why. A second click on the same answer replaces its line, so the log
+holds each answer's last judgement once. The log is rewritten whole and atomically (app/storage.py), so
+a crash leaves the old log or the new one; lines written before answers had ids are kept as they are.
 """
 import json
 import logging
+import threading
 from pathlib import Path
 
+from app.storage import write_atomic
+
 log = logging.getLogger(__name__)
+# the server answers two events at once: two votes must not both rewrite the log from the same old copy
+_lock = threading.Lock()
 
 
-def save(path: Path, entry: dict) -> str:
-    """Append one feedback line; return a short notice for the page."""
+def save(path: Path, entry: dict) -> bool:
+    """Record one judgement, replacing the line of the same answer_id if there is one. False if the log
+    cannot be written: a read-only data dir costs the feedback, never the chat."""
+    line, answer_id = json.dumps(entry, ensure_ascii=False), entry.get("answer_id")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with _lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+            others = [old_line for old_line in old if answer_id is None or _answer_id(old_line) != answer_id]
+            write_atomic(path, ("\n".join([*others, line]) + "\n").encode("utf-8"))
     except OSError as e:
-        # a read-only data dir costs the feedback, never the chat
         log.warning("feedback not saved to %s: %s", path, e)
-        return f"Feedback could not be saved ({path} is not writable); the chat still works."
-    return "Thanks: feedback saved."
+        return False
+    return True
+
+
+def _answer_id(line: str):
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return entry.get("answer_id") if isinstance(entry, dict) else None
 
 
 def read_latest(path: Path) -> tuple[list[dict], list[str]]:
@@ -38,7 +55,7 @@ def read_latest(path: Path) -> tuple[list[dict], list[str]]:
         if isinstance(entry, dict):
             # a follow-up is kept as it was searched ("... hiring? why?"), which is what eval will search
             question = entry.get("read_as") or entry.get("question")
-            latest[question, entry.get("answer")] = entry
+            latest[entry.get("answer_id") or (question, entry.get("answer"))] = entry
     return list(latest.values()), warnings
 
 
@@ -50,5 +67,7 @@ def eval_candidates(entries: list[dict]) -> list[dict]:
         if entry.get("liked") is False and question and question not in seen:
             seen.add(question)
             note = f"disliked; answer cited {json.dumps(entry.get('cited_ids', []))}; label me"
+            if entry.get("why"):
+                note += f"; why: {entry['why']}"
             lines.append({"q": question, "ids": None, "note": note})
     return lines

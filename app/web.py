@@ -3,9 +3,11 @@
 Endpoints (gradio_client): /ask (answer text and structured citations), /search (ranked passages) and
 /what_would_karpathy_say (the answer as text); each is also an MCP tool, at /gradio_api/mcp/.
 
-This module only renders. Retrieval, answers, follow-ups and citation strings all come from the core
-(app.search, app.answer, app.citations); what is shown here is their output, escaped. Nothing on the
-page is fetched from outside the machine, and the server binds 127.0.0.1 unless told otherwise.
+The chat page is laid out here and its handlers (class Chat) are plain methods, testable without a
+browser; its HTML is app/web_render.py, its CSS and script app/web_assets.py. Retrieval, answers,
+follow-ups and citation strings all come from the core (app.search, app.answer, app.citations); what is
+shown is their output, escaped. Nothing on the page is fetched from outside the machine, and the server
+binds 127.0.0.1 unless told otherwise.
 """
 import os
 
@@ -14,22 +16,22 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import datetime
 import errno
-import html
-import re
 import socket
-import time
+import uuid
 
 import gradio as gr
 
 from app import feedback, generate
 from app.answer import compose, search_response
-from app.citations import FORMATS, cite
 from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
-from app.contract import Answer, Citation
-from app.corpus import Insight
+from app.contract import Answer
 from app.local_answer import stream_answer
 from app.question import QuestionError, contextualize
 from app.search import Searcher
+from app.verify import as_shown
+from app.web_assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
+from app.web_render import conversation, corpus_page, message
+
 EXAMPLES = [
     "What would Karpathy say about the data engine?",
     "How should I start training a neural network?",
@@ -37,80 +39,15 @@ EXAMPLES = [
     "What is Software 2.0?",
     "How should I learn deep learning?",
 ]
-# An extractive answer exists all at once; it is revealed a few words at a time so the first words
-# show immediately and the rest reads like a chat (about a second for a three-quote answer).
-STREAM_WORDS = 4
-STREAM_PAUSE = 0.02
-
-CSS = """
-#chatbot .message-content { white-space: pre-wrap; }  /* the answer's indentation is part of it */
-.citation-card, .insight-card { border: 1px solid var(--border-color-primary); border-radius: 8px; }
-.card { padding: 10px 12px 0; line-height: 1.45; }
-.card .head { font-weight: 600; }
-.card .meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
-.card .label { font-size: 0.85em; text-transform: uppercase; letter-spacing: 0.03em;
-               color: var(--body-text-color-subdued); margin-top: 6px; }
-.card blockquote { margin: 4px 0; padding-left: 10px; border-left: 3px solid var(--color-accent); }
-.card ul { margin: 4px 0 0; padding-left: 18px; font-size: 0.9em; }
-"""
+# The conversation lives in the browser (it survives a reload); only its latest answers are kept, so
+# what is stored and sent back with every question stays small.
+MAX_TURNS = 20
+HEADER = "<h1>Ask Karpathy</h1><p>What would Andrej Karpathy say about X? His own words, cited.</p>"
+DRAFTING = "The local model is drafting; each sentence is shown only once it is checked against the passage it cites…"
 
 
 class CannotListen(OSError):
     """The chosen host and port cannot be bound; the message says what to do instead."""
-
-
-def card_html(title: str, kind: str, quotes: list[str], quoting: str | None, paraphrase: str | None,
-              meta: str, sources: list[str], number: int | None = None) -> str:
-    """One citation or insight as HTML. Every string from the corpus is escaped: it is shown, never run."""
-    e = html.escape
-    number_attr, head = (f' data-n="{number}"', f'<span class="number">[{number}]</span> ') if number else ("", "")
-    parts = [f'<div class="card"{number_attr}>', f'<div class="head">{head}{e(title)}</div>',
-             f'<div class="meta">{e(meta)}</div>']
-    if quotes:
-        label = f"Quote: {quoting}, quoted by Karpathy" if quoting else "Quote: his words, verbatim"
-        parts.append(f'<div class="label">{e(label)}</div>')
-        parts += [f"<blockquote>“{e(quote)}”</blockquote>" for quote in quotes]
-        if paraphrase:
-            parts.append('<div class="label">Context, paraphrased (not his words)</div>')
-            parts.append(f"<div>{e(paraphrase)}</div>")
-    elif paraphrase:
-        parts.append('<div class="label">Paraphrase: not his words</div>')
-        parts.append(f"<div>{e(paraphrase)}</div>")
-    parts.append("<ul>" + "".join(f"<li>{e(source)}</li>" for source in sources or ["no source given"]) + "</ul>")
-    return "".join(parts) + "</div>"
-
-
-def citation_card(c: Citation) -> str:
-    ref = f"insight #{c.id}" if c.document is None else f"passage {c.id}"
-    return card_html(c.title, c.kind, c.quotes, c.quoting, c.paraphrase, f"{c.theme_name} · {ref}",
-                     [s.label for s in c.sources], c.n)
-
-
-def insight_card(insight: Insight, searcher: Searcher) -> str:
-    sources = [searcher.corpus.sources[n].label() for n in insight.sources]
-    return card_html(insight.title, insight.kind, insight.quotes, insight.quoting, insight.paraphrase,
-                     f"{insight.theme_name} · insight #{insight.id}", sources)
-
-
-def copy_box(text: str, label: str, elem_id: str) -> gr.Textbox:
-    """The exact citation string with a one-click copy button: the clipboard gets `text` unchanged."""
-    return gr.Textbox(text, label=label, buttons=["copy"], interactive=False, lines=len(text.splitlines()),
-                      max_lines=12, elem_id=elem_id, elem_classes=["citation-copy"])
-
-
-def as_text(message: str) -> str:
-    """A chat message that shows as the text it is. The Chatbot renders messages as (sanitized) HTML even
-    with Markdown off; with every "<" escaped no tag can form, so HTML in a question or a passage is shown,
-    not run. The message's copy button then gives "&lt;" where a "<" was; the citation copy boxes are exact."""
-    return message.replace("<", "&lt;")
-
-
-def reveal(text: str):
-    """Ever longer prefixes of `text`, a few words at a time, ending with all of it."""
-    ends = [m.end() for m in re.finditer(r"\S+", text)]
-    for end in ends[STREAM_WORDS - 1::STREAM_WORDS]:
-        yield text[:end]
-    yield text
 
 
 def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str]]:
@@ -197,126 +134,178 @@ class Api:
             raise gr.Error(str(e), print_exception=False) from None
 
 
-def build_app(searcher: Searcher) -> gr.Blocks:
-    corpus, settings = searcher.corpus, searcher.settings
-    # the local-model mode is offered only when its backend is there (the `local` extra, or a server)
-    local = generate.availability(settings)
-    modes = ["extractive"] + (["local"] if local.available else [])
+class Chat:
+    """The page's event handlers. Each takes the conversation as the browser keeps it (a list of turns:
+    question, answer as app/contract.py's Answer, theme, vote) and returns what changes on the page, so
+    each can be called, and tested, without a browser."""
 
-    api = Api(searcher)
+    def __init__(self, searcher: Searcher):
+        self.searcher, self.api, self.settings = searcher, Api(searcher), searcher.settings
 
-    def local_answer(read_as: str, k: int, theme: str):
-        """Drafts of the model's raw text as it streams (shown as a draft), then the verified Answer."""
+    def page(self, turns: list[dict], acks: dict[str, str] | None = None) -> str:
+        return conversation(turns, EXAMPLES, acks)
+
+    def respond(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive",
+                clear_box: bool = True):
+        """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
+        question the server refuses leaves the conversation and the box as they were, with the reason."""
+        turns = kept(turns)[-(MAX_TURNS - 1):]
+        turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
+        box = "" if clear_box else gr.skip()
+        try:
+            if mode == "local":
+                for _ in self.local_answer(question, turns, k, theme, turn):
+                    yield self.page(turns + [turn]), gr.skip(), box, ""
+                    box = gr.skip()  # emptied once: a next question typed meanwhile is kept
+            else:
+                answer = self.api.answer(question, k, theme, [t["question"] for t in turns])
+                turn["answer"] = answer.model_dump(mode="json")
+        except gr.Error as e:
+            yield self.page(turns), turns, gr.skip(), message(e.message)
+            return
+        turns = turns + [turn]
+        yield self.page(turns), turns, box, ""
+
+    def local_answer(self, question: str, turns: list, k: int, theme: str, turn: dict):
+        """Fill `turn` while the local model writes: a status, the sentences that passed, the cards at once."""
         k, theme, _ = _check(k, theme)
         try:
-            result = searcher.search(read_as, k, theme)
-            draft = ""
-            for event in stream_answer(result, searcher, generate.get_backend(settings), settings.llm_max_tokens):
-                if event.kind == "token":
-                    draft += event.token
-                    yield f"(local model drafting; every sentence is checked before it is kept)\n\n{draft}"
+            result = self.searcher.search(contextualize(question, [t["question"] for t in turns]), k, theme)
+            cited = [c.model_dump(mode="json") for c in search_response(result, self.searcher.corpus).citations]
+            turn["draft"] = {"status": DRAFTING, "kept": [], "citations": cited}
+            yield
+            backend = generate.get_backend(self.settings)
+            for event in stream_answer(result, self.searcher, backend, self.settings.llm_max_tokens):
+                if event.kind == "sentence" and event.check.kept:
+                    turn["draft"]["kept"].append(as_shown(event.check.text))
+                    yield
                 elif event.kind == "answer":
-                    yield event.answer
+                    turn["answer"] = event.answer.model_dump(mode="json")
+                    del turn["draft"]
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
         except (generate.BackendUnavailable, generate.GenerationError) as e:
             raise gr.Error(f"Local model: {e}", print_exception=False) from None
 
-    def respond(question: str, history: list, turns: list, k: int, theme: str, mode: str = "extractive"):
-        read_as = contextualize(question, [t["question"] for t in turns])
-        history = history + [{"role": "user", "content": as_text(question)}, {"role": "assistant", "content": ""}]
-        if mode == "local":
-            for i, step in enumerate(local_answer(read_as, k, theme)):
-                if isinstance(step, Answer):
-                    result = step
-                    break
-                history[-1] = {"role": "assistant", "content": as_text(step)}
-                yield history, "" if i == 0 else gr.skip(), gr.skip(), gr.skip()
-        else:
-            result = api.answer(read_as, k, theme)
-        text = result.text if read_as == question else f'(A follow-up, read as: "{result.question}")\n\n{result.text}'
-        for i, shown in enumerate(reveal(text)):
-            history[-1] = {"role": "assistant", "content": as_text(shown)}
-            # the box is emptied once, so a next question typed while this answer streams is kept
-            yield history, "" if i == 0 else gr.skip(), gr.skip(), gr.skip()
-            time.sleep(STREAM_PAUSE)
-        turn = {"index": len(history) - 1, "question": question, "read_as": result.question, "answer": text,
-                "cited_ids": [c.id for c in result.citations]}
-        yield history, gr.skip(), turns + [turn], result.citations
+    def ask_from_page(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
+        """An example clicked: asked as if typed, leaving whatever is in the question box."""
+        yield from self.respond(evt.question, turns, k, theme, mode, clear_box=False)
 
-    def record_feedback(turns: list, like: gr.LikeData) -> str:
-        turn = next((t for t in turns if t["index"] == like.index), None)
+    def ask_about(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
+        """"Ask about this" on a corpus card: back to the chat, asking about that insight."""
+        for step in self.respond(evt.question, turns, k, theme, mode, clear_box=False):
+            yield *step, gr.Tabs(selected="chat")
+
+    def vote(self, turns: list, evt: gr.EventData):
+        """A thumb: one vote per answer (true, false, or null when withdrawn); the log keeps the last."""
+        return self.record_feedback(turns, evt.turn, vote=evt.liked if isinstance(evt.liked, bool) else None)
+
+    def why(self, turns: list, evt: gr.EventData):
+        """The optional "why" box of an answer: saved with its vote, on the same line."""
+        return self.record_feedback(turns, evt.turn, why=str(evt.why)[:1000].strip() or None)
+
+    def record_feedback(self, turns: list, turn_id: str, **change):
+        turns = kept(turns)
+        turn = next((t for t in turns if t["id"] == turn_id), None)
         if turn is None:
-            return gr.skip()
-        # a second click on the same thumb withdraws it (Gradio then sends ""): logged as liked = null
-        entry = {"question": turn["question"], "read_as": turn["read_as"], "answer": turn["answer"],
-                 "cited_ids": turn["cited_ids"], "liked": like.liked if isinstance(like.liked, bool) else None,
-                 "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
-        return feedback.save(settings.feedback_path, entry)
+            return gr.skip(), gr.skip()
+        turn.update(change)
+        answer = turn["answer"]
+        saved = feedback.save(self.settings.feedback_path, {
+            "answer_id": turn["id"], "question": turn["question"], "read_as": answer["question"],
+            "answer": answer["text"], "cited_ids": [c["id"] for c in answer["citations"]],
+            "liked": turn["vote"], "why": turn.get("why"),
+            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
+        if not saved:
+            ack = "Feedback could not be saved on the server; the chat still works."
+        elif "why" in change:
+            ack = "Saved your note. Thank you."
+        else:
+            ack = {True: "Saved: useful. Thank you.", False: "Saved: not useful. Thank you; say why below if you like.",
+                   None: "Vote withdrawn."}[turn["vote"]]
+        return self.page(turns, {turn["id"]: ack}), turns
+
+    def restore(self, turns: list, k: int, theme: str, mode: str, request: gr.Request):
+        """On load: the conversation kept in the browser, then the question in the address (?q=), if it
+        is not already the latest one (a reload of a shared or resumed page asks nothing twice)."""
+        turns = kept(turns)
+        yield self.page(turns), turns, gr.skip(), ""
+        q = request.query_params.get("q") if request else None
+        if q and (not turns or turns[-1]["question"] != q):
+            yield from self.respond(q, turns, k, theme, mode, clear_box=False)
+
+    def clear(self):
+        return self.page([]), [], ""
+
+    def filter_corpus(self, needle: str) -> str:
+        return corpus_page(self.searcher.corpus, needle)
+
+
+def kept(turns) -> list[dict]:
+    """The answered turns of a stored conversation, dropping any that this version cannot read (a reload
+    mid-answer, or a conversation kept by an older version of the page)."""
+    good = []
+    for t in turns if isinstance(turns, list) else []:
+        try:
+            Answer.model_validate(t["answer"])
+        except (TypeError, KeyError, ValueError):
+            continue
+        if isinstance(t.get("id"), str) and isinstance(t.get("question"), str):
+            good.append(t)
+    return good
+
+
+def build_app(searcher: Searcher) -> gr.Blocks:
+    settings = searcher.settings
+    # the local-model mode is offered only when its backend is there (the `local` extra, or a server)
+    local = generate.availability(settings)
+    chat = Chat(searcher)
+    # the page's own events are not API endpoints; while one runs, a small timer shows, never an overlay
+    answering = {"api_visibility": "private", "show_progress": "minimal"}
+    quick = {"api_visibility": "private", "show_progress": "hidden"}
 
     with gr.Blocks(title="Ask Karpathy") as app:
-        with gr.Row(equal_height=True):
-            gr.Markdown("## Ask Karpathy\nWhat would Andrej Karpathy say about X? His own words, cited.")
-            citation_format = gr.Radio(list(FORMATS), value="plain", label="Citation format (for copying)",
-                                       elem_id="citation-format")
-        turns = gr.State([])  # one entry per answer: what was asked, how it was read, what was cited
-        cites = gr.State([])  # the citations of the latest answer, shown as cards
-        with gr.Tab("Chat", id="chat"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(elem_id="chatbot", label="Answers", buttons=["copy", "copy_all"],
-                                         height=460, render_markdown=False,
-                                         placeholder="Ask a question below, or pick an example.")
-                    question_box = gr.Textbox(elem_id="question", show_label=False, submit_btn="Ask",
-                                              placeholder="What would Karpathy say about...",
-                                              max_length=settings.max_question_chars)
-                    gr.Examples(EXAMPLES, inputs=[question_box], label="Examples")
-                    feedback_status = gr.Markdown(elem_id="feedback-status")
-                with gr.Column(scale=2):
+        gr.HTML(HEADER, elem_id="header")
+        turns = gr.BrowserState([], storage_key="ask-karpathy-conversation")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"):
+                page = gr.HTML(chat.page([]), elem_id="conversation", js_on_load=CONVERSATION_JS)
+                with gr.Group(elem_id="ask-bar"):
+                    question = gr.Textbox(elem_id="question", label="Your question", show_label=False, lines=1,
+                                          max_lines=6, submit_btn="Ask", placeholder="Ask about a topic, e.g. hiring…")
+                    status = gr.HTML("", elem_id="question-status", js_on_load=QUESTION_JS,
+                                     limit=settings.max_question_chars,
+                                     html_template='<div class="msg" role="alert">${value || ""}</div>'
+                                                   '<p class="count" aria-live="polite"></p>')
+                with gr.Accordion("Options: number of quotes, theme, answer mode", open=False, elem_id="options"):
+                    quotes = gr.Slider(1, MAX_K, value=settings.top_k, step=1, label="Number of quotes",
+                                       elem_id="quotes")
+                    theme = gr.Dropdown([("All themes", "")] + [(name, key) for key, name in THEMES.items()],
+                                        value="", label="Theme", elem_id="theme")
                     # only modes that work are offered: "local" appears when its backend is available
-                    mode = gr.Radio(modes, value="extractive", label="Answer mode", elem_id="mode",
+                    mode = gr.Radio(["extractive"] + (["local"] if local.available else []), value="extractive",
+                                    label="Answer mode", elem_id="mode",
                                     info="extractive: his words only, no language model. " + (
                                         f"local: {local.detail} frames them; every sentence is verified"
                                         if local.available else f"A local model is not available: {local.detail}"))
-                    quotes = gr.Slider(1, MAX_K, value=settings.top_k, step=1, label="Number of quotes",
-                                       elem_id="quotes")
-                    theme_menu = gr.Dropdown([("All themes", "")] + [(name, key) for key, name in THEMES.items()],
-                                             value="", label="Theme", elem_id="theme")
-                    gr.Markdown("### Citations")
-                    with gr.Column(elem_id="citations"):
-                        @gr.render(inputs=[cites, citation_format])
-                        def citation_cards(citations: list[Citation], fmt: str):
-                            if not citations:
-                                gr.Markdown("The citations of the latest answer appear here, numbered as in it.")
-                            for c in citations:
-                                with gr.Group(elem_classes=["citation-card"]):
-                                    gr.HTML(citation_card(c))
-                                    copy_box(c.copy_text[fmt], f"Citation [{c.n}], {fmt}", f"citation-{c.n}")
+                    new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+            with gr.Tab("Browse the corpus", id="corpus"):
+                corpus_filter = gr.Textbox(label="Filter: words shown on the cards, a theme, or #27",
+                                           elem_id="corpus-filter")
+                corpus_list = gr.HTML(chat.filter_corpus(""), elem_id="corpus", js_on_load=CORPUS_JS)
 
-        with gr.Tab("Browse the corpus", id="corpus", elem_id="corpus"):
-            corpus_filter = gr.Textbox(label="Filter", placeholder="a word, a theme, or #27", elem_id="corpus-filter")
-
-            @gr.render(inputs=[corpus_filter, citation_format])
-            def corpus_cards(needle: str, fmt: str):
-                needle = (needle or "").strip().lower()
-                shown = [i for i in corpus.insights if needle in " ".join(
-                    [f"#{i.id}", i.title, i.text, i.theme_name, *i.keywords]).lower()]
-                if not shown:
-                    gr.Markdown("No insight matches that filter.")
-                for key, name in THEMES.items():
-                    in_theme = [i for i in shown if i.theme == key]
-                    if in_theme:
-                        gr.Markdown(f"### {name} ({len(in_theme)})")
-                    for insight in in_theme:
-                        with gr.Group(elem_classes=["insight-card"]):
-                            gr.HTML(insight_card(insight, searcher))
-                            copy_box(cite(insight, corpus, fmt), f"Citation, {fmt}", f"insight-{insight.id}")
-
-        question_box.submit(respond, [question_box, chatbot, turns, quotes, theme_menu, mode],
-                            [chatbot, question_box, turns, cites], api_visibility="private")
-        chatbot.like(record_feedback, [turns], [feedback_status], api_visibility="private")
-        chatbot.clear(lambda: ([], []), None, [turns, cites], api_visibility="private")
+        options = [quotes, theme, mode]
+        answered = [page, turns, question, status]
+        question.submit(chat.respond, [question, turns, *options], answered, **answering)
+        page.ask(chat.ask_from_page, [turns, *options], answered, **answering)
+        corpus_list.ask(chat.ask_about, [turns, *options], [*answered, tabs], **answering)
+        app.load(chat.restore, [turns, *options], answered, **answering)
+        page.vote(chat.vote, [turns], [page, turns], **quick)
+        page.why(chat.why, [turns], [page, turns], **quick)
+        corpus_filter.change(chat.filter_corpus, [corpus_filter], [corpus_list], **quick)
+        new.click(chat.clear, None, [page, turns, status], **quick)
         # public endpoints, each also an MCP tool named after its function
+        api = chat.api
         gr.api(api.ask, api_name="ask")
         gr.api(api.what_would_karpathy_say, api_name="what_would_karpathy_say")
         gr.api(api.search, api_name="search")

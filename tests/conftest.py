@@ -34,3 +34,35 @@ def seed_text() -> str:
     if not SEED.exists():
         pytest.skip(f"the seed document is not at {SEED} (../shared beside the checkout)")
     return SEED.read_text(encoding="utf-8")
+
+
+# The web app and the browser, shared by the tests that drive the page.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def web_url(searcher):
+    """The chat served in-process on a free port of 127.0.0.1."""
+    import socket
+
+    from app import web
+
+    app = web.build_app(searcher)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium (never a downloaded browser), driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

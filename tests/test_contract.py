@@ -2,7 +2,7 @@
 with the same JSON, in the shape docs/contract.schema.json describes."""
 import asyncio
 import json
-import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from click.testing import CliRunner
@@ -10,7 +10,6 @@ from gradio_client import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from app import web
 from app.cli import cli
 from app.config import REPO_DIR
 from app.contract import Answer, SearchResponse, json_schema
@@ -19,14 +18,8 @@ QUESTION = "what would Karpathy say about the data engine?"
 
 
 @pytest.fixture(scope="module")
-def url(searcher):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = web.build_app(searcher)
-    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+def url(web_url):
+    return web_url
 
 
 def cli_json(settings, *args) -> dict:
@@ -43,7 +36,9 @@ def mcp_json(url: str, tool: str, arguments: dict) -> dict:
                 await session.initialize()
                 return await session.call_tool(tool, arguments)
 
-    reply = asyncio.run(call())
+    # in a thread of its own: the browser tests' Playwright may hold an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(asyncio.run, call()).result()
     assert not reply.isError, reply.content
     return json.loads(reply.content[0].text)
 

@@ -1,13 +1,17 @@
 """The web app served in-process on a free port, called as programs and agents call it: gradio_client on
-/ask, /search and /what_would_karpathy_say, an MCP client on its tool. Also the core's reading of
-follow-up questions (app.answer.contextualize) that the chat relies on, and the `serve`/`feedback` commands."""
+/ask, /search and /what_would_karpathy_say, an MCP client on its tool. The chat page's handlers (web.Chat)
+and its HTML (app/web_render.py), called directly, without a browser. Also the core's reading of
+follow-up questions (app.question.contextualize) that the chat relies on, the feedback log, and the
+`serve`/`feedback` commands."""
 import asyncio
 import json
 import re
 import socket
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 from click.testing import CliRunner
 from gradio_client import Client
@@ -15,7 +19,7 @@ from gradio_client.exceptions import AppError
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from app import feedback, web
+from app import feedback, web, web_render
 from app.answer import ask
 from app.question import contextualize
 from app.citations import FORMATS, cite
@@ -30,19 +34,9 @@ def predict_json(client: Client, **kwargs) -> dict:
     return json.loads(client.predict(**kwargs))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def url(searcher):
-    app = web.build_app(searcher)
-    port = free_port()
-    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+def url(web_url):
+    return web_url
 
 
 @pytest.fixture(scope="module")
@@ -133,32 +127,6 @@ def test_mcp_tool(url):
     assert follow_up.content[0].text.startswith("Closest to your question is insight #11")
 
 
-def test_feedback_is_appended_and_a_read_only_data_dir_costs_only_the_feedback(tmp_path):
-    entry = {"question": "q", "liked": False}
-    assert feedback.save(tmp_path / "data" / "feedback.jsonl", entry) == "Thanks: feedback saved."
-    feedback.save(tmp_path / "data" / "feedback.jsonl", entry)
-    lines = (tmp_path / "data" / "feedback.jsonl").read_text().splitlines()
-    assert [json.loads(line) for line in lines] == [entry, entry]
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")  # a directory cannot be made under a file, even by root
-    assert "could not be saved" in feedback.save(blocker / "data" / "feedback.jsonl", entry)
-
-
-def test_cards_escape_html_and_chat_messages_cannot_form_tags():
-    card = web.card_html('<img src=x onerror="alert(1)">', "paraphrase", [], None, "a <b>bold</b> claim",
-                         "theme · insight #1", ["<script>x</script>"], number=1)
-    assert "<img" not in card and "<b>" not in card and "<script>" not in card
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in card and 'data-n="1"' in card
-    assert web.as_text("<script>x</script> & more") == "&lt;script>x&lt;/script> & more"
-
-
-def test_the_answer_streams_in_growing_prefixes():
-    text = "[1] Karpathy said: \"one two three four five\"\n    — insight #1"
-    shown = list(web.reveal(text))
-    assert len(shown) > 2 and shown[-1] == text
-    assert all(text.startswith(s) and len(s) < len(t) for s, t in zip(shown, shown[1:]))
-
-
 @pytest.mark.parametrize("question, previous, read_as", [
     ("why?", ["what about hiring?"], "what about hiring? why?"),
     ("tell me more about that", ["what about hiring?"], "what about hiring? tell me more about that"),
@@ -224,3 +192,154 @@ def test_feedback_command_turns_dislikes_into_candidate_questions(tmp_path):
 def test_the_cli_imports_gradio_only_to_serve():
     code = "import sys; from app.cli import cli; assert 'gradio' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# The chat page's handlers, called as Gradio calls them, without a browser.
+
+@pytest.fixture(scope="module")
+def chat(searcher):
+    return web.Chat(searcher)
+
+
+def steps(handler) -> list[tuple]:
+    return list(handler)
+
+
+def test_a_question_adds_one_turn_with_the_api_answer(chat, searcher):
+    [(page, turns, box, status)] = steps(chat.respond(DATA_ENGINE, [], 3, "", "extractive"))
+    assert (box, status) == ("", "") and len(turns) == 1
+    assert turns[0]["answer"] == chat.api.answer(DATA_ENGINE, 3, "").model_dump(mode="json")
+    assert turns[0]["question"] == DATA_ENGINE and turns[0]["vote"] is None
+    # the page shows the lead first, then the cards inline, each [n] of the answer a card
+    assert page.index('class="lead"') < page.index('class="card')
+    assert re.findall(r'data-n="(\d+)"', page) == ["1", "2", "3"]
+    # a follow-up is read with the questions before it, and says so
+    [(page, turns, _, _)] = steps(chat.respond("why?", turns, 3, "", "extractive"))
+    assert turns[1]["answer"]["question"] == f"{DATA_ENGINE} why?"
+    assert "Read with the conversation, as: “what would Karpathy say about the data engine? why?”" in page
+
+
+@pytest.mark.parametrize("question, k, theme, said", [
+    ("   ", 3, "", "The question is empty"),
+    ("x" * 3000, 3, "", "The question is too long (3,000 characters; the limit is 2,000)"),
+    ("hiring", 0, "", "k must be a number from 1 to 10"),
+    ("hiring", 3, "cooking", "Unknown theme"),
+])
+def test_a_refused_question_leaves_the_conversation_and_says_why_beside_the_box(chat, question, k, theme, said):
+    [(_, turns, _, _)] = steps(chat.respond(DATA_ENGINE, [], 3, "", "extractive"))
+    [(page, after, box, status)] = steps(chat.respond(question, turns, k, theme, "extractive"))
+    assert after == turns and page.count('class="turn"') == 1
+    assert box is not None and said in status and 'class="error"' in status  # the box keeps what was typed
+
+
+def test_a_theme_filter_is_said_and_off_topic_cards_are_folded_without_copy(chat):
+    [(page, _, _, _)] = steps(chat.respond("data labeling", [], 3, "training", "extractive"))
+    assert "Only the theme “Training neural networks” was searched" in page
+    [(page, turns, _, _)] = steps(chat.respond("best pizza in Naples?", [], 3, "", "extractive"))
+    assert turns[0]["answer"]["on_topic"] is False
+    assert '<details class="off-topic"><summary>The closest cards, not on your topic (3)' in page
+    assert 'class="copy"' not in page
+
+
+def test_votes_keep_one_line_per_answer(chat, settings):
+    [(_, turns, _, _)] = steps(chat.respond(DATA_ENGINE, [], 3, "", "extractive"))
+    answer_id = turns[0]["id"]
+
+    def logged():
+        lines = [json.loads(line) for line in settings.feedback_path.read_text().splitlines()]
+        return [line for line in lines if line["answer_id"] == answer_id]
+
+    for liked, said in ((False, "Saved: not useful"), (True, "Saved: useful"), (None, "Vote withdrawn")):
+        page, turns = chat.vote(turns, gr.EventData(None, {"turn": answer_id, "liked": liked}))
+        assert [entry["liked"] for entry in logged()] == [liked] and turns[0]["vote"] is liked
+        assert f'<p class="ack" role="status">{said}' in page
+    page, turns = chat.why(turns, gr.EventData(None, {"turn": answer_id, "why": "  no quote on hiring  "}))
+    [entry] = logged()
+    assert entry["why"] == "no quote on hiring"
+    assert entry["cited_ids"] == [c["id"] for c in turns[0]["answer"]["citations"]]
+    assert chat.vote(turns, gr.EventData(None, {"turn": "not-a-turn", "liked": True})) == (gr.skip(), gr.skip())
+
+
+def test_reload_restores_and_a_shared_link_asks_once(chat):
+    shared = SimpleNamespace(query_params={"q": "hiring"})
+    asked = steps(chat.restore([], 3, "", "extractive", shared))
+    turns = asked[-1][1]
+    assert [t["question"] for t in turns] == ["hiring"] and asked[-1][2] == gr.skip()  # a box being typed in stays
+    # a reload of the same address: the kept conversation, nothing asked again
+    [(page, again, _, _)] = steps(chat.restore(turns, 3, "", "extractive", shared))
+    assert again == turns and page.count('class="turn"') == 1
+    # a conversation this version cannot read (or a reload mid-answer) is dropped, not an error
+    [(page, kept, _, _)] = steps(chat.restore([{"id": "x", "question": "q"}, "junk", *turns], 3, "", "extractive",
+                                              SimpleNamespace(query_params={})))
+    assert kept == turns
+    assert chat.clear() == (chat.page([]), [], "")
+    assert 'data-ask="What is Software 2.0?"' in chat.page([])  # the examples ask on click
+
+
+def test_ask_about_a_corpus_card_goes_back_to_the_chat(chat):
+    *_, last = steps(chat.ask_about([], 3, "", "extractive", gr.EventData(None, {"question": "data engine?"})))
+    assert last[1][0]["question"] == "data engine?" and last[4].selected == "chat"
+
+
+def test_the_corpus_filter_matches_only_what_a_card_shows(chat, searcher):
+    every = chat.filter_corpus("")
+    assert every.count('<details class="theme">') == 5 and every.count('<li class="card ') == 50
+    assert "No card shows “hiring”" in chat.filter_corpus("hiring")  # a curated keyword only
+    shown = chat.filter_corpus("backprop")
+    assert shown.count('<li class="card ') == 1 and "Yes, You Should Understand Backprop" in shown
+    assert 'data-ask="What would Karpathy say about Yes, You Should Understand Backprop?"' in shown
+    assert f'data-copy="{web_render.e(cite(searcher.corpus.get(36), searcher.corpus, "bibtex"))}"' in shown
+
+
+class FixedBackend:
+    """A model that streams a fixed reply."""
+    label = "fixed (test)"
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def stream(self, messages, max_tokens, temperature):
+        yield from self.text.split(" ")
+
+
+def test_local_mode_shows_a_status_and_only_checked_sentences(chat, monkeypatch):
+    monkeypatch.setattr(web.generate, "get_backend", lambda settings: FixedBackend(
+        "<question> raw </question> The answer is: [1] Sort your data by loss to find bad labels [1]. Zebras fly [9]."))
+    shown = steps(chat.respond("why sort my data by loss", [], 3, "", "local"))
+    drafting, final = [step[0] for step in shown[:-1]], shown[-1]
+    assert web.DRAFTING in drafting[0] and 'class="card' in drafting[0]  # the cards from the start
+    assert all("question&gt;" not in page and "Zebras" not in page for page in drafting)
+    answer = final[1][0]["answer"]
+    assert answer["mode"] == "local" or answer["local"]["notice"]
+    assert "Zebras" not in final[0] and web.DRAFTING not in final[0]
+
+
+def test_cards_escape_everything_and_link_only_web_addresses():
+    assert web_render.link("javascript:alert(1)", "x") == "x"
+    assert web_render.link("https://karpathy.github.io/?a=1&b=<2>", "<t>") == (
+        '<a href="https://karpathy.github.io/?a=1&amp;b=&lt;2&gt;" target="_blank" rel="noopener noreferrer">'
+        '&lt;t&gt;</a>')
+    turn = {"id": "t1", "question": '<img src=x onerror="alert(1)">', "theme": "", "vote": None, "answer": {
+        "question": "q", "on_topic": True, "lead": "See [1] and [7] <b>now</b>", "text": "t", "citations": [{
+            "n": 1, "id": 1, "kind": "paraphrase", "title": "<script>x</script>", "theme": "training",
+            "theme_name": "Training", "score": 1.0, "quotes": [], "quoting": None, "paraphrase": "a <b>bold</b> claim",
+            "sources": [{"n": 1, "status": "resolved", "label": "l", "title": "T", "url": "ftp://x"}],
+            "copy_text": {f: "<b>" for f in FORMATS}}]}}
+    page = web_render.conversation([turn], [])
+    assert "<img" not in page and "<b>" not in page and "<script>" not in page and "<a href=\"ftp" not in page
+    assert '<a class="ref" href="#c-t1-1">[1]</a> and [7]' in page  # [n] links to its card, only if it exists
+    assert 'id="c-t1-1"' in page and 'data-copy="&lt;b&gt;"' in page
+    assert "Paraphrase: not his words" in page and "<blockquote>" not in page
+
+
+def test_feedback_replaces_its_line_and_a_read_only_data_dir_costs_only_the_feedback(tmp_path):
+    log = tmp_path / "data" / "feedback.jsonl"
+    old = {"question": "q", "liked": False}  # a line from before answers had ids: kept as it is
+    assert feedback.save(log, old) and feedback.save(log, {"answer_id": "a", "liked": True})
+    assert feedback.save(log, {"answer_id": "b", "liked": True})
+    assert feedback.save(log, {"answer_id": "a", "liked": None})
+    assert [json.loads(line) for line in log.read_text().splitlines()] == [
+        old, {"answer_id": "b", "liked": True}, {"answer_id": "a", "liked": None}]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a directory cannot be made under a file, even by root
+    assert feedback.save(blocker / "data" / "feedback.jsonl", old) is False
