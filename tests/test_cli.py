@@ -36,7 +36,7 @@ def test_search_json_contract(run):
                         "paraphrase", "sources", "document", "copy_text"}
     assert (top["n"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
     assert [s["n"] for s in top["sources"]] == [2]
-    assert len(data["citations"]) == 2
+    assert len(data["citations"]) <= 2  # k is a maximum: only cards close to the best are shown
     assert "keywords" not in result.output and "questions" not in result.output  # curated enrichment stays inside
 
 

@@ -56,7 +56,7 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
     answer = client.predict(question=DATA_ENGINE, k=2, theme="", api_name="/ask")
     assert answer == ask(searcher, DATA_ENGINE, 2).model_dump(mode="json")
     assert answer["on_topic"] and answer["mode"] == "extractive"
-    assert answer["text"].startswith("Closest to your question is insight #11")
+    assert answer["text"].startswith(answer["lead"]) and answer["lead"].startswith("Karpathy's short answer: “")
     first = answer["citations"][0]
     assert {"n", "id", "title", "theme", "kind", "quotes", "quoting", "paraphrase", "sources", "score",
             "copy_text"} <= set(first)
@@ -69,12 +69,17 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
 
 
 def test_a_follow_up_is_read_with_the_question_before_it(client):
+    first = client.predict(question=DATA_ENGINE, api_name="/ask")
     follow_up = client.predict(question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert follow_up["question"] == f"{DATA_ENGINE} why?"
-    assert follow_up["citations"][0]["id"] == 11
-    # a short question with its own topic changes the topic
+    # the next insights on the same topic, none of those shown already
+    assert follow_up["citations"] and not ({c["id"] for c in follow_up["citations"]} &
+                                           {c["id"] for c in first["citations"]})
+    # an aspect with a match of its own leads with it, the previous topic only breaking ties
     agi = client.predict(question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
-    assert agi["question"] == "what about AGI?" and agi["citations"][0]["id"] == 44
+    assert agi["question"] == f"{DATA_ENGINE} what about AGI?" and agi["citations"][0]["id"] == 44
+    bare = client.predict(question="why?", api_name="/ask")  # nothing to refer to: asks, not an error
+    assert bare["citations"] == [] and bare["lead"].startswith("What does “why?” refer to?")
 
 
 def test_off_topic_question_says_so(client):
@@ -85,9 +90,9 @@ def test_off_topic_question_says_so(client):
 
 def test_theme_filter_and_search(client):
     result = client.predict(question="data labeling", k=4, theme="training", api_name="/search")
-    assert result["question"] == "data labeling" and len(result["citations"]) == 4
+    assert result["question"] == "data labeling" and 1 <= len(result["citations"]) <= 4  # k is a maximum
     assert {c["theme"] for c in result["citations"]} == {"training"}
-    assert [c["n"] for c in result["citations"]] == [1, 2, 3, 4]
+    assert [c["n"] for c in result["citations"]] == list(range(1, len(result["citations"]) + 1))
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -123,9 +128,9 @@ def test_mcp_tool(url):
     assert set(tool.inputSchema["properties"]) == {"question", "k", "theme", "previous_questions"}
     assert not answer.isError
     text = answer.content[0].text
-    assert text.startswith("Closest to your question is insight #11")
-    assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[2]" in text and "[3]" not in text
-    assert follow_up.content[0].text.startswith("Closest to your question is insight #11")
+    assert text.startswith("Karpathy's short answer: “Competitive advantage in AI")
+    assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[3]" not in text  # k=2 at most
+    assert follow_up.content[0].text.startswith("More on the same topic.")
 
 
 def test_feedback_is_appended_and_a_read_only_data_dir_costs_only_the_feedback(tmp_path):
