@@ -6,6 +6,12 @@ verbatim slice of the corpus. Only `quotes` (and the quoted fragments the seed i
 appear inside quotation marks; the curator's words are always introduced as a paraphrase. A passage
 of an ingested document is shown as a block quote (its own quotation marks stay as he wrote them),
 introduced as his writing only when the document's author is Karpathy.
+
+An answer opens with a lead that gives his view from the best card: a verbatim leading slice of his
+quote in quotation marks, or the curator's summary labelled as not his words. In a conversation each
+question is read against the ones before it (app/question.py): "tell me more" shows the next cards on the
+same topic, "and for startups?" searches the topic with the new aspect. Clients send the earlier
+questions (the API keeps no state), so `answer_in_conversation` replays them to know what was shown.
 """
 import re
 from typing import NamedTuple
@@ -99,7 +105,7 @@ def view(record: Record) -> str:
     return f"The corpus sums up his view (a paraphrase, not his words): {record.paraphrase} [1]"
 
 
-def lead(result: SearchResult, corpus: Corpus, k: int, kind: FollowUp = "new") -> str:
+def lead(result: SearchResult, k: int, kind: FollowUp = "new") -> str:
     """The opening sentences of an answer: his view, or why there is none to give."""
     if kind == "bare":
         return (f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
@@ -123,7 +129,7 @@ def lead(result: SearchResult, corpus: Corpus, k: int, kind: FollowUp = "new") -
 def compose(result: SearchResult, corpus: Corpus, k: int = DEFAULT_K, kind: FollowUp = "new") -> Answer:
     """The extractive answer to a searched question: the lead, then each card shown."""
     cites = search_response(result, corpus).citations
-    head = lead(result, corpus, k, kind)
+    head = lead(result, k, kind)
     lines = [head]
     if cites:
         lines += ["", "Closest, but not on your topic:"] if not result.on_topic else [""]

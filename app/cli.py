@@ -100,14 +100,16 @@ def search(question, k, theme, as_json):
                    '"why?" or "and for startups?" follows it.')
 def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answer import answer_in_conversation, conversation
+    from app.answer import answer_in_conversation, compose, conversation
     from app.question import QuestionError
 
     searcher = _load_searcher()
     try:
         if mode == "local":
-            result = conversation(searcher, [*previous, question], k, theme)[-1].result
-            answer = _ask_local(searcher, result, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
+            turn = conversation(searcher, [*previous, question], k, theme)[-1]
+            answer = (_ask_local(searcher, turn.result, backend=backend, gguf=gguf, base_url=base_url,
+                                 llm_model=llm_model) if turn.result.hits and turn.result.on_topic
+                      else compose(turn.result, searcher.corpus, k or searcher.settings.top_k, turn.kind))
         else:
             answer = answer_in_conversation(searcher, question, list(previous), k, theme)
     except QuestionError as e:

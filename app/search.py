@@ -158,13 +158,15 @@ class Searcher:
         evidence = self._evidence(texts, theme)
         results, extra = [], iter(evidence[len(cleaned):])
         for question, own, context in zip(cleaned, evidence, contexts):
-            scores = _combine(own, next(extra)) if context else own
+            topic = next(extra) if context else {}
+            scores = _combine(own, topic) if context else own
             ranked = sorted(scores.items(), key=lambda item: -item[1][0])
             hits = [Hit(record=self.corpus.get(self.index.ids[row]), score=round(fused, 4), rank=rank,
                         relevance=round(relevance, 4)) for rank, (row, (fused, relevance)) in enumerate(ranked, 1)]
-            # on-topic is judged on the embeddings alone: BM25 scores have no fixed scale
-            on_topic = bool(hits) and max(h.relevance for h in hits) >= MIN_RELEVANCE
-            results.append(SearchResult(question=question, hits=hits, on_topic=on_topic))
+            # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
+            # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
+            best = max([h.relevance for h in hits] + [relevance for _, relevance in topic.values()], default=0.0)
+            results.append(SearchResult(question=question, hits=hits, on_topic=best >= MIN_RELEVANCE))
         return results
 
     def _evidence(self, topics: list[str], theme: str | None) -> list[dict[int, tuple[float, float]]]:
