@@ -42,6 +42,11 @@ class LabelledQuestion(BaseModel):
     half: str | None = None
     id: str | None = None
 
+    @property
+    def ids(self) -> list[int]:
+        """Every graded insight, the best first: what the {q, ids} format called the relevant ones."""
+        return sorted(self.grades, key=lambda i: -self.grades[i])
+
 
 class QuestionScore(BaseModel):
     q: str
@@ -175,8 +180,7 @@ def evaluate(searcher: Searcher, questions: list[LabelledQuestion], k: int = DEF
         cut = shown(ranked, k)
         ms = (time.perf_counter() - start) * 1000
         insights = [h for h in ranked.hits if isinstance(h.record, Insight)][:10]  # the labels name insights only
-        group = lq.style or (searcher.corpus.get(min(lq.grades, key=lambda i: -lq.grades[i])).theme
-                             if lq.grades else None)
+        group = lq.style or (searcher.corpus.get(lq.ids[0]).theme if lq.ids else None)
         scores.append(score_question(lq, group, [h.key for h in insights], [h.key for h in cut.hits],
                                      [h.score for h in insights], ranked.on_topic, ms, embed_ms))
     return report(scores, k)

@@ -22,8 +22,8 @@ def test_metrics_on_a_hand_checked_example():
     assert m["first=2"] == round(1 / 3, 4)
     # graded nDCG@5 (gain = grade): 1; 2/log2(4) over 2 = 0.5; nothing graded in the top 5 -> 0
     assert m["ndcg@5"] == round((1 + 0.5 + 0) / 3, 4)
-    # shown (the first 3): 1 of 3, 0 of 3, 0 of 3 graded; grade-2 recall: 1 of 1 + 0 of 1 + 0 of 1
-    assert m["shown_precision"] == round(1 / 9, 4) and m["recall2_shown"] == round(1 / 3, 4)
+    # shown (the first 3): 1 of 3, 1 of 3 (#5 is third), 0 of 3 graded; grade-2 recall: 1 + 1 + 0 of 1 each
+    assert m["shown_precision"] == round(2 / 9, 4) and m["recall2_shown"] == round(2 / 3, 4)
 
 
 def test_graded_gains_and_disputed_insights():
