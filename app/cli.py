@@ -155,9 +155,9 @@ def ingest(paths, author, site_url):
               help="A JSONL question set, graded or {q, ids} (default: corpus/dev_questions.jsonl).")
 @click.option("--half", type=click.Choice(["tune", "test"]), default=None,
               help="Only this half of a set that has halves (the realistic set: tune is fitted on, test is not).")
-@click.option("--conversations", "conversations", type=click.Path(exists=True, dir_okay=False), default=None,
-              is_flag=False, flag_value="corpus/realistic/conversations.jsonl",
-              help="Score follow-ups instead: a conversations JSONL (default corpus/realistic/conversations.jsonl).")
+@click.option("--conversations", is_flag=True,
+              help="Score follow-ups instead, per turn kind: --questions is then a conversations file "
+                   "(default: corpus/realistic/conversations.jsonl).")
 @click.option("--worst", type=click.IntRange(0, 1000), default=10, help="How many worst questions to list.")
 @click.option("--json", "as_json", is_flag=True, help="The full report, every question included, as JSON.")
 def evaluate(path, half, conversations, worst, as_json):
@@ -167,7 +167,11 @@ def evaluate(path, half, conversations, worst, as_json):
 
     settings = get_settings()
     if conversations:
-        scores = score_conversations(_load_searcher(), load_conversations(Path(conversations)))
+        try:
+            scores = score_conversations(_load_searcher(), load_conversations(
+                Path(path) if path else settings.corpus_dir / "realistic" / "conversations.jsonl"))
+        except ValueError as e:  # pydantic's ValidationError is one
+            raise UserError(f"not a conversations file: {e}") from None
         summary = conversation_summary(scores)
         click.echo(json.dumps({"per_kind": summary, "turns": [s.model_dump() for s in scores]}) if as_json
                    else format_conversations(summary))

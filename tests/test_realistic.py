@@ -97,3 +97,16 @@ def test_the_cli_follows_a_conversation(settings):
     assert [c["id"] for c in startups["citations"]] != [c["id"] for c in start["citations"]]
     bare = ask("why?")
     assert bare["citations"] == [] and "refer to" in bare["lead"]
+
+
+def test_the_eval_command_scores_the_realistic_set_and_the_conversations(settings):
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+    realistic = str(REPO_DIR / "corpus" / "realistic_questions.jsonl")
+    result = CliRunner().invoke(cli, ["eval", "--questions", realistic, "--half", "test", "--worst", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("105 on-topic and 35 off-topic questions")
+    assert "ndcg@5" in result.output and "first=2" in result.output and "\nbroad " in result.output
+    assert "worst 2 questions (sorted by loss):" in result.output
+    result = CliRunner().invoke(cli, ["eval", "--conversations"], env=env)
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.output.splitlines()[1:]] == ["aspect", "bare-first", "more", "new"]
