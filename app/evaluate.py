@@ -1,9 +1,19 @@
-"""Retrieval evaluation: run labelled questions through the real search path and score the ranking.
+"""Retrieval evaluation: run labelled questions through the real search path and score what a user sees.
 
-The dev set (corpus/dev_questions.jsonl) is one {"q": ..., "ids": [...]} per line; ids are every
-insight that answers the question, and [] marks an off-topic question the app should abstain on.
-Metrics: hit@1/3/5, MRR@10 and nDCG@10 (binary relevance) over on-topic questions, and precision,
-recall and F1 of abstention with off-topic as the positive class.
+Two question formats, one JSON object a line. The realistic set (corpus/realistic_questions.jsonl) grades
+every insight that bears on a question, {"q", "grades": {"33": 2, ...}, "disputed": [...], "style",
+"half"}: 2 answers it directly, 1 is a useful supporting quote; an insight only one grader named is
+"disputed", neither required nor penalised. The older sets (corpus/dev_questions.jsonl,
+heldout_questions.jsonl) are {"q", "ids"}: every id answers the question (read as grade 2). No grades
+at all marks an off-topic question the app should abstain on.
+
+Ranking metrics, over on-topic questions: hit@1/3/5 and MRR@10 (the first insight graded at all), nDCG@5
+with the grades as gains, and the share whose first card is a grade-2 insight. What is shown, at k=3
+after the relevance cut: precision (shown cards graded >= 1, disputed ones left out of the count) and the
+recall of grade-2 insights (shown / the grade-2 insights that fit in 3 cards), and the share of the
+grade-2 cards an uncut top 3 shows that the cut keeps. Abstention: precision,
+recall and F1 with off-topic as the positive class. Every metric is given per style (realistic set) or
+per theme of the first labelled insight (older sets).
 """
 import json
 import math
@@ -12,51 +22,80 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from app.config import DEFAULT_K
 from app.corpus import Insight
 from app.question import clean_question, topic_of
-from app.search import Searcher
+from app.search import Searcher, shown
 
 
 class DevQuestion(BaseModel):
+    """A line of the older sets: every insight in `ids` answers the question; [] means off-topic."""
     q: str
     ids: list[int]
+
+
+class LabelledQuestion(BaseModel):
+    q: str
+    grades: dict[int, int]  # insight -> 2 (answers it) or 1 (supports it); {} for an off-topic question
+    disputed: list[int] = []
+    style: str | None = None
+    half: str | None = None
+    id: str | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        """Every graded insight, the best first: what the {q, ids} format called the relevant ones."""
+        return sorted(self.grades, key=lambda i: -self.grades[i])
 
 
 class QuestionScore(BaseModel):
     q: str
-    ids: list[int]
-    theme: str | None  # the theme of the first labelled insight; None for off-topic
-    retrieved: list[int]
+    group: str | None  # the style, or the theme of the first labelled insight; None when off-topic (older sets)
+    grades: dict[int, int]
+    disputed: list[int] = []
+    retrieved: list[int]  # the ranking, 10 deep, before the relevance cut
+    shown: list[int]  # what the answer shows at k=3
     scores: list[float]
     on_topic: bool
-    rank: int | None  # 1-based rank of the first relevant insight within the top 10
-    ndcg: float
-    ms: float  # the whole search
-    embed_ms: float  # embedding the question alone: the floor the search is measured against
+    rank: int | None  # 1-based rank of the first graded insight within the top 10
+    ndcg: float  # nDCG@5, graded
+    first_grade: int  # the grade of the first card (disputed ones skipped)
+    ms: float = 0.0  # the whole search
+    embed_ms: float = 0.0  # embedding the question alone: the floor the search is measured against
 
 
 class Report(BaseModel):
     n_on_topic: int
     n_off_topic: int
     metrics: dict[str, float]
-    per_theme: dict[str, dict[str, float]]
+    per_group: dict[str, dict[str, float]]
     abstention: dict[str, float]
     latency_ms: dict[str, float]
     questions: list[QuestionScore]
 
     def worst(self, n: int) -> list[QuestionScore]:
-        """On-topic questions sorted by loss: lowest reciprocal rank first."""
-        on_topic = [q for q in self.questions if q.ids]
-        return sorted(on_topic, key=lambda q: (1 / q.rank if q.rank else 0.0, q.ndcg))[:n]
+        """On-topic questions sorted by loss: first card not grade 2, then lowest nDCG@5."""
+        on_topic = [q for q in self.questions if q.grades]
+        return sorted(on_topic, key=lambda q: (q.first_grade == 2, q.ndcg, 1 / q.rank if q.rank else 0.0))[:n]
 
 
-def load_questions(path: Path) -> list[DevQuestion]:
+def _line(text: str) -> LabelledQuestion:
+    data = json.loads(text)
+    if isinstance(data, dict) and "grades" in data:
+        return LabelledQuestion.model_validate(data)
+    dev = DevQuestion.model_validate(data)
+    return LabelledQuestion(q=dev.q, grades={i: 2 for i in dev.ids})
+
+
+def load_questions(path: Path) -> list[LabelledQuestion]:
     questions = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            questions.append(DevQuestion.model_validate_json(line))
+            questions.append(_line(line))
+        except json.JSONDecodeError:
+            raise ValueError(f"{path}:{n}: not JSON") from None
         except ValidationError as e:
             error = e.errors()[0]
             if error["loc"] == ("ids",) and error["input"] is None:  # a line from `ask-karpathy feedback`
@@ -73,27 +112,51 @@ def first_relevant_rank(retrieved: list[int], relevant: set[int], depth: int = 1
     return None
 
 
-def ndcg_at(retrieved: list[int], relevant: set[int], depth: int = 10) -> float:
-    dcg = sum(1 / math.log2(rank + 1) for rank, i in enumerate(retrieved[:depth], 1) if i in relevant)
-    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(relevant), depth) + 1))
+def ndcg_at(retrieved: list[int], grades: dict[int, int], depth: int = 5, disputed=()) -> float:
+    """Graded nDCG: gain = grade; disputed insights are taken out of the ranking, as if absent."""
+    ranking = [i for i in retrieved if i not in disputed]
+    dcg = sum(grades.get(i, 0) / math.log2(rank + 1) for rank, i in enumerate(ranking[:depth], 1))
+    best = sorted(grades.values(), reverse=True)[:depth]
+    ideal = sum(g / math.log2(rank + 1) for rank, g in enumerate(best, 1))
     return dcg / ideal if ideal else 0.0
 
 
-def summarise(scores: list[QuestionScore]) -> dict[str, float]:
+def score_question(lq: LabelledQuestion, group: str | None, retrieved: list[int], shown_ids: list[int],
+                   scores: list[float], on_topic: bool, ms: float = 0.0, embed_ms: float = 0.0) -> QuestionScore:
+    disputed = set(lq.disputed)
+    first = next((i for i in retrieved if i not in disputed), None)
+    return QuestionScore(q=lq.q, group=group, grades=lq.grades, disputed=lq.disputed, retrieved=retrieved,
+                         shown=shown_ids, scores=scores, on_topic=on_topic,
+                         rank=first_relevant_rank(retrieved, set(lq.grades)),
+                         ndcg=ndcg_at(retrieved, lq.grades, 5, disputed), first_grade=lq.grades.get(first, 0),
+                         ms=round(ms, 2), embed_ms=round(embed_ms, 2))
+
+
+def summarise(scores: list[QuestionScore], k: int = DEFAULT_K) -> dict[str, float]:
+    """Ranking and shown-card metrics over on-topic questions."""
     if not scores:
         return {}
     n = len(scores)
-    out = {f"hit@{k}": sum(1 for s in scores if s.rank and s.rank <= k) / n for k in (1, 3, 5)}
+    out = {f"hit@{d}": sum(1 for s in scores if s.rank and s.rank <= d) / n for d in (1, 3, 5)}
     out["mrr@10"] = sum(1 / s.rank for s in scores if s.rank) / n
-    out["ndcg@10"] = sum(s.ndcg for s in scores) / n
-    return {k: round(v, 4) for k, v in out.items()}
+    out["ndcg@5"] = sum(s.ndcg for s in scores) / n
+    out["first=2"] = sum(1 for s in scores if s.first_grade == 2) / n
+    judged = [(i, s) for s in scores for i in s.shown if i not in s.disputed]
+    out["shown_precision"] = sum(1 for i, s in judged if s.grades.get(i, 0) >= 1) / len(judged) if judged else 0.0
+    wanted = sum(min(k, sum(1 for g in s.grades.values() if g == 2)) for s in scores)
+    found = sum(1 for s in scores for i in s.shown if s.grades.get(i) == 2)
+    out["recall2_shown"] = found / wanted if wanted else 0.0
+    uncut = sum(1 for s in scores for i in s.retrieved[:k] if s.grades.get(i) == 2)
+    out["kept2"] = found / uncut if uncut else 0.0
+    out["cards"] = sum(len(s.shown) for s in scores) / n
+    return {name: round(value, 4) for name, value in out.items()}
 
 
 def abstention(scores: list[QuestionScore]) -> dict[str, float]:
     """Off-topic is the positive class: precision = abstentions that were right, recall = off-topic caught."""
-    tp = sum(1 for s in scores if not s.ids and not s.on_topic)
-    fp = sum(1 for s in scores if s.ids and not s.on_topic)
-    fn = sum(1 for s in scores if not s.ids and s.on_topic)
+    tp = sum(1 for s in scores if not s.grades and not s.on_topic)
+    fp = sum(1 for s in scores if s.grades and not s.on_topic)
+    fn = sum(1 for s in scores if not s.grades and s.on_topic)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -106,56 +169,133 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def evaluate(searcher: Searcher, questions: list[DevQuestion]) -> Report:
+def evaluate(searcher: Searcher, questions: list[LabelledQuestion], k: int = DEFAULT_K) -> Report:
     scores = []
-    for dq in questions:
+    for lq in questions:
         start = time.perf_counter()
-        searcher.embedder.encode([topic_of(clean_question(dq.q, searcher.settings.max_question_chars))])
+        searcher.embedder.encode([topic_of(clean_question(lq.q, searcher.settings.max_question_chars))])
         embed_ms = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
-        result = searcher.search(dq.q, k=10)
+        ranked = searcher.rank_many([lq.q])[0]
+        cut = shown(ranked, k)
         ms = (time.perf_counter() - start) * 1000
-        retrieved = [h.record.id for h in result.hits if isinstance(h.record, Insight)]  # the labels name insights only
-        relevant = set(dq.ids)
-        scores.append(QuestionScore(
-            q=dq.q, ids=dq.ids, theme=searcher.corpus.get(dq.ids[0]).theme if dq.ids else None,
-            retrieved=retrieved, scores=[round(h.score, 4) for h in result.hits], on_topic=result.on_topic,
-            rank=first_relevant_rank(retrieved, relevant), ndcg=ndcg_at(retrieved, relevant), ms=round(ms, 2),
-            embed_ms=round(embed_ms, 2),
-        ))
-    on_topic = [s for s in scores if s.ids]
-    themes = sorted({s.theme for s in on_topic})
-    latencies, embedding = [s.ms for s in scores], [s.embed_ms for s in scores]
+        insights = [h for h in ranked.hits if isinstance(h.record, Insight)][:10]  # the labels name insights only
+        group = lq.style or (searcher.corpus.get(lq.ids[0]).theme if lq.ids else None)
+        scores.append(score_question(lq, group, [h.key for h in insights], [h.key for h in cut.hits],
+                                     [h.score for h in insights], ranked.on_topic, ms, embed_ms))
+    return report(scores, k)
+
+
+def report(scores: list[QuestionScore], k: int = DEFAULT_K) -> Report:
+    on_topic = [s for s in scores if s.grades]
+    groups = sorted({s.group for s in scores if s.group})
+    per_group = {}
+    for g in groups:
+        mine = [s for s in scores if s.group == g]
+        per_group[g] = summarise([s for s in mine if s.grades], k)
+        per_group[g]["abstained"] = round(sum(1 for s in mine if not s.on_topic) / len(mine), 4)
+    latencies, embedding = [s.ms for s in scores] or [0.0], [s.embed_ms for s in scores] or [0.0]
     return Report(
-        n_on_topic=len(on_topic), n_off_topic=len(scores) - len(on_topic),
-        metrics=summarise(on_topic),
-        per_theme={t: summarise([s for s in on_topic if s.theme == t]) for t in themes},
-        abstention=abstention(scores),
+        n_on_topic=len(on_topic), n_off_topic=len(scores) - len(on_topic), metrics=summarise(on_topic, k),
+        per_group=per_group, abstention=abstention(scores),
         latency_ms={"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "max": max(latencies),
                     "embed_p50": percentile(embedding, 50), "embed_p95": percentile(embedding, 95)},
         questions=scores,
     )
 
 
+COLUMNS = ["hit@1", "hit@5", "mrr@10", "ndcg@5", "first=2", "shown_precision", "recall2_shown", "kept2", "cards",
+           "abstained"]
+
+
 def format_report(report: Report, worst: int = 10) -> str:
-    cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10"]
-    lines = [f"{report.n_on_topic} on-topic and {report.n_off_topic} off-topic questions", "",
-             f"{'':24}" + "".join(f"{c:>9}" for c in cols)]
-    rows = [("all", report.metrics)] + list(report.per_theme.items())
-    for name, m in rows:
-        lines.append(f"{name:24}" + "".join(f"{m[c]:>9.3f}" for c in cols))
+    lines = [f"{report.n_on_topic} on-topic and {report.n_off_topic} off-topic questions; shown = the cards an "
+             f"answer shows at k={DEFAULT_K}", "", f"{'':24}" + "".join(f"{c[:10]:>11}" for c in COLUMNS)]
+    for name, m in [("all", report.metrics), *report.per_group.items()]:
+        lines.append(f"{name:24}" + "".join(f"{m[c]:>11.3f}" if c in m else f"{'':>11}" for c in COLUMNS))
     a, lat = report.abstention, report.latency_ms
     lines += ["", f"abstention on off-topic: precision {a['precision']:.3f}  recall {a['recall']:.3f}  "
                   f"F1 {a['f1']:.3f}  (on-topic questions wrongly abstained: {a['on_topic_wrongly_abstained']:.0f})",
               f"latency per query: search p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms; embedding the question "
-              f"alone p50 {lat['embed_p50']:.1f} ms  p95 {lat['embed_p95']:.1f} ms (search / embedding: "
-              f"{lat['p50'] / lat['embed_p50']:.2f}x at p50)",
+              f"alone p50 {lat['embed_p50']:.1f} ms  p95 {lat['embed_p95']:.1f} ms",
               "", f"worst {worst} questions (sorted by loss):"]
     for s in report.worst(worst):
-        rank = f"rank {s.rank}" if s.rank else "not in top 10"
-        lines.append(f"  [{rank}] {s.q!r} wants {s.ids}, got {s.retrieved[:5]}")
+        got = [f"#{i}={s.grades.get(i, 0)}" for i in s.retrieved[:5]]
+        want = sorted(s.grades, key=lambda i: -s.grades[i])
+        lines.append(f"  [nDCG@5 {s.ndcg:.2f}, first card grade {s.first_grade}] {s.q!r} wants "
+                     f"{[f'#{i}={s.grades[i]}' for i in want]}, got {got}, shown {s.shown}")
     return "\n".join(lines)
 
 
 def report_json(report: Report) -> str:
     return json.dumps(report.model_dump(), ensure_ascii=False)
+
+
+class Conversation(BaseModel):
+    """A conversation of corpus/realistic/conversations.jsonl: each turn graded for what it means there."""
+    id: str
+    turns: list[dict]
+
+
+class TurnScore(BaseModel):
+    conversation: str
+    q: str
+    kind: str  # as labelled: new, more, aspect, bare-first
+    read_as: str  # how the app read it: new, more, aspect, bare
+    shown: list[int | str]
+    grades: dict[int, int]
+    moved: bool  # shows cards, and other ones than the turn before
+    unseen: bool  # none of its cards was shown earlier in the conversation
+    new_match: bool  # a grade-2 insight exists that the turn before did not show
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    return [Conversation.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def score_conversations(searcher: Searcher, conversations: list[Conversation], k: int = DEFAULT_K) -> list[TurnScore]:
+    from app.answer import conversation  # answers build on search; evaluation of answers comes last
+
+    scores = []
+    for c in conversations:
+        turns = conversation(searcher, [t["q"] for t in c.turns], k)
+        before, earlier = [], set()
+        for labelled, turn in zip(c.turns, turns):
+            ids = [h.key for h in turn.result.hits]
+            grades = {int(i): g for i, g in labelled["grades"].items()}
+            scores.append(TurnScore(
+                conversation=c.id, q=labelled["q"], kind=labelled["kind"], read_as=turn.kind, shown=ids,
+                grades=grades, moved=bool(ids) and set(ids) != set(before), unseen=not earlier.intersection(ids),
+                new_match=any(g == 2 and i not in before for i, g in grades.items())))
+            before, earlier = ids, earlier | set(ids)
+    return scores
+
+
+def conversation_summary(scores: list[TurnScore]) -> dict[str, dict[str, float]]:
+    """Per labelled kind: how often it was read as that kind, the cards moved, were unseen, were relevant
+    (graded >= 1), and how often no card was shown."""
+    out = {}
+    for kind in sorted({s.kind for s in scores}):
+        mine = [s for s in scores if s.kind == kind]
+        cards = [(i, s) for s in mine for i in s.shown]
+        with_match = [s for s in mine if s.new_match]
+        out[kind] = {
+            "turns": len(mine),
+            "read_right": sum(1 for s in mine if s.read_as == kind.replace("-first", "")) / len(mine),
+            "moved": sum(1 for s in mine if s.moved) / len(mine),
+            "moved_when_match": sum(1 for s in with_match if s.moved) / len(with_match) if with_match else 1.0,
+            "unseen": sum(1 for s in mine if s.unseen) / len(mine),
+            "relevant": sum(1 for i, s in cards if s.grades.get(i, 0) >= 1) / len(cards) if cards else 0.0,
+            "no_cards": sum(1 for s in mine if not s.shown) / len(mine),
+        }
+        out[kind] = {name: round(value, 4) for name, value in out[kind].items()}
+    return out
+
+
+def format_conversations(summary: dict[str, dict[str, float]]) -> str:
+    columns = ["turns", "read_right", "moved", "moved_when_match", "unseen", "relevant", "no_cards"]
+    lines = [f"{'turn kind':12}" + "".join(f"{c:>18}" for c in columns)]
+    for kind, m in summary.items():
+        lines.append(f"{kind:12}" + "".join(f"{m[c]:>18.3f}" if c != "turns" else f"{m[c]:>18.0f}" for c in columns))
+    return "\n".join(lines)

@@ -6,8 +6,8 @@ about"), and deciding whether a short message leans on the question before it.
 """
 import re
 import unicodedata
+from typing import Literal
 
-from app.config import MAX_PREVIOUS_QUESTIONS
 
 
 class QuestionError(ValueError):
@@ -59,29 +59,33 @@ _NOT_A_TOPIC = set("""
     do does did can could would should will shall may might must
     i me my we us our you your he him his it its they them their this that these those there here
     say says said think thinks mean means tell explain elaborate expand give show go on
-    more else another other again example examples quote quotes really true too
+    more else another other again example examples quote quotes really true too not
+    anything something continue details detail tips
     about of to for in at with from by
 """.split())
-# "and for startups?": a cue word then a preposition narrows the previous question instead of
-# replacing its topic the way "and about data?" or "what about AGI?" does.
-_NARROWS = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about)\s+"
-                      r"(?:for|in|at|with|without|when|during|before|after|under|as|if|compared)\b",
-                      re.IGNORECASE)
+# An aspect of the topic before: a cue word ("and for startups?", "what about the data side?", "so what
+# should builders do?"), or a word pointing back at it ("how did that play out at tesla?"). Such a
+# question may be a little longer than a bare follow-up and still lean on the one before it.
+ASPECT_MAX_WORDS = 12
+_ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
+_POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them"}
+
+FollowUp = Literal["new", "more", "aspect", "bare"]
 
 
-def contextualize(question: str, previous_questions: list[str]) -> str:
-    """The text to search for a question asked after `previous_questions` (oldest first).
+def follow_up_kind(question: str, has_previous: bool) -> FollowUp:
+    """How a question relates to the conversation before it.
 
-    A short follow-up with no topic of its own ("why?", "tell me more about that") or one that narrows
-    the previous question ("and for startups?") is searched together with that previous question,
-    itself read in its own context. Anything else, including a short question that changes the topic
-    ("and about data?"), is searched as asked.
+    more: no topic of its own ("why?", "tell me more", "anything else?"): the next insights on the same
+    topic. bare: the same with nothing before it, so there is nothing to refer to. aspect: a short
+    question that narrows or turns the previous topic ("and for startups?"). new: anything else.
     """
-    previous_questions = list(previous_questions)[-MAX_PREVIOUS_QUESTIONS:]  # only the latest can matter
     words = re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
-    if not previous_questions or not words or len(words) > FOLLOW_UP_MAX_WORDS:
-        return question
-    if all(word in _NOT_A_TOPIC for word in words) or _NARROWS.match(question):
-        previous = contextualize(previous_questions[-1], previous_questions[:-1])
-        return f"{previous} {question.strip()}"
-    return question
+    if not words:
+        return "new"
+    if len(words) <= FOLLOW_UP_MAX_WORDS and all(word in _NOT_A_TOPIC for word in words):
+        return "more" if has_previous else "bare"
+    if has_previous and len(words) <= ASPECT_MAX_WORDS and (
+            _ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words)):
+        return "aspect"
+    return "new"

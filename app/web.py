@@ -22,11 +22,11 @@ import uuid
 import gradio as gr
 
 from app import feedback, generate
-from app.answer import compose, search_response
+from app.answer import conversation as answer_conversation, search_response
 from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
 from app.contract import Answer
 from app.local_answer import stream_answer
-from app.question import QuestionError, contextualize
+from app.question import QuestionError
 from app.search import Searcher
 from app.verify import as_shown
 from app.web_assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
@@ -72,11 +72,13 @@ class Api:
         self.searcher = searcher
 
     def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
+        from app.answer import answer_in_conversation
+
         k, theme, previous = _check(k, theme, previous_questions)
         try:
             if not isinstance(question, str):
                 raise QuestionError("The question must be text.")
-            return compose(self.searcher.search(contextualize(question, previous), k, theme), self.searcher.corpus)
+            return answer_in_conversation(self.searcher, question, previous, k, theme)
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
@@ -170,7 +172,9 @@ class Chat:
         """Fill `turn` while the local model writes: a status, the sentences that passed, the cards at once."""
         k, theme, _ = _check(k, theme)
         try:
-            result = self.searcher.search(contextualize(question, [t["question"] for t in turns]), k, theme)
+            # read in its conversation as an extractive answer is (app.answer.conversation)
+            asked = [*(t["question"] for t in turns), question]
+            result = answer_conversation(self.searcher, asked, k, theme)[-1].result
             cited = [c.model_dump(mode="json") for c in search_response(result, self.searcher.corpus).citations]
             turn["draft"] = {"status": DRAFTING, "kept": [], "citations": cited}
             yield

@@ -66,10 +66,10 @@ def main():
         if searcher.lexical:
             steps["BM25 scores (all rows)"].append(timed(searcher.lexical.scores, topic))
         scores, rows = searcher.index.search(vector, CANDIDATES)
-        candidates = [(float(s), float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
-        steps["rerank (BM25 scores + fusion)"].append(timed(searcher._rerank, topic, candidates))
+        best_field = dict(zip(searcher.index.field_owners.tolist(), searcher.index.best_field_scores(vector)[0].tolist()))
+        steps["rerank (BM25 scores + fusion)"].append(timed(searcher._fuse, topic, scores[0], rows[0], best_field, None))
         result = searcher.search(question)
-        steps["compose (answer text, citations)"].append(timed(compose, result, searcher))
+        steps["compose (answer text, citations)"].append(timed(compose, result, searcher.corpus))
 
     floor = float(np.percentile(embed, 50))
     print(header("Warm query path (in process)"))

@@ -1,12 +1,14 @@
-"""Retrieval variants: what is embedded, how the question is read, dense vs hybrid, field evidence.
+"""Ranking rules side by side: the former rule, the rules tried, and the app's, on every question set.
 
-Prints hit@1 / hit@5 / MRR@10 and abstention F1 for each step tried, in the order tried, on the dev set
-(corpus/dev_questions.jsonl, which the choices were made on) and on the held-out set
-(corpus/heldout_questions.jsonl, written separately and never tuned on), so the README table can be
-regenerated:  .venv/bin/python bench/retrieval_variants.py
-Abstention is "best cosine < 0.27" (the rule before field evidence) for the rows before field evidence,
-and the app's rule (best relevance < MIN_RELEVANCE) after. The last row is the app's real search path
-(Searcher + evaluate), not a re-implementation.
+For each set (the realistic set's tune half, which the constants were fitted on; its test half, never
+tuned on; the older dev and held-out sets) prints hit@1, first card grade 2, graded nDCG@5, what is shown
+at k=3 (precision, recall of grade-2 insights, share of the uncut top 3's grade-2 cards kept, cards per
+question) and abstention F1. Every rule is computed from the same three signals per (question, insight):
+the cosine with the embedded blend, the best curated field's cosine, BM25 scaled by the question's best.
+The last row is the app's real search path (Searcher + app.evaluate), not a re-implementation. Each
+rule's abstention floor is the one that gave it the best F1 on the tune half.
+
+    PYTHONPATH=. .venv/bin/python bench/retrieval_variants.py
 """
 import sys
 import tempfile
@@ -16,94 +18,106 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import search  # noqa: E402
 from app.config import Settings, get_settings  # noqa: E402
-from app.corpus import load_corpus  # noqa: E402
-from app.embedder import get_embedder  # noqa: E402
-from app.evaluate import (QuestionScore, abstention, evaluate, first_relevant_rank, load_questions,  # noqa: E402
-                          ndcg_at, summarise)
-from app.question import topic_of  # noqa: E402
-from app.search import LEXICAL_WEIGHT, MIN_RELEVANCE, LexicalIndex, Searcher, passage_text, record_fields  # noqa: E402
+from app.evaluate import evaluate, load_questions, report, score_question  # noqa: E402
+from app.question import clean_question, topic_of  # noqa: E402
+from app.search import Searcher  # noqa: E402
 
-COSINE_FLOOR = 0.27  # the abstention rule calibrated before field evidence, for the rows that predate it
-RECIPES = {
-    "text alone": lambda i: i.text,
-    "title + theme + text": lambda i: "\n".join([i.title, i.theme_name, i.text]),
-    "+ curated keywords and questions": passage_text,
+K = 3
+
+
+def signals(searcher: Searcher, questions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(questions, insights) matrices: blend cosine, best-field cosine, BM25 / the question's best."""
+    topics = [topic_of(clean_question(q.q, 2000)) for q in questions]
+    vectors = searcher.embedder.encode(topics)
+    n = len(searcher.corpus.insights)
+    dense = vectors @ searcher.index.index.reconstruct_n(0, n).T
+    field = dense.copy()
+    for column, owner in enumerate(searcher.index.field_owners.tolist()):
+        field[:, owner] = searcher.index.best_field_scores(vectors)[:, column]
+    bm25 = np.array([searcher.lexical.scores(t)[:n] for t in topics])
+    return dense, field, bm25 / np.maximum(bm25.max(1, keepdims=True), 1e-9)
+
+
+def rule(blend: float, lexical: float, floor: float, margin: float | None = None, show_floor: float = 0.0):
+    """A rule: relevance = blend x cosine + (1 - blend) x best field; order by relevance + lexical x BM25;
+    abstain below `floor`; show cards within `margin` of the best and above `show_floor` (None: all k)."""
+    def apply(dense, field, bm25):
+        relevance = blend * dense + (1 - blend) * field
+        return relevance + lexical * bm25, relevance, floor, margin, show_floor
+    return apply
+
+
+def scored(questions, ids, fused, relevance, floor, margin, show_floor, searcher):
+    scores = []
+    for q, row, rel in zip(questions, fused, relevance):
+        order = np.argsort(-row)
+        top = order[:K]
+        keep = [j for n, j in enumerate(top) if margin is None or n == 0 or
+                (row[j] >= row[top[0]] - margin and rel[j] >= show_floor)]
+        group = q.style or (searcher.corpus.get(max(q.grades, key=q.grades.get)).theme if q.grades else None)
+        scores.append(score_question(q, group, [ids[j] for j in order[:10]], [ids[j] for j in keep],
+                                     [], bool(rel.max() >= floor)))
+    return report(scores, K)
+
+
+FORMER = "former rule: (blend + field) / 2 + 0.2 BM25, abstain < 0.36, always k cards"
+RULES = {
+    FORMER: rule(0.5, 0.2, 0.36),
+    "blend cosine alone": rule(1.0, 0.0, 0.30),
+    "best field alone": rule(0.0, 0.0, 0.50),
+    "0.7 blend + 0.3 field + 0.1 BM25": rule(0.7, 0.1, 0.35),
+    "0.6 blend + 0.4 field + 0.3 BM25": rule(0.6, 0.3, 0.365),
+    "0.6 blend + 0.4 field + 0.15 BM25, always k cards": rule(0.6, 0.15, 0.35),
+    (f"**new rule**: {search.BLEND_WEIGHT} blend + {1 - search.BLEND_WEIGHT:.1f} field + {search.LEXICAL_WEIGHT} BM25, "
+     f"abstain < {search.MIN_RELEVANCE}, cut {search.SHOW_MARGIN} / {search.SHOW_FLOOR}"):
+        rule(search.BLEND_WEIGHT, search.LEXICAL_WEIGHT, search.MIN_RELEVANCE, search.SHOW_MARGIN, search.SHOW_FLOOR),
 }
+COLUMNS = ["hit@1", "first=2", "ndcg@5", "shown_precision", "recall2_shown", "kept2", "cards"]
 
 
-def scores_to_report(questions, ids, score_matrix, top_relevance, floor):
-    rows = []
-    for dq, scores, best in zip(questions, score_matrix, top_relevance):
-        retrieved = [ids[j] for j in np.argsort(-scores)][:10]
-        rows.append(QuestionScore(q=dq.q, ids=dq.ids, theme=None, retrieved=retrieved, scores=[], ms=0.0,
-                                  embed_ms=0.0, on_topic=bool(best >= floor),
-                                  rank=first_relevant_rank(retrieved, set(dq.ids)), ndcg=ndcg_at(retrieved, set(dq.ids))))
-    return summarise([r for r in rows if r.ids]), abstention(rows)
-
-
-def best_field_matrix(question_vectors, corpus, embedder) -> np.ndarray:
-    """(questions, insights): the best cosine between each question and any curated field of each insight."""
-    fields = [record_fields(i) for i in corpus.insights]
-    vectors = embedder.encode([f for record in fields for f in record])
-    starts = np.cumsum([0] + [len(record) for record in fields[:-1]])
-    return np.maximum.reduceat(question_vectors @ vectors.T, starts, axis=1)
-
-
-def variants(questions, corpus, embedder, lexical) -> list[tuple[str, dict, dict]]:
-    ids = [i.id for i in corpus.insights]
-    raw = embedder.encode([dq.q for dq in questions])
-    topics = [topic_of(dq.q) for dq in questions]
-    stripped = embedder.encode(topics)
-
-    table = []
-    for name, recipe in RECIPES.items():
-        passages = embedder.encode([recipe(i) for i in corpus.insights])
-        cos = raw @ passages.T
-        table.append((name, *scores_to_report(questions, ids, cos, cos.max(1), COSINE_FLOOR)))
-    cos = stripped @ passages.T
-    table.append(("+ question without his name and framing",
-                  *scores_to_report(questions, ids, cos, cos.max(1), COSINE_FLOOR)))
-    bm25 = np.array([lexical.scores(t) for t in topics])
-    bm25_scaled = bm25 / np.maximum(bm25.max(1, keepdims=True), 1e-9)
-    table.append(("BM25 alone (same texts)", *scores_to_report(questions, ids, bm25, cos.max(1), COSINE_FLOOR)))
-    rank_dense = np.argsort(np.argsort(-cos, 1), 1) + 1
-    rank_bm25 = np.argsort(np.argsort(-bm25, 1), 1) + 1
-    rrf = 1 / (60 + rank_dense) + 1 / (60 + rank_bm25)
-    table.append(("hybrid, reciprocal rank fusion (k=60)", *scores_to_report(questions, ids, rrf, cos.max(1), COSINE_FLOOR)))
-    for w in (0.05, 0.2, 0.5):
-        table.append((f"hybrid, cosine + {w} x BM25/max",
-                      *scores_to_report(questions, ids, cos + w * bm25_scaled, cos.max(1), COSINE_FLOOR)))
-    fields = best_field_matrix(stripped, corpus, embedder)
-    table.append(("best curated field alone (dense)", *scores_to_report(questions, ids, fields, fields.max(1), MIN_RELEVANCE)))
-    relevance = (cos + fields) / 2
-    table.append(("relevance = (blend + best field) / 2 (dense)",
-                  *scores_to_report(questions, ids, relevance, relevance.max(1), MIN_RELEVANCE)))
-    for w in (0.1, 0.2, 0.3):
-        table.append((f"relevance + {w} x BM25/max",
-                      *scores_to_report(questions, ids, relevance + w * bm25_scaled, relevance.max(1), MIN_RELEVANCE)))
-    return table
+def row(name, r) -> str:
+    m = r.metrics
+    return f"| {name} | " + " | ".join(f"{m[c]:.3f}" for c in COLUMNS) + f" | {r.abstention['f1']:.3f} |"
 
 
 def main():
     settings = get_settings()
-    corpus = load_corpus(settings.corpus_dir)
-    embedder = get_embedder(settings.model)
-    lexical = LexicalIndex([passage_text(i) for i in corpus.insights])
     with tempfile.TemporaryDirectory() as tmp:
         searcher = Searcher.load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
                                           corpus_dir=settings.corpus_dir, model=settings.model))
-        for name in ("dev_questions.jsonl", "heldout_questions.jsonl"):
-            questions = load_questions(settings.corpus_dir / name)
-            table = variants(questions, corpus, embedder, lexical)
-            report = evaluate(searcher, questions)
-            table.append((f"**the app** (relevance + {LEXICAL_WEIGHT} x BM25/max, abstain below {MIN_RELEVANCE})",
-                          report.metrics, report.abstention))
-            n_on = sum(1 for dq in questions if dq.ids)
-            print(f"\n{name}: {n_on} on-topic, {len(questions) - n_on} off-topic questions; model {settings.model}")
-            print("| variant | hit@1 | hit@5 | MRR@10 | abstention F1 |\n|---|---|---|---|---|")
-            for variant, m, a in table:
-                print(f"| {variant} | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} | {a['f1']:.3f} |")
+        ids = [i.id for i in searcher.corpus.insights]
+        realistic = load_questions(settings.corpus_dir / "realistic_questions.jsonl")
+        sets = {"realistic, tune half (fitted on)": [q for q in realistic if q.half == "tune"],
+                "realistic, test half (never tuned on)": [q for q in realistic if q.half == "test"],
+                "dev set (old)": load_questions(settings.corpus_dir / "dev_questions.jsonl"),
+                "held-out set (old)": load_questions(settings.corpus_dir / "heldout_questions.jsonl")}
+        for title, questions in sets.items():
+            n_on = sum(1 for q in questions if q.grades)
+            print(f"\n{title}: {n_on} on-topic, {len(questions) - n_on} off-topic questions; model {settings.model}")
+            print("| rule | " + " | ".join(COLUMNS) + " | abstention F1 |\n|---|" + "---|" * (len(COLUMNS) + 1))
+            features = signals(searcher, questions)
+            for name, apply in RULES.items():
+                print(row(name, scored(questions, ids, *apply(*features), searcher)))
+            app_report = evaluate(searcher, questions, K)
+            print(row("**the app** (Searcher + app.evaluate)", app_report))
+            if "test half" in title:
+                former = scored(questions, ids, *RULES[FORMER](*features), searcher)
+                per_style(former, app_report)
+
+
+def per_style(former, new) -> None:
+    """The test half per style: the former rule, then the app's."""
+    columns = ["first=2", "ndcg@5", "shown_precision", "recall2_shown", "cards", "abstained"]
+    print("\nrealistic test half per style, former rule -> the app")
+    print("| style | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
+    for style, m in new.per_group.items():
+        old = former.per_group[style]
+        print(f"| {style} | " + " | ".join(f"{old[c]:.3f} → {m[c]:.3f}" if c in m else "" for c in columns) + " |")
+    m, old = new.metrics, former.metrics
+    print("| all on-topic | " + " | ".join(f"{old[c]:.3f} → {m[c]:.3f}" if c in m else "" for c in columns) + " |")
+    print(f"| abstention F1 | {former.abstention['f1']:.3f} → {new.abstention['f1']:.3f} |")
 
 
 if __name__ == "__main__":

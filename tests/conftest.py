@@ -1,5 +1,7 @@
 """Shared fixtures: the real model and a real index, built once per test session in a temp dir."""
+import asyncio
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,13 @@ def chromium():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def run_async():
+    """Run a coroutine to its end in a thread of its own: the browser tests' Playwright may hold an
+    event loop in the main thread, where asyncio.run refuses to start another."""
+    def run(coroutine):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+    return run

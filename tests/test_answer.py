@@ -4,21 +4,48 @@ import re
 import pytest
 
 from app import citations
-from app.answer import ask
+from app.answer import ask, compose
 from app.config import REPO_DIR
+from app.corpus import is_verbatim
 from app.evaluate import load_questions
 
 QUOTED = re.compile(r'"([^"]+)"')
+CURLY = re.compile(r"“([^”]+)”")
 
 
-def test_answer_leads_with_the_best_insight_and_numbers_citations(searcher):
+def test_answer_leads_with_his_view_and_numbers_citations(searcher):
     answer = ask(searcher, "why sort my data by loss")
     assert answer.on_topic and answer.mode == "extractive"
-    assert answer.text.startswith("Closest to your question is insight #27 (Training neural networks):")
-    assert [c.n for c in answer.citations] == [1, 2, 3]
+    assert answer.lead.startswith("Karpathy's short answer: “When you sort your dataset descending by loss")
+    assert answer.text.startswith(answer.lead + "\n\n[1] ")
+    assert "Closest to your question is" not in answer.text
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert answer.citations[0].id == 27
     assert '[1] Karpathy said: "When you sort your dataset descending by loss' in answer.text
-    assert sorted(set(int(n) for n in re.findall(r"\[(\d+)\]", answer.text))) == [1, 2, 3]  # sources are "[source n]"
+    # every [n] in the answer has its card (sources are "[source n]")
+    assert sorted(set(int(n) for n in re.findall(r"\[(\d+)\]", answer.text))) == [c.n for c in answer.citations]
+
+
+def test_lead_quotes_only_his_words_and_labels_a_paraphrase(searcher):
+    """Across the realistic set: a lead in quotation marks is a verbatim leading slice of the best card's
+    quote; a paraphrase lead says it is one and never puts the curator's words in quotation marks."""
+    corpus = searcher.corpus
+    leads = {"quote": 0, "paraphrase": 0}
+    for q in load_questions(REPO_DIR / "corpus" / "realistic_questions.jsonl"):
+        answer = ask(searcher, q.q)
+        if not answer.on_topic:
+            assert answer.lead.startswith("Nothing in the corpus is on that topic")
+            continue
+        best = corpus.get(answer.citations[0].id)
+        leads[best.kind] += 1
+        if best.kind == "quote":
+            (span,) = CURLY.findall(answer.lead)
+            assert is_verbatim(span, best) and best.quotes[0].startswith(span), (q.q, span)
+        else:
+            assert answer.lead.startswith("The corpus sums up his view (a paraphrase, not his words): "), q.q
+            assert f"“{best.paraphrase}”" not in answer.lead and f'"{best.paraphrase}"' not in answer.lead
+        assert " [1]" in answer.lead  # the lead points at the card it comes from
+    assert leads["quote"] and leads["paraphrase"]  # both kinds were seen
 
 
 def test_paraphrase_is_labelled_and_never_in_quotation_marks(searcher):
@@ -44,8 +71,18 @@ def test_no_curator_words_inside_quotation_marks_across_the_dev_set(searcher):
 def test_off_topic_says_so_and_shows_closest_as_not_on_topic(searcher):
     answer = ask(searcher, "best pizza in Naples")
     assert not answer.on_topic
+    assert answer.lead == answer.text.split("\n")[0]
     assert answer.text.startswith("Nothing in the corpus is on that topic")
-    assert "Closest, but not on this topic:" in answer.text
+    assert "Closest, but not on your topic:\n[1]" in answer.text and "Karpathy's short answer" not in answer.text
+
+
+def test_the_answer_says_when_only_one_or_two_insights_match(searcher):
+    result = searcher.search("why sort my data by loss", k=3)
+    one = compose(result.model_copy(update={"hits": result.hits[:1]}), searcher.corpus, k=3)
+    assert "This is the only insight that closely matches your question." in one.lead
+    ranked = searcher.rank_many(["why sort my data by loss"])[0]
+    full = compose(ranked.model_copy(update={"hits": ranked.hits[:3]}), searcher.corpus, k=3)
+    assert "closely match" not in full.lead  # three cards for k=3: nothing to say
 
 
 def test_citation_strings_exactly(searcher):

@@ -105,9 +105,10 @@ def test_the_answer_reads_first_with_its_cards_links_and_exact_copies(chat, outs
     assert any(s.url for c in expected.citations for s in c.sources), "the question should cite a linked source"
 
     corpus = searcher.corpus
-    for n, (fmt, name) in enumerate([("plain", "Plain text"), ("markdown", "Markdown"), ("bibtex", "BibTeX")], 1):
-        c = expected.citations[n - 1]
-        cards.nth(n - 1).locator("button.copy", has_text=name).click()
+    for n, (fmt, name) in enumerate([("plain", "Plain text"), ("markdown", "Markdown"), ("bibtex", "BibTeX")]):
+        n %= len(expected.citations)  # k is a maximum: the answer may show fewer than three cards
+        c = expected.citations[n]
+        cards.nth(n).locator("button.copy", has_text=name).click()
         assert chat.evaluate("navigator.clipboard.readText()") == cite(corpus.get(c.id), corpus, fmt)
     assert outside == []
 

@@ -1,6 +1,7 @@
 """The ask-karpathy command line: every command, its JSON contract and its errors."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_search_json_contract(run):
     assert [(s["n"], s["status"], s["kind"]) for s in top["sources"]] == [(2, "partial", "post on X")]
     assert [(c["status"], c["how"]) for c in top["quote_checks"]] == [
         ("not available", "which work it is from is not identified (post on X)")]
-    assert len(data["citations"]) == 2
+    assert len(data["citations"]) <= 2  # k is a maximum: only cards close to the best are shown
     assert "keywords" not in result.output and "questions" not in result.output  # curated enrichment stays inside
 
 
@@ -70,10 +71,12 @@ def test_ask_copy_prints_the_whole_answer_in_one_format(run):
     md = run("ask", "why sort my data by loss", "--copy", "markdown")
     assert md.exit_code == 0, md.output
     assert "[^1] Karpathy said: \"When you sort your dataset" in md.output
-    assert "\n[^1]: \"When you sort your dataset descending by loss" in md.output and "\n[^3]: " in md.output
+    shown = len(json.loads(run("ask", "why sort my data by loss", "--json").output)["citations"])
+    assert "\n[^1]: \"When you sort your dataset descending by loss" in md.output
+    assert len(re.findall(r"\n\[\^\d+\]: ", md.output)) == shown  # one footnote per citation shown
     assert "[source" not in md.output and "insight #27 ·" not in md.output  # the card lines give way to footnotes
     bib = run("ask", "why sort my data by loss", "--copy", "bibtex")
-    assert bib.output.startswith("@misc{karpathy_insight_27,") and bib.output.count("@misc{") == 3
+    assert bib.output.startswith("@misc{karpathy_insight_27,") and bib.output.count("@misc{") == shown
 
 
 @pytest.mark.parametrize("question, message", [("", "The question is empty"), ("   ", "The question is empty"),

@@ -1,8 +1,6 @@
 """One result contract: the CLI, the web API (gradio_client) and the MCP tools answer the same question
 with the same JSON, in the shape docs/contract.schema.json describes."""
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from click.testing import CliRunner
@@ -29,25 +27,23 @@ def cli_json(settings, *args) -> dict:
     return json.loads(result.output)
 
 
-def mcp_json(url: str, tool: str, arguments: dict) -> dict:
+def mcp_json(url: str, tool: str, arguments: dict, run_async) -> dict:
     async def call():
         async with streamable_http_client(f"{url}gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return await session.call_tool(tool, arguments)
 
-    # in a thread of its own: the browser tests' Playwright may hold an event loop in this one
-    with ThreadPoolExecutor(1) as pool:
-        reply = pool.submit(asyncio.run, call()).result()
+    reply = run_async(call())
     assert not reply.isError, reply.content
     return json.loads(reply.content[0].text)
 
 
 @pytest.mark.parametrize("command, api_name, model", [("ask", "/ask", Answer), ("search", "/search", SearchResponse)])
-def test_cli_api_and_mcp_return_the_same_json(url, settings, command, api_name, model):
+def test_cli_api_and_mcp_return_the_same_json(url, settings, run_async, command, api_name, model):
     from_cli = cli_json(settings, command, QUESTION)
     from_api = json.loads(Client(url, verbose=False).predict(question=QUESTION, api_name=api_name))
-    from_mcp = mcp_json(url, command, {"question": QUESTION})
+    from_mcp = mcp_json(url, command, {"question": QUESTION}, run_async)
     assert from_cli == from_api == from_mcp
     assert model.model_validate(from_cli).citations[0].id == 11
     assert len(from_cli["citations"]) <= 3  # the same default everywhere

@@ -4,30 +4,49 @@ import math
 import pytest
 
 from app.config import REPO_DIR
-from app.evaluate import (QuestionScore, abstention, evaluate, first_relevant_rank, load_questions, ndcg_at,
-                          summarise)
+from app.evaluate import LabelledQuestion, abstention, evaluate, load_questions, score_question, summarise
 
 
-def score(ids, retrieved, on_topic=True):
-    return QuestionScore(q="q", ids=ids, theme=None, retrieved=retrieved, scores=[], on_topic=on_topic,
-                         rank=first_relevant_rank(retrieved, set(ids)), ndcg=ndcg_at(retrieved, set(ids)), ms=1.0, embed_ms=1.0)
+def score(grades, retrieved, shown=None, on_topic=True, disputed=()):
+    question = LabelledQuestion(q="q", grades=grades, disputed=list(disputed))
+    return score_question(question, None, retrieved, retrieved[:3] if shown is None else shown, [], on_topic)
 
 
 def test_metrics_on_a_hand_checked_example():
-    scores = [score([1], [1, 2, 3]),           # rank 1
-              score([5], [2, 3, 5, 4]),        # rank 3
-              score([9, 7], [1, 2, 3, 4, 5, 6, 7])]  # rank 7
+    scores = [score({1: 2}, [1, 2, 3]),                   # rank 1, first card grade 2
+              score({5: 2}, [2, 3, 5, 4]),                # rank 3
+              score({9: 2, 7: 1}, [1, 2, 3, 4, 5, 6, 7])]  # rank 7
     m = summarise(scores)
     assert m["hit@1"] == round(1 / 3, 4) and m["hit@3"] == round(2 / 3, 4) and m["hit@5"] == round(2 / 3, 4)
     assert m["mrr@10"] == round((1 + 1 / 3 + 1 / 7) / 3, 4)
-    # nDCG: 1; 1/log2(4) = 0.5; one of two relevant at rank 7 -> (1/log2 8) / (1 + 1/log2 3)
-    expected = (1 + 0.5 + (1 / 3) / (1 + 1 / math.log2(3))) / 3
-    assert m["ndcg@10"] == round(expected, 4)
+    assert m["first=2"] == round(1 / 3, 4)
+    # graded nDCG@5 (gain = grade): 1; 2/log2(4) over 2 = 0.5; nothing graded in the top 5 -> 0
+    assert m["ndcg@5"] == round((1 + 0.5 + 0) / 3, 4)
+    # shown (the first 3): 1 of 3, 1 of 3 (#5 is third), 0 of 3 graded; grade-2 recall: 1 + 1 + 0 of 1 each
+    assert m["shown_precision"] == round(2 / 9, 4) and m["recall2_shown"] == round(2 / 3, 4)
+
+
+def test_graded_gains_and_disputed_insights():
+    # a grade-1 card first and the grade-2 one second scores below the ideal order
+    assert score({4: 2, 8: 1}, [8, 4]).ndcg == pytest.approx((1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3)))
+    # a disputed insight is neither required nor penalised: it is taken out of the ranking
+    disputed = score({4: 2}, [6, 4], shown=[6, 4], disputed=[6])
+    assert disputed.ndcg == 1.0 and disputed.first_grade == 2
+    assert summarise([disputed])["shown_precision"] == 1.0  # the disputed card is not counted
+
+
+def test_both_question_formats_load(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"q": "old", "ids": [3, 4]}\n{"q": "graded", "grades": {"33": 2, "5": 1}, "disputed": [7], '
+                    '"style": "short", "half": "test", "id": "r1"}\n{"q": "off", "ids": []}\n')
+    old, graded, off = load_questions(path)
+    assert old.grades == {3: 2, 4: 2} and graded.grades == {33: 2, 5: 1} and graded.disputed == [7]
+    assert (graded.style, graded.half) == ("short", "test") and off.grades == {}
 
 
 def test_abstention_counts_off_topic_as_positive():
-    scores = [score([], [1], on_topic=False), score([], [1], on_topic=True),
-              score([2], [2], on_topic=False), score([3], [3], on_topic=True)]
+    scores = [score({}, [1], on_topic=False), score({}, [1], on_topic=True),
+              score({2: 2}, [2], on_topic=False), score({3: 2}, [3], on_topic=True)]
     a = abstention(scores)
     assert (a["precision"], a["recall"], a["f1"]) == (0.5, 0.5, 0.5)
 
@@ -43,12 +62,12 @@ def test_bad_question_file_points_at_the_line(tmp_path):
         load_questions(path)
 
 
-@pytest.mark.parametrize("name", ["dev_questions.jsonl", "heldout_questions.jsonl"])
-def test_retrieval_meets_the_quality_targets_on_both_question_sets(searcher, name):
-    """The issue's targets through the real search path: the dev set the choices were made on, and the
-    held-out set written apart from it. A change that makes retrieval worse fails here."""
+@pytest.mark.parametrize("name, former_hit1", [("dev_questions.jsonl", 0.927), ("heldout_questions.jsonl", 0.909)])
+def test_the_old_question_sets_do_not_fall(searcher, name, former_hit1):
+    """The older paraphrase-style sets through the real search path: re-fitting the ranking on the
+    realistic set may cost them at most 0.02 hit@1 against the former rule (bench/retrieval_variants.py)."""
     report = evaluate(searcher, load_questions(REPO_DIR / "corpus" / name))
     assert report.n_on_topic >= 110 and report.n_off_topic >= 25
     m, a = report.metrics, report.abstention
-    assert m["hit@1"] >= 0.90 and m["hit@5"] >= 0.98 and m["mrr@10"] >= 0.93, m
+    assert m["hit@1"] >= former_hit1 - 0.02 and m["hit@5"] >= 0.98 and m["mrr@10"] >= 0.93, m
     assert a["f1"] >= 0.9, a

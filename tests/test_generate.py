@@ -75,7 +75,8 @@ def test_sentences_keep_their_citations_and_quotations_whole():
 
 
 def test_crafted_output_is_repaired_exactly_as_designed(searcher):
-    result = searcher.search("what is software 2.0?")
+    ranked = searcher.rank_many(["what is software 2.0?"])[0]
+    result = ranked.model_copy(update={"hits": ranked.hits[:3]})  # three passages, whatever the relevance cut shows
     assert [hit.record.id for hit in result.hits][:1] == [1]  # passage [1] is insight #1 (Software 2.0)
     reply = ("He sees neural networks as the beginning of a fundamental shift in how software is developed [1]. "
              'He said "neural networks are the new electricity" [1]. '
