@@ -21,9 +21,10 @@ from app.corpus import CorpusError, Document, Passage
 from app.storage import write_atomic
 
 PASSAGE_WORDS = 60
-# Memory one ingested passage costs a running app (index, embedding cache, BM25, the passage itself),
-# measured with bench-sized documents: see docs/hardening.md
-BYTES_PER_PASSAGE = 12_000
+# Memory one ingested passage costs each process that searches (vectors, BM25, the passage itself), roughly:
+# 4,000 passages of ~57 words added 6.7 KB each to `ask`'s peak RSS; the issue's 200 MB file (~540,000
+# passages) took 6 GB per `ask`, 11 KB each. Between the two, rounded.
+BYTES_PER_PASSAGE = 10_000
 WEB_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".jsonl": "jsonl"}
 JEKYLL_POST = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")

@@ -95,10 +95,10 @@ def swap_field_rows(path: Path):
 
 
 def swap_cached_vectors(path: Path):
-    """Two texts' vectors exchanged in a cache that is still a valid zip with its old checksum."""
+    """Every text given another's vector, in a cache that is still a valid zip with its old checksum."""
     with np.load(path) as f:
         arrays = {name: f[name] for name in f.files}
-    arrays["vectors"][[0, 1]] = arrays["vectors"][[1, 0]]
+    arrays["vectors"] = arrays["vectors"][::-1].copy()
     saved = io.BytesIO()
     np.savez(saved, **arrays)
     path.write_bytes(saved.getvalue())

@@ -4,18 +4,26 @@ Invalid UTF-8 on argv and stdin, one bad line in `search -`, escape sequences in
 javascript: links and HTML in its metadata, absolute paths, oversized files, forgetting a document,
 re-ingesting without a rebuild, a stale index that cannot be written, and a kill mid-export.
 """
+import asyncio
 import errno
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
+from gradio_client import Client
+from gradio_client.exceptions import AppError, AuthenticationError
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from app import storage
 from app.cli import cli
@@ -217,3 +225,111 @@ def test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind(workspace, set
     searcher = Searcher.load(settings.model_copy(update={"index_dir": root / "index"}))  # up to date: no build
     assert searcher.search("hiring").hits
     assert not list((root / "index").glob("*.tmp")) and not list((root / "index").glob(".*.tmp"))
+
+
+# The web server: wrong types, authentication, uploads, exposure
+
+
+@pytest.fixture(scope="module")
+def guarded_url(searcher):
+    """The app served as `serve --auth` serves it, on loopback."""
+    from app import web
+
+    app = web.build_app(searcher)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True, auth=("reader", "secret"))
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def client(guarded_url):
+    return Client(guarded_url, verbose=False, auth=("reader", "secret"))
+
+
+def mcp_call(url: str, tool: str, arguments: dict) -> str:
+    async def call():
+        async with streamable_http_client(f"{url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return (await session.call_tool(tool, arguments)).content[0].text
+    return asyncio.run(call())
+
+
+@pytest.mark.parametrize("endpoint", ["/ask", "/search", "/what_would_karpathy_say"])
+@pytest.mark.parametrize("kwargs, message", [
+    ({"question": None}, "The question must be text."),
+    ({"question": 42}, "The question must be text."),
+    ({"question": ["hiring"]}, "The question must be text."),
+    ({"question": "hiring", "k": "3"}, "k must be a number from 1 to 10."),
+    ({"question": "hiring", "k": None}, "k must be a number from 1 to 10."),
+    ({"question": "hiring", "theme": 5}, "Unknown theme 5"),
+])
+def test_wrong_types_on_every_endpoint_get_one_short_message(client, endpoint, kwargs, message):
+    with pytest.raises(AppError, match=re.escape(message)):
+        client.predict(**kwargs, api_name=endpoint)
+
+
+@pytest.mark.parametrize("previous", ["why sort my data by loss", ["why sort my data by loss", 7], {"q": 1}])
+def test_previous_questions_must_be_a_list_of_text(client, previous):
+    with pytest.raises(AppError, match=re.escape("previous_questions must be a list of questions (text).")):
+        client.predict(question="why?", previous_questions=previous, api_name="/ask")
+
+
+def test_a_huge_conversation_history_is_read_only_at_its_end(client):
+    history = ["what would Karpathy say about AGI?"] * 200_000 + ["why sort my data by loss"]
+    answer = client.predict(question="why?", previous_questions=history, api_name="/ask")
+    assert answer["question"] == "why sort my data by loss why?" and answer["citations"][0]["id"] == 27
+
+
+def test_auth_guards_the_page_the_api_mcp_and_uploads(guarded_url, client):
+    with pytest.raises(AuthenticationError):
+        Client(guarded_url, verbose=False)
+    for path in ("gradio_api/info", "config"):
+        assert httpx.get(guarded_url + path).status_code == 401
+    assert "credentials were not provided" in mcp_call(guarded_url, "ask", {"question": "hiring"})
+    assert httpx.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 401
+    with httpx.Client() as session:
+        assert session.post(guarded_url + "login", data={"username": "reader", "password": "secret"}).status_code == 200
+        too_big = session.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x" * 100_000)})
+        assert too_big.status_code == 413
+    assert client.predict(question="hiring", api_name="/search")["citations"]
+
+
+@pytest.mark.parametrize("host, auth, warned", [
+    ("127.0.0.1", None, None), ("::1", None, None),
+    ("0.0.0.0", None, "with no password (add --auth USER:PASSWORD)"),
+    ("192.168.1.20", ("u", "p"), "behind the --auth password"),
+])
+def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_files(monkeypatch, capsys, host, auth,
+                                                                                   warned, searcher):
+    from app import server, web
+
+    launched = {}
+
+    def fake_launch(app, host, port, **kwargs):  # what `serve` hands Gradio, without opening a port
+        temp = Path(os.environ["GRADIO_TEMP_DIR"])
+        (temp / "upload.txt").write_text("an upload")
+        launched.update(kwargs, temp=temp)
+
+    monkeypatch.setattr(server, "check_port", lambda host, port: None)
+    monkeypatch.setattr(web, "launch", fake_launch)
+    monkeypatch.setattr(web, "build_app", lambda searcher: None)
+    monkeypatch.setattr(Searcher, "load", lambda settings: searcher)
+    server.serve(host, 7999, auth=auth)
+    err = capsys.readouterr().err
+    if warned is None:
+        assert err == ""
+    else:
+        assert err.startswith(f"serve: warning: listening on {host}:7999: anyone who can reach it can use the chat "
+                              "page, the API (/ask, /search, /what_would_karpathy_say) and the MCP tool")
+        assert err.endswith(warned + "\n")
+    assert launched["auth"] == auth and not launched["temp"].exists()
+
+
+def test_serve_auth_must_be_user_and_password():
+    result = CliRunner().invoke(cli, ["serve", "--auth", "nopassword"])
+    assert result.exit_code == 2 and "USER:PASSWORD" in result.output
+
