@@ -251,10 +251,9 @@ def _files(paths: list[Path]) -> dict[Path, str]:
     itself: its own name), so citations never show where on this machine the folder is."""
     files = {}
     for p in paths:
-        root = p.resolve() if p.is_dir() else p.resolve().parent
         for f in [p] if p.is_file() else sorted(p.rglob("*")):
             if f.is_file() and (p.is_file() or f.suffix.lower() in SUFFIXES):
-                files[f.resolve()] = f.resolve().relative_to(root).as_posix()
+                files[f.resolve()] = f.name if p.is_file() else f.relative_to(p).as_posix()
     return dict(sorted(files.items()))
 
 
