@@ -100,6 +100,11 @@ def test_a_local_model_answer_makes_no_outbound_connection(env, tmp_path):
     assert_no_telemetry_files(env)
 
 
+def as_dict(result) -> dict:
+    """An /ask or /search result: the contract as a dict, or as the JSON text of it."""
+    return json.loads(result) if isinstance(result, str) else result
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,8 +134,8 @@ def test_a_running_server_makes_no_outbound_connection(env, tmp_path):
         url = f"http://127.0.0.1:{port}/"
         _wait_until_up(url, proc)
         client = Client(url, verbose=False)
-        assert client.predict(question="what would Karpathy say about hiring?", api_name="/ask")["citations"]
-        assert client.predict(question="data engine", k=2, api_name="/search")["citations"]
+        assert as_dict(client.predict(question="what would Karpathy say about hiring?", api_name="/ask"))["citations"]
+        assert as_dict(client.predict(question="data engine", k=2, api_name="/search"))["citations"]
         urllib.request.urlopen(url, timeout=10).read()  # the page itself
         urllib.request.urlopen(url + "gradio_api/mcp/schema", timeout=10).read()
         time.sleep(max(0.0, SERVE_SECONDS - (time.monotonic() - started)))
