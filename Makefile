@@ -25,10 +25,11 @@ run: $(STAMP)
 	$(VENV)/bin/ask-karpathy serve
 
 test: $(STAMP)
-	# the browser test drives Debian's chromium, installed here if missing (never `playwright install`)
-	@test -x /usr/bin/chromium || { \
+	# the browser test drives Debian's chromium, and the egress test traces every command with strace:
+	# both installed here if missing (never `playwright install`)
+	@test -x /usr/bin/chromium -a -x /usr/bin/strace || { \
 		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-		$$sudo apt-get update && $$sudo apt-get install -y chromium; }
+		$$sudo apt-get update && $$sudo apt-get install -y chromium strace; }
 	$(PY) -m pytest
 
 index: $(STAMP)

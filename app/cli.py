@@ -1,9 +1,12 @@
 """The `ask-karpathy` command line: index, search, ask, and the commands built on them.
 
 Heavy imports (torch, FAISS, Gradio) happen inside the commands that need them, so `--help` is instant.
-Errors a user can fix are printed as one line on stderr with exit code 1 (2 for bad usage).
+Errors a user can fix are printed as one line on stderr with exit code 1 (2 for bad usage). Text that
+comes from ingested documents reaches the terminal only through safe_echo/echo_json, so a document
+cannot send the terminal escape sequences.
 """
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,14 +20,42 @@ class UserError(click.ClickException):
     exit_code = 1
 
 
+# A terminal acts on escape sequences (CSI, OSC: colours, titles, clipboard writes, hyperlinks) and on
+# control characters; bidirectional overrides make text read differently from what it is.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# JSON escapes C0 controls but leaves C1 controls (U+0080..U+009F; U+009B acts as ESC [ in some terminals)
+_JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_echo(text: str, err: bool = False) -> None:
+    """Print human-readable text with escape sequences and control characters removed."""
+    click.echo(_CONTROLS.sub("", _ESCAPES.sub("", text)), err=err)
+
+
+def echo_json(text: str) -> None:
+    """Print JSON with every control character escaped: the terminal sees none, a parser gets the exact text."""
+    click.echo(_JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+
+
+def _text_argument(value: str, what: str = "The question") -> str:
+    """Reject an argument that is not valid UTF-8 (Python hands over its bytes as lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{what} is not valid UTF-8 text.") from None
+    return value
+
+
 def _load_searcher(force: bool = False, progress: bool = False):
     from app.corpus import CorpusError
     from app.embedder import ModelNotInstalled
     from app.search import Searcher
+    from app.storage import CannotWrite
 
     try:
         return Searcher.load(force=force, progress=progress)
-    except (CorpusError, ModelNotInstalled) as e:
+    except (CorpusError, ModelNotInstalled, CannotWrite) as e:
         raise UserError(str(e)) from None
 
 
@@ -66,21 +97,46 @@ def search(question, k, theme, as_json):
     """Find the insights closest to QUESTION. Use - to read one question per line from stdin."""
     from app.answer import search_response
 
-    searcher = _load_searcher()
     if question == "-":
-        questions = [line for line in sys.stdin.read().splitlines() if line.strip()]
-        as_json = True  # one result per line is the only sensible output for a stream
-    else:
-        questions = [question]
-    for result in _search_or_fail(searcher, questions, k, theme):
+        return _search_lines(_load_searcher(), k, theme)
+    question = _text_argument(question)
+    searcher = _load_searcher()
+    for result in _search_or_fail(searcher, [question], k, theme):
         response = search_response(result, searcher.corpus)
         if as_json:
-            click.echo(response.model_dump_json())
+            echo_json(response.model_dump_json())
             continue
         if not response.on_topic:
             click.echo("(nothing in the corpus is on that topic; closest insights:)")
         for c in response.citations:
-            click.echo(f"{c.n}. #{c.id} [{c.score:.3f}] {c.title} ({c.theme_name}, {c.kind})")
+            safe_echo(f"{c.n}. #{c.id} [{c.score:.3f}] {c.title} ({c.theme_name}, {c.kind})")
+
+
+def _search_lines(searcher, k, theme):
+    """`search -`: one JSON line per non-blank stdin line, in order. A line that cannot be searched (not
+    UTF-8, empty after cleaning, too long) gets {"line", "error"} in its place and the rest are answered;
+    the exit code is then 1."""
+    from app.answer import search_response
+    from app.question import QuestionError, clean_question
+
+    lines = [(n, raw) for n, raw in enumerate(sys.stdin.buffer.read().splitlines(), 1) if raw.strip()]
+    questions, errors = {}, {}
+    for n, raw in lines:
+        try:
+            questions[n] = clean_question(raw.decode("utf-8"), searcher.settings.max_question_chars)
+        except UnicodeDecodeError:
+            errors[n] = "The question is not valid UTF-8 text."
+        except QuestionError as e:
+            errors[n] = str(e)
+    found = _search_or_fail(searcher, list(questions.values()), k, theme) if questions else []
+    results = dict(zip(questions, found))
+    for n, _ in lines:
+        if n in errors:
+            echo_json(json.dumps({"line": n, "error": errors[n]}, ensure_ascii=False))
+        else:
+            echo_json(search_response(results[n], searcher.corpus).model_dump_json())
+    if errors:
+        raise UserError(f"{len(errors)} of {len(lines)} lines could not be searched (their JSON says why)")
 
 
 @cli.command()
@@ -106,6 +162,7 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
     from app.answer import answer_in_conversation, compose, conversation, copy_answer
     from app.question import QuestionError
 
+    question = _text_argument(question)
     searcher = _load_searcher()
     try:
         if mode == "local":
@@ -117,10 +174,10 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
             answer = answer_in_conversation(searcher, question, list(previous), k, theme)
     except QuestionError as e:
         raise UserError(str(e)) from None
-    if copy_format and not as_json:
-        click.echo(copy_answer(answer, searcher.corpus, copy_format))
-        return
-    click.echo(answer.model_dump_json(indent=2) if as_json else answer.text)
+    if as_json:
+        echo_json(answer.model_dump_json(indent=2))
+    else:
+        safe_echo(copy_answer(answer, searcher.corpus, copy_format) if copy_format else answer.text)
 
 
 def _ask_local(searcher, result, **overrides):
@@ -138,21 +195,38 @@ def _ask_local(searcher, result, **overrides):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--author", default=None, help='Author of documents that do not name one, e.g. "Andrej Karpathy".')
 @click.option("--site-url", default=None, help="Jekyll site root: posts get SITE/YYYY/MM/DD/slug/, pages their permalink.")
-def ingest(paths, author, site_url):
+@click.option("--remove", "removals", multiple=True, metavar="PATH",
+              help="Forget the ingested document at PATH (or every one under a folder); repeatable.")
+def ingest(paths, author, site_url, removals):
     """Add Markdown, text and JSONL documents (files or folders) to the corpus as passages."""
     from app.corpus import CorpusError
-    from app.ingest import ingest as run
+    from app.ingest import ingest as run, remove
 
+    if not paths and not removals:
+        raise click.UsageError("give the files or folders to ingest, or --remove PATH")
     settings = get_settings()
     try:
-        report = run(list(paths), settings.passages_path, author=author, site_url=site_url)
+        if removals:
+            report = remove([_text_argument(r, "The path") for r in removals], settings.passages_path)
+            click.echo(f"ingest: removed {len(report.removed)} documents; {report.passages} passages in "
+                       f"{settings.passages_path}")
+        if paths:
+            report = run(list(paths), settings.passages_path, author=author, site_url=site_url,
+                         max_bytes=settings.max_ingest_bytes)
+            click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, "
+                       f"{len(report.unchanged)} unchanged documents; {report.passages} passages in "
+                       f"{settings.passages_path}")
     except CorpusError as e:
         raise UserError(str(e)) from None
-    click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged "
-               f"documents; {report.passages} passages in {settings.passages_path}")
+    except OSError as e:
+        raise UserError(f"cannot write {settings.passages_path} ({e.strerror}); set ASK_KARPATHY_DATA_DIR "
+                        "to a writable directory") from None
+    if report.passages > settings.warn_passages:
+        click.echo(f"ingest: warning: {report.passages:,} passages will take about {report.memory / 1e9:.1f} GB of "
+                   "memory in every process that searches them (ask, serve)", err=True)
     _load_searcher(progress=True)  # embed what changed now, not on the next question
 
 
@@ -201,7 +275,7 @@ def check_quotes(originals, write):
     and whether corpus/insights.toml records the same; exits 1 if any record disagrees (unless --write).
     """
     from app.corpus import CorpusError, load_corpus
-    from app.originals import check_corpus, write_checks
+    from app.originals import check_corpus, compare_with_recorded, write_checks
 
     corpus_dir = get_settings().corpus_dir
     try:
@@ -209,15 +283,9 @@ def check_quotes(originals, write):
     except CorpusError as e:
         raise UserError(str(e)) from None
     found = check_corpus(corpus, originals)
-    stale = 0
-    for insight_id, checks in found.items():
-        recorded = corpus.get(insight_id).quote_checks
-        for n, check in enumerate(checks):
-            same = n < len(recorded) and recorded[n] == check
-            stale += not same
-            where = f" [{check.source}] characters {check.start}–{check.end}" if check.start is not None else ""
-            click.echo(f"#{insight_id} quote {n + 1}: {check.status}{where}: {check.how}"
-                       + ("" if same else "  (insights.toml records otherwise)"))
+    lines, stale = compare_with_recorded(corpus, found)
+    for line in lines:
+        safe_echo(line)
     if write:
         write_checks(corpus_dir / "insights.toml", found)
         load_corpus(corpus_dir)  # what was written loads and validates
@@ -226,19 +294,31 @@ def check_quotes(originals, write):
         raise UserError(f"{stale} quote outcome(s) differ from insights.toml; run with --write to record them")
 
 
+def _auth_pair(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    user, sep, password = _text_argument(value, "--auth").partition(":")
+    if not (sep and user and password):
+        raise click.BadParameter("give a user name and a password as USER:PASSWORD", param_hint="--auth")
+    return user, password
+
+
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1, or ASK_KARPATHY_HOST).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Port to listen on (default 7860, or ASK_KARPATHY_PORT).")
-def serve(host, port):
+@click.option("--auth", default=None, metavar="USER:PASSWORD", callback=lambda ctx, param, value: _auth_pair(value),
+              help="Ask for this user name and password (for a --host other than 127.0.0.1).")
+def serve(host, port, auth):
     """Open the web chat on http://127.0.0.1:7860, with its API (/ask, /search) and MCP tool."""
     from app.corpus import CorpusError
     from app.embedder import ModelNotInstalled
-    from app.web import CannotListen, serve as run
+    from app.storage import CannotWrite
+    from app.server import CannotListen, serve as run
 
     try:
-        run(host, port)
-    except (CannotListen, CorpusError, ModelNotInstalled) as e:
+        run(host, port, auth=auth)
+    except (CannotListen, CorpusError, ModelNotInstalled, CannotWrite) as e:
         raise UserError(str(e)) from None
 
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     top_k: int = DEFAULT_K
     # questions longer than this are refused before anything is embedded
     max_question_chars: int = 2000
+    # `ask-karpathy ingest` refuses a file larger than this: 200 MB of text took 7.4 GB to ingest and
+    # 6 GB per question. The largest real document (a long blog post) is well under 1 MB.
+    max_ingest_bytes: int = 20_000_000
+    # above this many ingested passages, ingest warns and says how much memory they will take
+    warn_passages: int = 100_000
     # the web chat (`ask-karpathy serve`): local only unless asked; --host/--port override these
     host: str = "127.0.0.1"
     port: int = 7860

@@ -149,7 +149,8 @@ class Document(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     key: str  # the file's name without suffix (and line for JSONL): names its passages
-    source: str  # the file's path
+    source: str  # the file's path relative to the folder it was ingested from: what citations show
+    path: str = ""  # the file's absolute path: which document a re-ingest replaces; never shown
     kind: Literal["markdown", "text", "jsonl"]
     title: str
     url: str | None = None

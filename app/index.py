@@ -3,8 +3,8 @@
 index/ holds vectors.faiss (the FAISS index: exact while small, IVF beyond FLAT_LIMIT rows),
 fields.npy (one vector per curated field of a record), manifest.json (which model, which texts, which
 record in which row, which row each field belongs to, which index type, the sha256 of both vector files,
-and a checksum over itself) and embeddings.npz (every vector by the sha256 of its text, so a rebuild
-embeds only what changed). The manifest is written last and is the commit point: a crash mid-build
+and a checksum over itself) and embeddings.npz (every vector by the sha256 of its text, with a checksum
+over both, so a rebuild embeds only what changed and never reuses a damaged vector). The manifest is written last and is the commit point: a crash mid-build
 leaves a manifest that does not match, and the next start rebuilds. What is embedded is the caller's
 choice (app/search.py); this module only stores and finds vectors.
 """
@@ -127,6 +127,12 @@ def corpus_hash(texts: list[str], ids: list[int | str], fields: list[list[str]])
     return hashlib.sha256(json.dumps([ids, texts, fields]).encode()).hexdigest()
 
 
+def cache_checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
+    """Over the keys and vectors together: a vector moved to another key (an edit, a bit flip inside the
+    zip's stored data) would otherwise be built into the index as the vector of another text."""
+    return hashlib.sha256(keys.astype(str).tobytes() + np.ascontiguousarray(vectors, np.float32).tobytes()).hexdigest()
+
+
 def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, progress: bool,
                      notify: Callable[[str], None]) -> np.ndarray:
     """Vectors for `texts`, encoding only those whose sha256 is not cached for this model yet."""
@@ -135,8 +141,11 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
     if cache_path.exists():
         try:
             with np.load(cache_path) as f:
-                cached = dict(zip(f["keys"].tolist(), f["vectors"]))
-        except Exception:  # truncated, empty, not a zip, wrong arrays: a cache is only ever a shortcut
+                stored_keys, stored = f["keys"], f["vectors"]
+                if str(f["checksum"]) != cache_checksum(stored_keys, stored):
+                    raise ValueError("checksum")
+                cached = dict(zip(stored_keys.tolist(), stored))
+        except Exception:  # truncated, empty, not a zip, edited, wrong arrays: a cache is only ever a shortcut
             cached = {}
             notify(f"index: {cache_path} is damaged; discarding it and embedding everything again")
     reused = sum(1 for k in keys if k in cached)
@@ -148,7 +157,9 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
         notify(f"index: reused {reused} of {len(texts)} embeddings, embedded {len(missing)}")
     vectors = np.stack([cached[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dim), np.float32)
     saved = io.BytesIO()
-    np.savez(saved, keys=np.array(keys), vectors=vectors)  # only what this corpus uses: it never grows stale
+    keys_array = np.array(keys)
+    # only what this corpus uses: it never grows stale
+    np.savez(saved, keys=keys_array, vectors=vectors, checksum=np.array(cache_checksum(keys_array, vectors)))
     write_atomic(cache_path, saved.getvalue())
     return vectors
 

@@ -4,8 +4,11 @@ A passage is one or more consecutive paragraphs under the same heading, about PA
 (measured in bench/ingest_blog.py). Its `text` is the exact slice source[start:end] of the file, so a
 citation points to the place; `clean` is the same words without Markdown, HTML or LaTeX markup, and is
 what is shown and embedded. Code blocks, display math, HTML blocks, tables, images and block quotes
-(usually someone else's words) are left out. Passages live in one JSONL file (Settings.passages_path);
-re-ingesting a file replaces its passages, and an unchanged file is left alone.
+(usually someone else's words) are left out. Passages live in one JSONL file (Settings.passages_path),
+document by document in the order they were first ingested: re-ingesting a file replaces its passages
+in place, an unchanged file leaves the file byte for byte as it was (so nothing is re-embedded), and
+`remove` forgets a document. A document names itself by its path relative to the folder it was
+ingested from; its absolute path is kept only to recognise it again.
 """
 import hashlib
 import re
@@ -18,6 +21,11 @@ from app.corpus import CorpusError, Document, Passage
 from app.storage import write_atomic
 
 PASSAGE_WORDS = 60
+# Memory one ingested passage costs each process that searches (vectors, BM25, the passage itself), roughly:
+# 4,000 passages of ~57 words added 6.7 KB each to `ask`'s peak RSS; the issue's 200 MB file (~540,000
+# passages) took 6 GB per `ask`, 11 KB each. Between the two, rounded.
+BYTES_PER_PASSAGE = 10_000
+WEB_URL = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".jsonl": "jsonl"}
 JEKYLL_POST = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
@@ -26,7 +34,13 @@ class IngestReport(BaseModel):
     added: list[str] = []
     replaced: list[str] = []
     unchanged: list[str] = []
+    removed: list[str] = []
     passages: int = 0
+
+    @property
+    def memory(self) -> int:
+        """Roughly what the ingested passages cost a running app, in bytes."""
+        return self.passages * BYTES_PER_PASSAGE
 
 
 class JsonlDocument(BaseModel):
@@ -53,11 +67,19 @@ def front_matter(text: str) -> tuple[dict[str, str], int]:
     return fields, end + len("\n---\n")
 
 
+def web_url(url: str | None, where: str) -> str | None:
+    """`url` if it is an http(s) address: anything else (javascript:, data:, file:) would be a link a
+    reader clicks in a copied citation, so it is refused with the place it came from."""
+    if url is not None and not WEB_URL.match(url):
+        raise CorpusError(f"{where}: url {url[:80]!r} is not an http(s) address")
+    return url
+
+
 def document_url(path: Path, fields: dict[str, str], site_url: str | None) -> str | None:
     """The document's address: its front matter's url, or a Jekyll permalink under site_url
     (pages: their permalink; posts named YYYY-MM-DD-slug: SITE/YYYY/MM/DD/slug/)."""
     if fields.get("url"):
-        return fields["url"]
+        return web_url(fields["url"], f"{path}: front matter")
     if not site_url:
         return None
     site = site_url.rstrip("/")
@@ -69,8 +91,9 @@ def document_url(path: Path, fields: dict[str, str], site_url: str | None) -> st
 
 def clean_markup(text: str) -> str:
     """The words of a Markdown paragraph without its markup."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their words
+    target = r"\((?:[^()]|\([^()]*\))*\)"  # a link's address, which may hold parentheses: (.../Foo_(bar))
+    text = re.sub(r"!\[[^\]]*\]" + target, "", text)  # images
+    text = re.sub(r"\[([^\]]+)\]" + target, r"\1", text)  # links keep their words
     text = re.sub(r"<[^>]+>", "", text)  # inline HTML tags
     text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.DOTALL)
     # inline math: keep a plain symbol like $x$, drop real LaTeX
@@ -156,21 +179,31 @@ def split_passages(doc: Document, source: str, body_start: int, line: int | None
     return [p for p in passages if p.clean]
 
 
-def read_documents(path: Path, author: str | None, site_url: str | None,
-                   words: int = PASSAGE_WORDS) -> tuple[str, list[Passage]]:
-    """A file's content hash and its passages; CorpusError (file and line) if it cannot be read."""
+def plain_title(title: str | None, fallback: str) -> str:
+    """A title as words: HTML tags and Markdown links in it would otherwise reach copied citations."""
+    return clean_markup(title or "") or fallback
+
+
+def read_documents(path: Path, author: str | None, site_url: str | None, words: int = PASSAGE_WORDS,
+                   name: str | None = None, max_bytes: int | None = None) -> tuple[str, list[Passage]]:
+    """A file's content hash and its passages; CorpusError (file and line) if it cannot be read.
+    `name` is how citations name the file (default: its path as given)."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise CorpusError(f"{path}: cannot ingest {path.suffix or 'this'} files (use .md, .markdown, .txt or .jsonl)")
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise CorpusError(f"{path}: {size / 1e6:,.1f} MB is over the {max_bytes / 1e6:,.1f} MB limit for one "
+                              "file; split it, or raise ASK_KARPATHY_MAX_INGEST_BYTES")
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise CorpusError(f"{path}: cannot read it as UTF-8 text: {e}") from None
     sha = hashlib.sha256(source.encode()).hexdigest()
-    key = path.stem
+    key, place = path.stem, {"source": name or str(path), "path": str(path.resolve())}
     if kind != "jsonl":
         fields, body = front_matter(source) if kind == "markdown" else ({}, 0)
-        doc = Document(key=key, source=str(path), kind=kind, title=fields.get("title") or path.stem,
+        doc = Document(key=key, **place, kind=kind, title=plain_title(fields.get("title"), path.stem),
                        url=document_url(path, fields, site_url), date=(fields.get("date") or "")[:10] or None,
                        author=fields.get("author") or author)
         return sha, split_passages(doc, source, body, words=words)
@@ -184,8 +217,8 @@ def read_documents(path: Path, author: str | None, site_url: str | None,
             err = e.errors()[0]
             where = ".".join(str(x) for x in err["loc"]) or "line"
             raise CorpusError(f"{path}:{n}: field '{where}': {err['msg']}") from None
-        doc = Document(key=f"{key}-{n}", source=str(path), kind="jsonl", title=record.title or f"{path.stem} line {n}",
-                       url=record.url, date=record.date.isoformat() if record.date else None,
+        doc = Document(key=f"{key}-{n}", **place, kind="jsonl", title=plain_title(record.title, f"{path.stem} line {n}"),
+                       url=web_url(record.url, f"{path}:{n}"), date=record.date.isoformat() if record.date else None,
                        author=record.author or author)
         passages.extend(split_passages(doc, record.text, 0, line=n, words=words))
     return sha, passages
@@ -195,8 +228,13 @@ def load_passages(path: Path) -> list[Passage]:
     """Every ingested passage, from DATA_DIR/passages.jsonl (Settings.passages_path)."""
     if not path.exists():
         return []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); re-run `ask-karpathy ingest` "
+                          "on its sources") from None
     passages = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         try:
             passages.append(Passage.model_validate_json(line))
         except ValidationError as e:
@@ -204,29 +242,76 @@ def load_passages(path: Path) -> list[Passage]:
     return passages
 
 
+def _identity(p: Passage) -> str:
+    return p.doc.path or p.doc.source  # passages ingested before `path` existed name the file by `source`
+
+
+def _files(paths: list[Path]) -> dict[Path, str]:
+    """Every file to ingest, and its name relative to the folder it was found in (a file given by
+    itself: its own name), so citations never show where on this machine the folder is."""
+    files = {}
+    for p in paths:
+        for f in [p] if p.is_file() else sorted(p.rglob("*")):
+            if f.is_file() and (p.is_file() or f.suffix.lower() in SUFFIXES):
+                files[f.resolve()] = f.name if p.is_file() else f.relative_to(p).as_posix()
+    return dict(sorted(files.items()))
+
+
+def _write(store: Path, by_document: dict[str, list[Passage]]) -> int:
+    everything = [p for passages in by_document.values() for p in passages]
+    store.parent.mkdir(parents=True, exist_ok=True)
+    data = "".join(p.model_dump_json() + "\n" for p in everything).encode()
+    if not store.exists() or store.read_bytes() != data:  # unchanged: not even the file's mtime moves
+        write_atomic(store, data)
+    return len(everything)
+
+
+def _by_document(store: Path) -> dict[str, list[Passage]]:
+    """The stored passages grouped by document, in the order the documents were first ingested."""
+    grouped: dict[str, list[Passage]] = {}
+    for p in load_passages(store):
+        grouped.setdefault(_identity(p), []).append(p)
+    return grouped
+
+
 def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: str | None = None,
-           words: int = PASSAGE_WORDS) -> IngestReport:
+           words: int = PASSAGE_WORDS, max_bytes: int | None = None) -> IngestReport:
     """Add or replace the passages of each file; every file is read before anything is written."""
-    files = sorted({f.resolve() for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*")))
-                    if f.is_file() and (p.is_file() or f.suffix.lower() in SUFFIXES)})
+    files = _files(paths)
     if not files:
         raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}")
-    read = {str(f): read_documents(f, author, site_url, words) for f in files}
-    existing = load_passages(store)
-    kept = [p for p in existing if p.doc.source not in read]
-    old_hash = {p.doc.source: p.doc.sha256 for p in existing}
+    if site_url is not None:
+        web_url(site_url, "--site-url")
+    read = {str(f): read_documents(f, author, site_url, words, name=name, max_bytes=max_bytes)
+            for f, name in files.items()}
+    stored = _by_document(store)
     report = IngestReport()
-    new = []
-    for source, (sha, passages) in read.items():
-        bucket = report.unchanged if old_hash.get(source) == sha else report.replaced if source in old_hash else report.added
-        bucket.append(source)
-        new.extend(p.model_copy(update={"doc": p.doc.model_copy(update={"sha256": sha})}) for p in passages)
-    keys = {p.doc.key: p.doc.source for p in kept}
-    for p in new:
-        if keys.setdefault(p.doc.key, p.doc.source) != p.doc.source:
-            raise CorpusError(f"{p.doc.source}: another ingested file ({keys[p.doc.key]}) has the same name {p.doc.key!r}")
-    everything = kept + new
-    report.passages = len(everything)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(store, "".join(p.model_dump_json() + "\n" for p in everything).encode())
+    for path, (sha, passages) in read.items():
+        new = [p.model_copy(update={"doc": p.doc.model_copy(update={"sha256": sha})}) for p in passages]
+        bucket = report.unchanged if stored.get(path) == new else report.replaced if path in stored else report.added
+        bucket.append(path)
+        stored[path] = new  # a replaced document keeps its place; a new one goes last
+    keys: dict[str, str] = {}
+    for path, passages in stored.items():
+        for p in passages:
+            if keys.setdefault(p.doc.key, path) != path:
+                raise CorpusError(f"{path}: another ingested file ({keys[p.doc.key]}) has the same name {p.doc.key!r}")
+    report.passages = _write(store, stored)
+    return report
+
+
+def remove(paths: list[str], store: Path) -> IngestReport:
+    """Forget the ingested documents at `paths` (a file, or every document under a folder; the file
+    need not exist any more). Nothing is written unless every path names an ingested document."""
+    stored = _by_document(store)
+    report = IngestReport()
+    for given in paths:
+        target = Path(given).expanduser().resolve()
+        matches = [path for path in stored if Path(path) == target or target in Path(path).parents]
+        if not matches:
+            raise CorpusError(f"{given}: no ingested document there (see {store})")
+        for path in matches:
+            if path not in report.removed:
+                report.removed.append(path)
+    report.passages = _write(store, {path: ps for path, ps in stored.items() if path not in report.removed})
     return report

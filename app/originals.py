@@ -283,6 +283,20 @@ def check_corpus(corpus: Corpus, originals_dir: Path) -> dict[int, list[QuoteChe
     return {i.id: check_insight(i, corpus, originals_dir) for i in corpus.insights if i.quotes}
 
 
+def compare_with_recorded(corpus: Corpus, found: dict[int, list[QuoteCheck]]) -> tuple[list[str], int]:
+    """One line per quote (its outcome, and whether insights.toml records the same), and how many differ."""
+    lines, stale = [], 0
+    for insight_id, checks in found.items():
+        recorded = corpus.get(insight_id).quote_checks
+        for n, check in enumerate(checks):
+            same = n < len(recorded) and recorded[n] == check
+            stale += not same
+            where = f" [{check.source}] characters {check.start}–{check.end}" if check.start is not None else ""
+            lines.append(f"#{insight_id} quote {n + 1}: {check.status}{where}: {check.how}"
+                         + ("" if same else "  (insights.toml records otherwise)"))
+    return lines, stale
+
+
 def toml_checks(checks: list[QuoteCheck]) -> str:
     """The checks as the [[insight.quote_checks]] tables that end an insight's record in insights.toml."""
     blocks = []

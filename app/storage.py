@@ -5,6 +5,7 @@ through write_atomic, so a reader sees the old file or the new one, never half o
 file lock, so two processes starting at once build once, not twice over each other.
 """
 import contextlib
+import errno
 import fcntl
 import os
 import sys
@@ -15,6 +16,13 @@ from typing import TypeVar
 
 T = TypeVar("T")
 TEMP_SUFFIX = ".tmp"
+LOCK_FILE = ".build.lock"
+# errors that mean "this directory cannot be written": a user can fix them, so they are one line, not a trace
+UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+class CannotWrite(OSError):
+    """Something must be (re)built where it cannot be written; the message says what and why."""
 
 
 def notify_stderr(message: str) -> None:
@@ -36,16 +44,33 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _remove_leftovers(directory: Path) -> None:
+    for leftover in directory.glob(f".*{TEMP_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def build_lock(directory: Path):
     """Held while building anything in `directory`. A process killed mid-write leaves its temp file
     behind; whoever holds the lock next removes it, since no other build can be writing one."""
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".build.lock", "w") as lock:
+    with open(directory / LOCK_FILE, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for leftover in directory.glob(f".*{TEMP_SUFFIX}"):
-            leftover.unlink(missing_ok=True)
+        _remove_leftovers(directory)
         yield
+
+
+def tidy(directory: Path) -> None:
+    """Remove temp files left by a killed build, if no build is running now. An up-to-date start never
+    builds, so without this a file left by a kill mid-export (90 MB) would stay until the next build."""
+    if not any(directory.glob(f".*{TEMP_SUFFIX}")):
+        return
+    try:
+        with open(directory / LOCK_FILE, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # never wait: a running build owns its files
+            _remove_leftovers(directory)
+    except OSError:  # a build holds the lock, or the directory is read-only: nothing to do now
+        pass
 
 
 def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], build: Callable[[str], T],
@@ -56,11 +81,19 @@ def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], bui
     up-to-date start never waits; a build looks again under the lock, because another process may have
     built it while this one waited."""
     if not force:
-        found, _ = load()
-        if found is not None:
-            return found
-    with build_lock(directory):
         found, reason = load()
-        if found is not None and not force:
+        if found is not None:
+            tidy(directory)
             return found
-        return build("forced" if force else reason)
+    try:
+        with build_lock(directory):
+            found, reason = load()
+            if found is not None and not force:
+                return found
+            return build("forced" if force else reason)
+    except OSError as e:
+        if e.errno not in UNWRITABLE:
+            raise
+        why = "a rebuild was asked for" if force else reason
+        raise CannotWrite(f"{directory} must be rebuilt ({why}) but cannot be written ({e.strerror}): make it "
+                          "writable, or point ASK_KARPATHY_INDEX_DIR at a writable directory") from None

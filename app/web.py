@@ -15,15 +15,13 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import datetime
-import errno
-import socket
 import uuid
 
 import gradio as gr
 
 from app import feedback, generate
 from app.answer import conversation as answer_conversation, search_response
-from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
+from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES
 from app.contract import Answer
 from app.local_answer import stream_answer
 from app.question import QuestionError
@@ -46,8 +44,6 @@ HEADER = "<h1>Ask Karpathy</h1><p>What would Andrej Karpathy say about X? His ow
 DRAFTING = "The local model is drafting; each sentence is shown only once it is checked against the passage it cites…"
 
 
-class CannotListen(OSError):
-    """The chosen host and port cannot be bound; the message says what to do instead."""
 
 
 def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str]]:
@@ -318,27 +314,13 @@ def build_app(searcher: Searcher) -> gr.Blocks:
     return app.queue(default_concurrency_limit=2, max_size=32)
 
 
+# Nothing on the page uploads a file, yet Gradio's upload route is always there (50 MB by default):
+# anything bigger than a request's JSON is refused
+MAX_UPLOAD = "64kb"
+
+
 def launch(app: gr.Blocks, host: str, port: int, **launch_args):
-    """Start the server with the page's CSS, the MCP server on, and never a public share link."""
-    return app.launch(server_name=host, server_port=port, share=False, mcp_server=True, css=CSS, **launch_args)
+    """Start the server with the page's CSS, the MCP server on, uploads capped, never a public share link."""
+    return app.launch(server_name=host, server_port=port, share=False, mcp_server=True, css=CSS,
+                      max_file_size=MAX_UPLOAD, **launch_args)
 
-
-def check_port(host: str, port: int) -> None:
-    """Fail at once, before the model loads, if the server could not listen on host:port."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        # what the server itself sets, so a port left in TIME_WAIT by a stopped server counts as free
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as e:
-            hint = (f"is another server running? Try another port, e.g. --port {port + 1}"
-                    if e.errno == errno.EADDRINUSE else "check --host")
-            raise CannotListen(f"cannot listen on {host}:{port} ({e.strerror}); {hint}") from None
-
-
-def serve(host: str | None = None, port: int | None = None) -> None:
-    """Load the index and serve the chat until interrupted (host and port default to the settings)."""
-    settings = get_settings()
-    host, port = host or settings.host, port or settings.port
-    check_port(host, port)
-    launch(build_app(Searcher.load(settings)), host, port)

@@ -134,3 +134,44 @@ def test_invalid_toml_and_missing_file_are_clear(corpus_copy):
     path.unlink()
     with pytest.raises(CorpusError, match="insights.toml: file not found"):
         load_corpus(corpus_copy)
+
+
+DUPLICATE_27 = '''
+{header}
+id = 27
+theme = "training"
+title = "Sort your dataset by loss, again"
+text = "A second record that reuses id 27."
+sources = [2]
+'''
+
+
+@pytest.mark.parametrize("header", ["[[insight]]  # a note", "[[ insight ]]", "  [[insight]]", "[[insight]]\t# x"])
+def test_a_duplicate_id_is_found_however_its_table_header_is_written(corpus_copy, header):
+    path = corpus_copy / "insights.toml"
+    path.write_text(path.read_text() + DUPLICATE_27.format(header=header))
+    with pytest.raises(CorpusError, match=r"insights.toml:\d+: insight #27: field 'id': duplicate id"):
+        load_corpus(corpus_copy)
+
+
+def test_a_duplicate_id_in_an_inline_array_is_found(corpus_copy):
+    # an inline array can only be the whole table: the file holds one record written in TOML's other syntax
+    path = corpus_copy / "insights.toml"
+    one = 'insight = [{id = 27, theme = "training", title = "A", text = "B", sources = [2]},\n' \
+          '           {id = 27, theme = "training", title = "C", text = "D", sources = [2]}]\n'
+    path.write_text(one)
+    with pytest.raises(CorpusError, match=r"insights.toml:\d+: insight #27: field 'id': duplicate id"):
+        load_corpus(corpus_copy)
+
+
+@pytest.mark.parametrize("header", ["[[insight]]", "[[ insight ]]  # note"])
+def test_an_unknown_source_fails_the_load_with_file_and_line(corpus_copy, header):
+    path = corpus_copy / "insights.toml"
+    record = DUPLICATE_27.format(header=header).replace("id = 27", "id = 77").replace("sources = [2]", "sources = [999]")
+    path.write_text(path.read_text() + record)
+    line = path.read_text().splitlines().index("sources = [999]") + 1
+    with pytest.raises(CorpusError, match=rf"insights.toml:{line}: insight #77: field 'sources': \[999\] not in sources.toml"):
+        load_corpus(corpus_copy)
+    path.write_text('insight = [{id = 1, theme = "training", title = "A", text = "B", sources = [999]}]\n')
+    with pytest.raises(CorpusError, match=r"field 'sources': \[999\] not in sources.toml"):
+        load_corpus(corpus_copy)

@@ -1,0 +1,165 @@
+"""Nothing leaves the machine: every command, traced at the system-call level.
+
+Patching Python's `socket` (tests/test_reliability.py) cannot see native code: ONNX Runtime's telemetry,
+llama.cpp or a compiled dependency would connect from C. Here each command runs under strace, which
+records every connect/sendto/sendmsg/sendmmsg of the process and its threads and children; any of them
+aimed at an address other than loopback or a Unix socket fails the test, and so does any DNS query
+(even to a resolver on loopback: a lookup names the host it wants to reach). HOME is a temp folder, so
+anything written under ~/.cache by a library's telemetry is seen too. `make test` installs strace.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from app.config import REPO_DIR
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+STRACE = shutil.which("strace")
+TRACED = "connect,sendto,sendmsg,sendmmsg"
+# onnxruntime's telemetry was seen sending on a 60 s timer: watch the server for longer than that
+SERVE_SECONDS = 70
+CLI = "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; main()"
+ADDRESS = re.compile(r"sa_family=(AF_\w+)(.*?)\}")
+
+
+def outbound(log: str) -> list[str]:
+    """The traced calls that reach past this machine: to a non-loopback address, or DNS on any address."""
+    bad = []
+    for line in log.splitlines():
+        for family, rest in ADDRESS.findall(line):
+            port = re.search(r"htons\((\d+)\)", rest)
+            if port and port[1] == "53":
+                bad.append(line)
+            elif family == "AF_INET":
+                if not re.search(r'inet_addr\("127\.', rest):
+                    bad.append(line)
+            elif family == "AF_INET6":
+                if not re.search(r'"(::1|::ffff:127\.[\d.]+)"', rest):
+                    bad.append(line)
+            elif family not in ("AF_UNIX", "AF_NETLINK", "AF_UNSPEC"):  # AF_UNSPEC: a UDP socket's disconnect
+                bad.append(line)
+    return bad
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, settings, searcher):
+    if STRACE is None:
+        pytest.fail("strace is not installed: `make test` installs it (apt-get install strace)")
+    root = tmp_path_factory.mktemp("egress")
+    shutil.copytree(settings.index_dir, root / "index")  # the session's index and ONNX export
+    (root / "home").mkdir()
+    return {**os.environ, "HOME": str(root / "home"), "PYTHONPATH": str(REPO_DIR),
+            "ASK_KARPATHY_INDEX_DIR": str(root / "index"), "ASK_KARPATHY_DATA_DIR": str(root / "data")}
+
+
+def traced(env: dict, log: Path, *args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([STRACE, "-f", "-qq", "--seccomp-bpf", "-e", f"trace={TRACED}", "-e", "signal=none",
+                             "-s", "120", "-o", str(log), sys.executable, "-c", CLI, *args],
+                            cwd=REPO_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def run_traced(env: dict, log: Path, *args: str, input: str | None = None) -> str:
+    proc = traced(env, log, *args, stdin=subprocess.PIPE)
+    out, err = proc.communicate(input, timeout=600)
+    assert proc.returncode == 0, err
+    assert outbound(log.read_text()) == []
+    return out
+
+
+def assert_no_telemetry_files(env: dict):
+    home = Path(env["HOME"])
+    assert not (home / ".cache" / "Microsoft").exists()  # ONNX Runtime's telemetry queue (onnxruntime.db)
+    assert not list(home.rglob("*.db"))
+
+
+def test_the_commands_make_no_outbound_connection(env, tmp_path):
+    assert json.loads(run_traced(env, tmp_path / "ask.log", "ask", "why sort my data by loss", "--json"))["citations"]
+    lines = run_traced(env, tmp_path / "search.log", "search", "-", input="hiring\ndata engine\n").splitlines()
+    assert len(lines) == 2
+    run_traced(env, tmp_path / "ingest.log", "ingest", str(FIXTURES), "--author", "Andrej Karpathy")  # embeds with torch
+    assert "passage" in run_traced(env, tmp_path / "ask2.log", "ask", "overfit a single batch", "--json")
+    assert_no_telemetry_files(env)
+
+
+def test_a_local_model_answer_makes_no_outbound_connection(env, tmp_path):
+    pytest.importorskip("llama_cpp", reason="the `local` extra (llama-cpp-python) is not installed")
+    out = run_traced(env, tmp_path / "local.log", "ask", "how should I start training a neural network?",
+                     "--mode", "local", "--backend", "llama-cpp", "--json")
+    assert json.loads(out)["local"]["verified"]  # the model ran (its sentences checked, kept or not)
+    assert_no_telemetry_files(env)
+
+
+def as_dict(result) -> dict:
+    """An /ask or /search result: the contract as a dict, or as the JSON text of it."""
+    return json.loads(result) if isinstance(result, str) else result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            urllib.request.urlopen(url + "gradio_api/info", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail("the server did not start")
+
+
+def test_a_running_server_makes_no_outbound_connection(env, tmp_path):
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**env, "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+    proc = traced(env, log, "serve", "--port", str(port))
+    started = time.monotonic()
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_until_up(url, proc)
+        client = Client(url, verbose=False)
+        assert as_dict(client.predict(question="what would Karpathy say about hiring?", api_name="/ask"))["citations"]
+        assert as_dict(client.predict(question="data engine", k=2, api_name="/search"))["citations"]
+        urllib.request.urlopen(url, timeout=10).read()  # the page itself
+        urllib.request.urlopen(url + "gradio_api/mcp/schema", timeout=10).read()
+        time.sleep(max(0.0, SERVE_SECONDS - (time.monotonic() - started)))
+    finally:
+        # the server is the traced Python process: strace's only child
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGINT)
+        proc.communicate(timeout=60)
+    trace = log.read_text()
+    assert f"htons({port})" in trace  # the trace is the server's: Gradio checks its own address on start
+    assert outbound(trace) == []
+    assert_no_telemetry_files(env)
+    assert list(Path(env["TMPDIR"]).iterdir()) == []  # Gradio's temp folder went with the server
+
+
+def test_the_trace_check_catches_what_it_must():
+    sample = "\n".join([
+        '1 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("20.42.65.92")}, 16) = 0',
+        '1 connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.11")}, 16) = 0',
+        '1 sendto(4, "x", 1, 0, {sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), '
+        'inet_pton(AF_INET6, "2001:db8::1", &sin6_addr), sin6_scope_id=0}, 28) = 1',
+        '1 connect(3, {sa_family=AF_INET, sin_port=htons(7860), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+        '1 connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',
+        '1 sendto(5, "abc", 3, MSG_NOSIGNAL, NULL, 0) = 3',
+    ])
+    assert len(outbound(sample)) == 3  # a remote host, DNS (even to a resolver on loopback), a remote IPv6
