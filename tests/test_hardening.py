@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -236,17 +235,10 @@ def as_dict(result) -> dict:
 
 
 @pytest.fixture(scope="module")
-def guarded_url(searcher):
+def guarded_url(serve_app):
     """The app served as `serve --auth` serves it, on loopback."""
-    from app import web
-
-    app = web.build_app(searcher)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True, auth=("reader", "secret"))
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    with serve_app(auth=("reader", "secret")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
