@@ -4,7 +4,6 @@ Invalid UTF-8 on argv and stdin, one bad line in `search -`, escape sequences in
 javascript: links and HTML in its metadata, absolute paths, oversized files, forgetting a document,
 re-ingesting without a rebuild, a stale index that cannot be written, and a kill mid-export.
 """
-import asyncio
 import errno
 import json
 import os
@@ -246,13 +245,13 @@ def client(guarded_url):
     return Client(guarded_url, verbose=False, auth=("reader", "secret"))
 
 
-def mcp_call(url: str, tool: str, arguments: dict) -> str:
+def mcp_call(url: str, tool: str, arguments: dict, run_async) -> str:
     async def call():
         async with streamable_http_client(f"{url}gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return (await session.call_tool(tool, arguments)).content[0].text
-    return asyncio.run(call())
+    return run_async(call())
 
 
 @pytest.mark.parametrize("endpoint", ["/ask", "/search", "/what_would_karpathy_say"])
@@ -278,15 +277,17 @@ def test_previous_questions_must_be_a_list_of_text(client, previous):
 def test_a_huge_conversation_history_is_read_only_at_its_end(client):
     history = ["what would Karpathy say about AGI?"] * 200_000 + ["why sort my data by loss"]
     answer = as_dict(client.predict(question="why?", previous_questions=history, api_name="/ask"))
-    assert answer["question"] == "why sort my data by loss why?" and answer["citations"][0]["id"] == 27
+    # read after the last question only: "why?" asks for more on it, so #27, shown there, is not repeated
+    assert answer["question"] == "why sort my data by loss why?"
+    assert 27 not in [c["id"] for c in answer["citations"]]
 
 
-def test_auth_guards_the_page_the_api_mcp_and_uploads(guarded_url, client):
+def test_auth_guards_the_page_the_api_mcp_and_uploads(guarded_url, client, run_async):
     with pytest.raises(AuthenticationError):
         Client(guarded_url, verbose=False)
     for path in ("gradio_api/info", "config"):
         assert httpx.get(guarded_url + path).status_code == 401
-    assert "credentials were not provided" in mcp_call(guarded_url, "ask", {"question": "hiring"})
+    assert "credentials were not provided" in mcp_call(guarded_url, "ask", {"question": "hiring"}, run_async)
     assert httpx.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 401
     with httpx.Client() as session:
         assert session.post(guarded_url + "login", data={"username": "reader", "password": "secret"}).status_code == 200
