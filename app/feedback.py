@@ -16,6 +16,9 @@ from app.storage import write_atomic
 log = logging.getLogger(__name__)
 # the server answers two events at once: two votes must not both rewrite the log from the same old copy
 _lock = threading.Lock()
+# The vote event can be called over raw HTTP with made-up answers, so the log keeps the newest this many
+# judgements: a few MB at most, and every vote rewrites it in milliseconds
+MAX_ANSWERS = 10_000
 
 
 def save(path: Path, entry: dict) -> bool:
@@ -27,7 +30,8 @@ def save(path: Path, entry: dict) -> bool:
             path.parent.mkdir(parents=True, exist_ok=True)
             old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
             others = [old_line for old_line in old if answer_id is None or _answer_id(old_line) != answer_id]
-            write_atomic(path, ("\n".join([*others, line]) + "\n").encode("utf-8"))
+            kept = [*others, line][-MAX_ANSWERS:]
+            write_atomic(path, ("\n".join(kept) + "\n").encode("utf-8"))
     except OSError as e:
         log.warning("feedback not saved to %s: %s", path, e)
         return False

@@ -348,3 +348,12 @@ def test_feedback_replaces_its_line_and_a_read_only_data_dir_costs_only_the_feed
     blocker = tmp_path / "a-file"
     blocker.write_text("")  # a directory cannot be made under a file, even by root
     assert feedback.save(blocker / "data" / "feedback.jsonl", old) is False
+
+
+def test_the_feedback_log_keeps_only_the_newest_judgements(tmp_path, monkeypatch):
+    """Votes can be sent over raw HTTP with made-up answers: the log stays bounded, newest kept."""
+    monkeypatch.setattr(feedback, "MAX_ANSWERS", 3)
+    path = tmp_path / "feedback.jsonl"
+    for n in range(5):
+        assert feedback.save(path, {"answer_id": f"a{n}", "question": "q", "liked": False})
+    assert [json.loads(line)["answer_id"] for line in path.read_text().splitlines()] == ["a2", "a3", "a4"]
