@@ -192,14 +192,20 @@ def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
     return turns
 
 
+def current_turn(searcher: Searcher, question: str, previous_questions: list[str] | None = None,
+                 k: int | None = None, theme: str | None = None) -> Turn:
+    """The turn of `question` asked after `previous_questions` (oldest first, the latest
+    MAX_PREVIOUS_QUESTIONS of them). The API is stateless, so the earlier turns are replayed to know what
+    was shown before: "tell me more" then shows what was not."""
+    previous = list(previous_questions or [])[-MAX_PREVIOUS_QUESTIONS:]
+    return conversation(searcher, [*previous, question], k, theme)[-1]
+
+
 def answer_in_conversation(searcher: Searcher, question: str, previous_questions: list[str] | None = None,
                            k: int | None = None, theme: str | None = None) -> Answer:
-    """The one way in for the CLI, the web API and MCP: the answer to `question` asked after
-    `previous_questions` (oldest first). The API is stateless, so the earlier turns are replayed to know
-    what was shown before: "tell me more" then shows what was not."""
+    """The one way in for the CLI, the web API and MCP: the extractive answer of current_turn."""
     k = k or searcher.settings.top_k
-    previous = list(previous_questions or [])[-MAX_PREVIOUS_QUESTIONS:]
-    turn = conversation(searcher, [*previous, question], k, theme)[-1]
+    turn = current_turn(searcher, question, previous_questions, k, theme)
     return compose(turn.result, searcher.corpus, k, turn.kind)
 
 

@@ -159,14 +159,14 @@ def _search_lines(searcher, k, theme):
               help="Print the whole answer with its references in this format, to paste.")
 def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answer import answer_in_conversation, compose, conversation, copy_answer
+    from app.answer import answer_in_conversation, compose, copy_answer, current_turn
     from app.question import QuestionError
 
     question = _text_argument(question)
     searcher = _load_searcher()
     try:
         if mode == "local":
-            turn = conversation(searcher, [*previous, question], k, theme)[-1]
+            turn = current_turn(searcher, question, list(previous), k, theme)
             answer = (_ask_local(searcher, turn.result, backend=backend, gguf=gguf, base_url=base_url,
                                  llm_model=llm_model) if turn.result.hits and turn.result.on_topic
                       else compose(turn.result, searcher.corpus, k or searcher.settings.top_k, turn.kind))

@@ -9,7 +9,6 @@ import unicodedata
 from typing import Literal
 
 
-
 class QuestionError(ValueError):
     """The question cannot be searched (empty, too long); the message is fit to show a user."""
 

@@ -147,12 +147,14 @@ class Searcher:
         k = k or self.settings.top_k
         if k < 1:  # the public interfaces hold k to 1..MAX_K; evaluation may rank deeper
             raise QuestionError("k must be at least 1.")
-        return [shown(result, k) for result in self.rank_many(questions, theme)]
+        # shown() looks at the first k candidates only: the rest need not become hits
+        return [shown(result, k) for result in self.rank_many(questions, theme, depth=k)]
 
     def rank_many(self, questions: list[str], theme: str | None = None,
-                  contexts: list[str | None] | None = None) -> list[SearchResult]:
-        """Every candidate for each question, best first, uncut, with one batched embedding call.
-        A question's context (the topic an aspect follow-up narrows) adds CONTEXT_WEIGHT of its evidence."""
+                  contexts: list[str | None] | None = None, depth: int | None = None) -> list[SearchResult]:
+        """The candidates for each question (every one, or the best `depth`), best first, uncut, with one
+        batched embedding call. A question's context (the topic an aspect follow-up narrows) adds
+        CONTEXT_WEIGHT of its evidence."""
         contexts = contexts or [None] * len(questions)
         cleaned = [clean_question(q, self.settings.max_question_chars) for q in questions]
         texts = [topic_of(q) for q in cleaned] + [topic_of(c) for c in contexts if c]
@@ -161,12 +163,13 @@ class Searcher:
         for question, own, context in zip(cleaned, evidence, contexts):
             topic = next(extra) if context else {}
             scores = _combine(own, topic) if context else own
-            ranked = sorted(scores.items(), key=lambda item: -item[1][0])
+            ranked = sorted(scores.items(), key=lambda item: -item[1][0])[:depth]
             hits = [Hit(record=self.corpus.get(self.index.ids[row]), score=round(fused, 4), rank=rank,
                         relevance=round(relevance, 4)) for rank, (row, (fused, relevance)) in enumerate(ranked, 1)]
             # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
             # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
-            best = max([h.relevance for h in hits] + [relevance for _, relevance in topic.values()], default=0.0)
+            best = max([round(relevance, 4) for _, relevance in scores.values()]
+                       + [relevance for _, relevance in topic.values()], default=0.0)
             results.append(SearchResult(question=question, hits=hits, on_topic=best >= MIN_RELEVANCE))
         return results
 

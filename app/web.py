@@ -20,8 +20,8 @@ import uuid
 import gradio as gr
 
 from app import feedback, generate
-from app.answer import conversation as answer_conversation, search_response
-from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES
+from app.answer import answer_in_conversation, current_turn, search_response
+from app.config import MAX_K, THEMES
 from app.contract import Answer
 from app.local_answer import stream_answer
 from app.question import QuestionError
@@ -56,7 +56,7 @@ def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str
     previous = previous_questions or []
     if not isinstance(previous, list) or not all(isinstance(q, str) for q in previous):
         raise gr.Error("previous_questions must be a list of questions (text).", print_exception=False)
-    return int(k), theme or None, previous[-MAX_PREVIOUS_QUESTIONS:]
+    return int(k), theme or None, previous  # app.answer keeps only the latest MAX_PREVIOUS_QUESTIONS
 
 
 class Api:
@@ -68,12 +68,8 @@ class Api:
         self.searcher = searcher
 
     def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
-        from app.answer import answer_in_conversation
-
         k, theme, previous = _check(k, theme, previous_questions)
         try:
-            if not isinstance(question, str):
-                raise QuestionError("The question must be text.")
             return answer_in_conversation(self.searcher, question, previous, k, theme)
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
@@ -125,8 +121,6 @@ class Api:
         """
         k, theme, _ = _check(k, theme)
         try:
-            if not isinstance(question, str):
-                raise QuestionError("The question must be text.")
             return search_response(self.searcher.search(question, k, theme), self.searcher.corpus).model_dump_json()
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
@@ -168,9 +162,8 @@ class Chat:
         """Fill `turn` while the local model writes: a status, the sentences that passed, the cards at once."""
         k, theme, _ = _check(k, theme)
         try:
-            # read in its conversation as an extractive answer is (app.answer.conversation)
-            asked = [*(t["question"] for t in turns), question]
-            result = answer_conversation(self.searcher, asked, k, theme)[-1].result
+            # read in its conversation as an extractive answer is
+            result = current_turn(self.searcher, question, [t["question"] for t in turns], k, theme).result
             cited = [c.model_dump(mode="json") for c in search_response(result, self.searcher.corpus).citations]
             turn["draft"] = {"status": DRAFTING, "kept": [], "citations": cited}
             yield
