@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from app.citations import FORMATS
+from app.answering.citations import FORMATS
 from app.config import DEFAULT_K, MAX_K, THEMES, get_settings
 
 
@@ -48,9 +48,9 @@ def _text_argument(value: str, what: str = "The question") -> str:
 
 
 def _load_searcher(force: bool = False, progress: bool = False):
-    from app.corpus import CorpusError
-    from app.embedder import ModelNotInstalled
-    from app.search import Searcher
+    from app.corpus.records import CorpusError
+    from app.retrieval.embedder import ModelNotInstalled
+    from app.retrieval.search import Searcher
     from app.storage import CannotWrite
 
     try:
@@ -60,7 +60,7 @@ def _load_searcher(force: bool = False, progress: bool = False):
 
 
 def _search_or_fail(searcher, questions, k, theme):
-    from app.question import QuestionError
+    from app.retrieval.question import QuestionError
 
     try:
         return searcher.search_many(questions, k, theme)
@@ -95,7 +95,7 @@ K_OPTION = click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None,
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question (docs/contract.schema.json).")
 def search(question, k, theme, as_json):
     """Find the insights closest to QUESTION. Use - to read one question per line from stdin."""
-    from app.answer import search_response
+    from app.answering.cards import search_response
 
     if question == "-":
         return _search_lines(_load_searcher(), k, theme)
@@ -116,8 +116,8 @@ def _search_lines(searcher, k, theme):
     """`search -`: one JSON line per non-blank stdin line, in order. A line that cannot be searched (not
     UTF-8, empty after cleaning, too long) gets {"line", "error"} in its place and the rest are answered;
     the exit code is then 1."""
-    from app.answer import search_response
-    from app.question import QuestionError, clean_question
+    from app.answering.cards import search_response
+    from app.retrieval.question import QuestionError, clean_question
 
     lines = [(n, raw) for n, raw in enumerate(sys.stdin.buffer.read().splitlines(), 1) if raw.strip()]
     questions, errors = {}, {}
@@ -159,8 +159,9 @@ def _search_lines(searcher, k, theme):
               help="Print the whole answer with its references in this format, to paste.")
 def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answer import answer_in_conversation, compose, copy_answer, current_turn
-    from app.question import QuestionError
+    from app.answering.conversation import answer_in_conversation, current_turn
+    from app.answering.extractive import compose, copy_answer
+    from app.retrieval.question import QuestionError
 
     question = _text_argument(question)
     searcher = _load_searcher()
@@ -182,8 +183,8 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
 
 def _ask_local(searcher, result, **overrides):
     """A local-model answer; a backend that is missing or down is a one-line error, not a traceback."""
-    from app.generate import BackendUnavailable, GenerationError, get_backend
-    from app.local_answer import final_answer, stream_answer
+    from app.local.backends import BackendUnavailable, GenerationError, get_backend
+    from app.local.answer import final_answer, stream_answer
 
     names = {"backend": "local_backend", "gguf": "gguf", "base_url": "llm_base_url", "llm_model": "llm_model"}
     settings = searcher.settings.model_copy(update={names[name]: value for name, value in overrides.items()
@@ -202,8 +203,8 @@ def _ask_local(searcher, result, **overrides):
               help="Forget the ingested document at PATH (or every one under a folder); repeatable.")
 def ingest(paths, author, site_url, removals):
     """Add Markdown, text and JSONL documents (files or folders) to the corpus as passages."""
-    from app.corpus import CorpusError
-    from app.ingest import ingest as run, remove
+    from app.corpus.records import CorpusError
+    from app.corpus.ingest import ingest as run, remove
 
     if not paths and not removals:
         raise click.UsageError("give the files or folders to ingest, or --remove PATH")
@@ -242,7 +243,7 @@ def ingest(paths, author, site_url, removals):
 @click.option("--json", "as_json", is_flag=True, help="The full report, every question included, as JSON.")
 def evaluate(path, half, conversations, worst, as_json):
     """Score retrieval on a labelled question set: hit@k, nDCG@5, first card, shown cards, abstention."""
-    from app.evaluate import (conversation_summary, evaluate as run, format_conversations, format_report,
+    from app.offline.evaluate import (conversation_summary, evaluate as run, format_conversations, format_report,
                               load_conversations, load_questions, report_json, score_conversations)
 
     settings = get_settings()
@@ -274,8 +275,8 @@ def check_quotes(originals, write):
     Prints, per quote, verified (with the original file's characters), differs (how) or not available,
     and whether corpus/insights.toml records the same; exits 1 if any record disagrees (unless --write).
     """
-    from app.corpus import CorpusError, load_corpus
-    from app.originals import check_corpus, compare_with_recorded, write_checks
+    from app.corpus.records import CorpusError, load_corpus
+    from app.corpus.originals import check_corpus, compare_with_recorded, write_checks
 
     corpus_dir = get_settings().corpus_dir
     try:
@@ -311,10 +312,10 @@ def _auth_pair(value: str | None) -> tuple[str, str] | None:
               help="Ask for this user name and password (for a --host other than 127.0.0.1).")
 def serve(host, port, auth):
     """Open the web chat on http://127.0.0.1:7860, with its API (/ask, /search) and MCP tool."""
-    from app.corpus import CorpusError
-    from app.embedder import ModelNotInstalled
+    from app.corpus.records import CorpusError
+    from app.retrieval.embedder import ModelNotInstalled
     from app.storage import CannotWrite
-    from app.server import CannotListen, serve as run
+    from app.web.server import CannotListen, serve as run
 
     try:
         run(host, port, auth=auth)
@@ -331,7 +332,7 @@ def feedback(log_path):
     Label each line's "ids" with every insight that answers it ([] if none does) before appending it to
     corpus/dev_questions.jsonl: `eval` refuses a line still unlabelled (null). It ignores "note".
     """
-    from app.feedback import eval_candidates, read_latest
+    from app.offline.feedback import eval_candidates, read_latest
 
     path = log_path or get_settings().feedback_path
     try:

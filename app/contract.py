@@ -1,5 +1,5 @@
 """The public result contract: what `search --json`, `ask --json`, the web API (/search, /ask) and the
-MCP tools return, as pydantic models. One shape everywhere, built in app/answer.py.
+MCP tools return, as pydantic models. One shape everywhere, built in app/answering/cards.py.
 
 A Citation is one numbered card: a curated insight (his quotes, or a curator's paraphrase) or a passage
 of an ingested document, with its sources and the exact strings a user copies. Nothing internal leaves
@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from app.corpus import QuoteCheck
-from app.verify import SentenceCheck
+from app.corpus.records import QuoteCheck
+from app.local.verify import SentenceCheck
 
 
 class SourceRef(BaseModel):

@@ -1,9 +1,9 @@
-"""Calibrate app.verify.SUPPORT_THRESHOLD: how similar must a model sentence be to the passage it cites?
+"""Calibrate app.local.verify.SUPPORT_THRESHOLD: how similar must a model sentence be to the passage it cites?
 
 Runs the in-process local model on the calibration half of the dev set (odd lines of
 corpus/dev_questions.jsonl, on-topic only; the tests and bench/local_model.py use the even lines) and
 takes every sentence that passes the other checks (a shown citation, only verbatim quotes). For each it
-measures the cosine similarity (bare sentence vs passage text, as app/verify.py does) to
+measures the cosine similarity (bare sentence vs passage text, as app/local/verify.py does) to
   - the passage(s) it cites (the best one),
   - the best shown passage it does not cite (a plausible wrong citation: same question, other passage),
   - the best of 5 passages drawn from the rest of the corpus (a citation to something off the subject).
@@ -23,11 +23,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import REPO_DIR, Settings  # noqa: E402
-from app.evaluate import load_questions  # noqa: E402
-from app.generate import get_backend  # noqa: E402
-from app.local_answer import build_messages  # noqa: E402
-from app.search import Searcher  # noqa: E402
-from app.verify import SUPPORT_THRESHOLD, Verifier, similarities, split_sentences  # noqa: E402
+from app.offline.evaluate import load_questions  # noqa: E402
+from app.local.backends import get_backend  # noqa: E402
+from app.local.answer import build_messages  # noqa: E402
+from app.retrieval.search import Searcher  # noqa: E402
+from app.local.verify import SUPPORT_THRESHOLD, Verifier, similarities, split_sentences  # noqa: E402
 
 THRESHOLDS = [0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60]
 

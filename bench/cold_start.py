@@ -36,9 +36,9 @@ SERVE_TIMEOUT = 120
 # line fails the bench if the start was not the fast one (an up-to-date index never imports torch).
 STEPS = """
 import sys, time; marks = [time.time()]
-from app.answer import ask; from app.config import get_settings; from app.corpus import load_corpus
-from app.index import ensure_index; from app.embedder import query_embedder; from app.ingest import load_passages; from app.search import embedded
-from app.search import Searcher
+from app.answering.conversation import ask; from app.config import get_settings; from app.corpus.records import load_corpus
+from app.retrieval.index import ensure_index; from app.retrieval.embedder import query_embedder; from app.corpus.ingest import load_passages; from app.retrieval.search import embedded
+from app.retrieval.search import Searcher
 marks.append(time.time())
 settings = get_settings(); corpus = load_corpus(settings.corpus_dir, load_passages(settings.passages_path))
 index = ensure_index(*embedded(corpus), settings.model, settings.index_dir); marks.append(time.time())
@@ -150,7 +150,7 @@ def main():
         serves = [serve_once(env) for _ in range(RUNS)]
         ask_imports = top_imports(["-c", "import sys; from app.cli import cli; cli(sys.argv[1:])", "ask", QUESTION],
                                   env)
-        serve_imports = top_imports(["-c", "import app.web"], env)
+        serve_imports = top_imports(["-c", "import app.web.app"], env)
 
     print(header("Cold start: process start to first answer"))
     print(f"Median of {RUNS} fresh processes each (min, max), seconds; the index is up to date. "
@@ -166,7 +166,7 @@ def main():
     print("|---|---|")
     for name, values in zip(names, zip(*steps)):
         print(f"| {name} | {stats(list(values))} |")
-    for title, imports in (("`ask-karpathy ask`", ask_imports), ("`import app.web` (serve)", serve_imports)):
+    for title, imports in (("`ask-karpathy ask`", ask_imports), ("`import app.web.app` (serve)", serve_imports)):
         print(f"\n| slowest top-level imports of {title} | seconds |")
         print("|---|---|")
         for name, seconds in imports:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.answer import ask  # noqa: E402
+from app.answering.conversation import ask  # noqa: E402
 from app.config import REPO_DIR, Settings  # noqa: E402
-from app.corpus import Passage  # noqa: E402
-from app.ingest import ingest, load_passages  # noqa: E402
-from app.search import Searcher  # noqa: E402
+from app.corpus.records import Passage  # noqa: E402
+from app.corpus.ingest import ingest, load_passages  # noqa: E402
+from app.retrieval.search import Searcher  # noqa: E402
 
 BLOG = Path(os.environ.get("BLOG_DIR", REPO_DIR.parent / "shared" / "data" / "karpathy_blog"))
 SIZES = (60, 120, 200, 300)

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import REPO_DIR  # noqa: E402
-from app.evaluate import load_questions, percentile  # noqa: E402
+from app.offline.evaluate import load_questions, percentile  # noqa: E402
 
 MAX_REQUESTS_PER_USER = 10_000  # a bound on count as well as time
 
@@ -59,7 +59,7 @@ def main():
 
     from gradio_client import Client
 
-    from app.search import Searcher
+    from app.retrieval.search import Searcher
 
     questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
     searcher = Searcher.load()

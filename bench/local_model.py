@@ -3,7 +3,7 @@
 For each backend (the in-process GGUF model, and the same model behind a real `llama_cpp.server` on
 127.0.0.1 that this script starts and stops) it answers the held-out half of the dev set (even lines of
 corpus/dev_questions.jsonl, on-topic only; bench/calibrate_support.py uses the odd lines) through the
-app's own path (search, then app.local_answer.stream_answer) after one warm-up question, and prints:
+app's own path (search, then app.local.answer.stream_answer) after one warm-up question, and prints:
 time to first token (from the question, search included), tokens/s (streamed pieces per second after
 the first), total answer time, share of model sentences kept, share of answers that fell back.
 
@@ -23,10 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import REPO_DIR, Settings  # noqa: E402
-from app.evaluate import load_questions  # noqa: E402
-from app.generate import get_backend, packaged_gguf  # noqa: E402
-from app.local_answer import stream_answer  # noqa: E402
-from app.search import Searcher  # noqa: E402
+from app.offline.evaluate import load_questions  # noqa: E402
+from app.local.backends import get_backend, packaged_gguf  # noqa: E402
+from app.local.answer import stream_answer  # noqa: E402
+from app.retrieval.search import Searcher  # noqa: E402
 
 
 def run(searcher, backend, questions, max_tokens) -> dict:

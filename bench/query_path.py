@@ -16,11 +16,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.answer import ask, compose  # noqa: E402
+from app.answering.conversation import ask
+from app.answering.extractive import compose  # noqa: E402
 from app.config import REPO_DIR, get_settings  # noqa: E402
-from app.evaluate import load_questions  # noqa: E402
-from app.question import clean_question, topic_of  # noqa: E402
-from app.search import CANDIDATES, Searcher  # noqa: E402
+from app.offline.evaluate import load_questions  # noqa: E402
+from app.retrieval.question import clean_question, topic_of  # noqa: E402
+from app.retrieval.search import CANDIDATES, Searcher  # noqa: E402
 from bench.machine import header  # noqa: E402
 
 MIN_TIMED = 200

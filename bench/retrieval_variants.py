@@ -5,7 +5,7 @@ tuned on; the older dev and held-out sets) prints hit@1, first card grade 2, gra
 at k=3 (precision, recall of grade-2 insights, share of the uncut top 3's grade-2 cards kept, cards per
 question) and abstention F1. Every rule is computed from the same three signals per (question, insight):
 the cosine with the embedded blend, the best curated field's cosine, BM25 scaled by the question's best.
-The last row is the app's real search path (Searcher + app.evaluate), not a re-implementation. Each
+The last row is the app's real search path (Searcher + app.offline.evaluate), not a re-implementation. Each
 rule's abstention floor is the one that gave it the best F1 on the tune half.
 
     PYTHONPATH=. .venv/bin/python bench/retrieval_variants.py
@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import search  # noqa: E402
 from app.config import Settings, get_settings  # noqa: E402
-from app.evaluate import evaluate, load_questions, report, score_question  # noqa: E402
-from app.question import clean_question, topic_of  # noqa: E402
-from app.search import Searcher  # noqa: E402
+from app.offline.evaluate import evaluate, load_questions, report, score_question  # noqa: E402
+from app.retrieval.question import clean_question, topic_of  # noqa: E402
+from app.retrieval.search import Searcher  # noqa: E402
 
 K = 3
 
@@ -101,7 +101,7 @@ def main():
             for name, apply in RULES.items():
                 print(row(name, scored(questions, ids, *apply(*features), searcher)))
             app_report = evaluate(searcher, questions, K)
-            print(row("**the app** (Searcher + app.evaluate)", app_report))
+            print(row("**the app** (Searcher + app.offline.evaluate)", app_report))
             if "test half" in title:
                 former = scored(questions, ids, *RULES[FORMER](*features), searcher)
                 per_style(former, app_report)

@@ -1,14 +1,14 @@
 """Scale: the FAISS index from 10k to 1M vectors, and the embedding rate of an index build.
 
-For each size: build time of the index app.index.make_faiss_index chooses, its size on disk, the time
-to load it as app.index.load_index does (read, sha256, deserialise), one-query latency p50/p95 (the
+For each size: build time of the index app.retrieval.index.make_faiss_index chooses, its size on disk, the time
+to load it as app.retrieval.index.load_index does (read, sha256, deserialise), one-query latency p50/p95 (the
 chosen index, exact flat search for comparison, and the whole path from question text to candidates
 including the real question embedding), and recall@10 against exact flat search.
 
 The vectors are realistic, not random: real all-MiniLM-L6-v2 embeddings of the 50 insights and of
-SciFact passages (../shared/data/scifact, cut into passages by app.ingest like any ingested document),
+SciFact passages (../shared/data/scifact, cut into passages by app.corpus.ingest like any ingested document),
 repeated with gaussian variation and renormalised. The queries are real questions embedded one at a
-time as the app does (by the ONNX export of the model, app.embedder.query_embedder): the dev
+time as the app does (by the ONNX export of the model, app.retrieval.embedder.query_embedder): the dev
 questions and SciFact's queries. The base embeddings are cached under
 $TMPDIR/ask-karpathy-bench, never in the project.
 
@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import faiss  # noqa: E402
 
 from app.config import REPO_DIR, get_settings  # noqa: E402
-from app.corpus import Document, Passage, load_corpus  # noqa: E402
-from app.embedder import get_embedder  # noqa: E402
-from app.embedder import query_embedder  # noqa: E402
-from app.index import CACHE_FILE, embed_with_cache, make_faiss_index  # noqa: E402
-from app.ingest import split_passages  # noqa: E402
-from app.question import topic_of  # noqa: E402
-from app.search import CANDIDATES, LexicalIndex, passage_text  # noqa: E402
+from app.corpus.records import Document, Passage, load_corpus  # noqa: E402
+from app.retrieval.embedder import get_embedder  # noqa: E402
+from app.retrieval.embedder import query_embedder  # noqa: E402
+from app.retrieval.index import CACHE_FILE, embed_with_cache, make_faiss_index  # noqa: E402
+from app.corpus.ingest import split_passages  # noqa: E402
+from app.retrieval.question import topic_of  # noqa: E402
+from app.retrieval.search import CANDIDATES, LexicalIndex, passage_text  # noqa: E402
 from bench.machine import header  # noqa: E402
 
 SCIFACT = Path(os.environ.get("SCIFACT_DIR", REPO_DIR.parent / "shared" / "data" / "scifact"))
@@ -78,7 +78,7 @@ def query_texts() -> list[str]:
 
 
 def scifact_passages(n: int) -> list[Passage]:
-    """n ingested passages as app.ingest cuts them from SciFact abstracts (repeated as new documents)."""
+    """n ingested passages as app.corpus.ingest cuts them from SciFact abstracts (repeated as new documents)."""
     records = read_jsonl(SCIFACT / "corpus.jsonl")
     passages = []
     for k in range(n):
@@ -240,7 +240,7 @@ def throughput(embedder, texts: list[str]) -> list[str]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    # 10k and 20k sit either side of app.index.FLAT_LIMIT: the crossover from exact to IVF
+    # 10k and 20k sit either side of app.retrieval.index.FLAT_LIMIT: the crossover from exact to IVF
     parser.add_argument("--sizes", default="10000,20000,50000,100000,1000000",
                         help="comma-separated vector counts (empty: none)")
     parser.add_argument("--no-throughput", action="store_true", help="skip the embedding-rate table")
@@ -274,7 +274,7 @@ def main():
         print(scale_row(n, base, questions, question_embedder), flush=True)
     if beside:
         print(f"\n{header('Beside FAISS: passages and BM25 in memory')}")
-        print("SciFact abstracts cut into passages by app.ingest; one Searcher holds all of this per process.\n")
+        print("SciFact abstracts cut into passages by app.corpus.ingest; one Searcher holds all of this per process.\n")
         print("\n".join(beside))
     if not args.no_throughput:
         sample = texts[50:50 + THROUGHPUT_PASSAGES] if len(texts) > 50 else texts

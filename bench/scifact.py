@@ -1,7 +1,7 @@
 """Reproduce a published number: SciFact nDCG@10 through the project's own embedder and FAISS index.
 
 MTEB publishes 0.645 for all-MiniLM-L6-v2 on SciFact (test split). This script embeds the 5,183
-abstracts as "title text" (the BEIR/MTEB convention) with app.embedder, indexes them with the same
+abstracts as "title text" (the BEIR/MTEB convention) with app.retrieval.embedder, indexes them with the same
 FAISS inner-product index the app uses, and scores the 300 test queries, embedded both by
 sentence-transformers and by the ONNX export that embeds the app's questions. The data is read from
 ../shared/data/scifact (never copied into the project); without it the script says so and exits 0.
@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import REPO_DIR, get_settings  # noqa: E402
-from app.embedder import get_embedder  # noqa: E402
-from app.evaluate import ndcg_at  # noqa: E402
-from app.embedder import query_embedder  # noqa: E402
+from app.retrieval.embedder import get_embedder  # noqa: E402
+from app.offline.evaluate import ndcg_at  # noqa: E402
+from app.retrieval.embedder import query_embedder  # noqa: E402
 
 DATA = Path(os.environ.get("SCIFACT_DIR", REPO_DIR.parent / "shared" / "data" / "scifact"))
 PUBLISHED = {"all-MiniLM-L6-v2": 0.645}

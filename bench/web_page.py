@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 
-from app import web
+import app.web.app as web
 from app.config import get_settings
-from app.search import Searcher
+from app.retrieval.search import Searcher
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

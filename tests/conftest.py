@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.config import REPO_DIR, Settings
-from app.search import Searcher
+from app.retrieval.search import Searcher
 
 SEED = REPO_DIR.parent / "shared" / "seed" / "000_0a3db5bf44cf605c.txt"
 
@@ -50,7 +50,7 @@ def serve_app(searcher):
     import contextlib
     import socket
 
-    from app import web
+    import app.web.app as web
 
     @contextlib.contextmanager
     def served(**launch_args):

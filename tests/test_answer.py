@@ -3,11 +3,12 @@ import re
 
 import pytest
 
-from app import citations
-from app.answer import ask, compose
+import app.answering.citations as citations
+from app.answering.conversation import ask
+from app.answering.extractive import compose
 from app.config import REPO_DIR
-from app.corpus import is_verbatim
-from app.evaluate import load_questions
+from app.corpus.records import is_verbatim
+from app.offline.evaluate import load_questions
 
 QUOTED = re.compile(r'"([^"]+)"')
 CURLY = re.compile(r"“([^”]+)”")

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from app.answer import ask
-from app.citations import cite
+from app.answering.conversation import ask
+from app.answering.citations import cite
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (`apt-get install chromium`)")
@@ -314,7 +314,7 @@ def test_no_serious_accessibility_problem(chat, outside, viewport):
 
 
 def test_a_local_model_answer_shows_only_checked_sentences(chat, outside, settings, viewport):
-    from app import generate
+    import app.local.backends as generate
 
     if viewport == "phone":
         pytest.skip("the same page at another size: once is enough")

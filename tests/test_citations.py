@@ -7,9 +7,9 @@ import re
 import bibtexparser
 import pytest
 
-from app import citations
+import app.answering.citations as citations
 from app.config import REPO_DIR
-from app.corpus import Insight, QuoteCheck, load_corpus
+from app.corpus.records import Insight, QuoteCheck, load_corpus
 
 QUOTED = re.compile(r'"([^"]+)"')
 CURLY = re.compile(r"“([^”]+)”")
@@ -165,7 +165,7 @@ def test_deep_links_only_where_the_quote_was_found(corpus):
 
 
 def test_a_link_carries_one_directive_per_quote_found():
-    from app.corpus import Source
+    from app.corpus.records import Source
 
     source = Source(n=1, status="resolved", why="w", title="T", kind="blog post", date="2020-01-02",
                     url="https://karpathy.github.io/2020/01/02/x/")

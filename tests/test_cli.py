@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from app.cli import cli
 from app.config import REPO_DIR
-from app.corpus import load_corpus
-from app.ingest import load_passages
+from app.corpus.records import load_corpus
+from app.corpus.ingest import load_passages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

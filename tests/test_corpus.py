@@ -4,7 +4,7 @@ import re
 import pytest
 
 from app.config import REPO_DIR
-from app.corpus import CorpusError, load_corpus
+from app.corpus.records import CorpusError, load_corpus
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_every_source_is_resolved_with_reasons_or_marked_unresolved(corpus):
     ({"status": "partial", "kind": "talk", "date": "2018-2020"}, "pattern"),
 ])
 def test_a_source_says_no_more_than_its_level(record, message):
-    from app.corpus import Source
+    from app.corpus.records import Source
     with pytest.raises(ValueError, match=message):
         Source(n=1, why="w", **record)
 

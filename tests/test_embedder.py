@@ -7,13 +7,13 @@ import sys
 import numpy as np
 import pytest
 
-from app import embedder as embedder_module
+import app.retrieval.embedder as embedder_module
 from app.config import REPO_DIR
-from app.embedder import Embedder, ModelNotInstalled, OnnxEmbedder, get_embedder
-from app.evaluate import load_questions
-from app.embedder import ONNX_EXPORT_FILE, ONNX_FILE, query_embedder
-from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE
-from app.search import Searcher
+from app.retrieval.embedder import Embedder, ModelNotInstalled, OnnxEmbedder, get_embedder
+from app.offline.evaluate import load_questions
+from app.retrieval.embedder import ONNX_EXPORT_FILE, ONNX_FILE, query_embedder
+from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE
+from app.retrieval.search import Searcher
 
 QUESTION = "What would Karpathy say about looking at your data?"
 # far past all-MiniLM-L6-v2's 256 word pieces: both must cut it at the same place

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from app.config import REPO_DIR
-from app.evaluate import LabelledQuestion, abstention, evaluate, load_questions, score_question, summarise
+from app.offline.evaluate import LabelledQuestion, abstention, evaluate, load_questions, score_question, summarise
 
 
 def score(grades, retrieved, shown=None, on_topic=True, disputed=()):

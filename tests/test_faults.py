@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
-from app.embedder import ONNX_EXPORT_FILE, ONNX_FILE
-from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, Manifest
+from app.retrieval.embedder import ONNX_EXPORT_FILE, ONNX_FILE
+from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, Manifest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 QUESTIONS = ["why sort my data by loss", "what should I do first with a new model? overfit a single batch?"]

@@ -17,15 +17,15 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
-from app.answer import compose
+from app.answering.extractive import compose
 from app.cli import cli
 from app.config import REPO_DIR
-from app.evaluate import load_questions
-from app.generate import (BackendUnavailable, GenerationError, HTTPBackend, LlamaCppBackend, availability,
+from app.offline.evaluate import load_questions
+from app.local.backends import (BackendUnavailable, GenerationError, HTTPBackend, LlamaCppBackend, availability,
                           get_backend, packaged_gguf)
-from app.local_answer import MAX_SENTENCES, build_messages, final_answer, stream_answer
-from app.search import Hit, SearchResult
-from app.verify import as_shown, cited_numbers, split_sentences
+from app.local.answer import MAX_SENTENCES, build_messages, final_answer, stream_answer
+from app.retrieval.search import Hit, SearchResult
+from app.local.verify import as_shown, cited_numbers, split_sentences
 
 needs_llama = pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
                                  reason='llama-cpp-python is not installed: pip install -e ".[local]" (see Makefile)')

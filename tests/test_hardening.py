@@ -26,10 +26,10 @@ from mcp.client.streamable_http import streamable_http_client
 from app import storage
 from app.cli import cli
 from app.config import REPO_DIR
-from app.embedder import ONNX_FILE
-from app.ingest import ingest, load_passages, remove
-from app.corpus import CorpusError
-from app.search import Searcher
+from app.retrieval.embedder import ONNX_FILE
+from app.corpus.ingest import ingest, load_passages, remove
+from app.corpus.records import CorpusError
+from app.retrieval.search import Searcher
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 CLI = "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; main()"
@@ -196,7 +196,7 @@ def test_a_stale_index_that_cannot_be_written_is_one_line(workspace, monkeypatch
 KILLED_EXPORT = """
 import os, sys, time
 from pathlib import Path
-from app.embedder import query_embedder
+from app.retrieval.embedder import query_embedder
 
 def hang(fd):  # the temp file is written; the process dies before it is renamed into place
     Path(sys.argv[2]).touch()
@@ -303,7 +303,8 @@ def test_auth_guards_the_page_the_api_mcp_and_uploads(guarded_url, client, run_a
 ])
 def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_files(monkeypatch, capsys, host, auth,
                                                                                    warned, searcher):
-    from app import server, web
+    import app.web.server as server
+    import app.web.app as web
 
     launched = {}
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from app.config import REPO_DIR
-from app.corpus import load_corpus
-from app.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, get_embedder, model_path,
+from app.corpus.records import load_corpus
+from app.retrieval.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, get_embedder, model_path,
                           query_embedder)
-from app.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
-from app.search import Searcher, embedded, record_fields
+from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
+from app.retrieval.search import Searcher, embedded, record_fields
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
 
 def _swap_ids(path, reseal: bool):
     """Swap the records of rows 0 and 1; `reseal`: as if by someone who also fixed the checksum."""
-    from app.index import Manifest
+    from app.retrieval.index import Manifest
 
     manifest = Manifest.model_validate_json(path.read_text())
     ids = list(manifest.ids)
@@ -100,7 +100,7 @@ def test_best_field_scores_take_the_best_field_of_each_row():
     """Rows 0 and 2 have fields (two and one), row 1 has none: each query gets the best cosine per owner."""
     import faiss
 
-    from app.index import Manifest, VectorIndex
+    from app.retrieval.index import Manifest, VectorIndex
 
     fields = np.eye(3, dtype=np.float32)  # field vectors e0, e1 (row 0) and e2 (row 2)
     manifest = Manifest(model="m", dim=3, corpus_hash="", ids=[1, 2, 3], index_sha256="", field_rows=[0, 0, 2],

@@ -10,13 +10,13 @@ import faiss
 import numpy as np
 import pytest
 
-from app import index as index_module
+import app.retrieval.index as index_module
 from app.config import REPO_DIR
-from app.corpus import load_corpus
-from app.embedder import get_embedder
-from app.index import MANIFEST_FILE, Manifest, VectorIndex, ensure_index, make_faiss_index
-from app.search import embedded
-from app.search import Searcher
+from app.corpus.records import load_corpus
+from app.retrieval.embedder import get_embedder
+from app.retrieval.index import MANIFEST_FILE, Manifest, VectorIndex, ensure_index, make_faiss_index
+from app.retrieval.search import embedded
+from app.retrieval.search import Searcher
 
 DIM = 384
 

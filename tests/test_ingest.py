@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from app.answer import ask
+from app.answering.conversation import ask
 from app.config import Settings
-from app.corpus import CorpusError, load_corpus
-from app.index import ensure_index
-from app.search import embedded, record_fields
-from app.ingest import ingest, load_passages, read_documents
-from app.search import Searcher
+from app.corpus.records import CorpusError, load_corpus
+from app.retrieval.index import ensure_index
+from app.retrieval.search import embedded, record_fields
+from app.corpus.ingest import ingest, load_passages, read_documents
+from app.retrieval.search import Searcher
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 POST = FIXTURES / "2020-01-02-tiny-post.markdown"

@@ -9,11 +9,11 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from app import citations
+import app.answering.citations as citations
 from app.cli import cli
 from app.config import REPO_DIR
-from app.corpus import load_corpus, Source
-from app.originals import (Original, check_corpus, check_quote, encode_term, normalise, original_path, render,
+from app.corpus.records import load_corpus, Source
+from app.corpus.originals import (Original, check_corpus, check_quote, encode_term, normalise, original_path, render,
                            write_checks)
 
 BLOG = REPO_DIR.parent / "shared" / "data" / "karpathy_blog"

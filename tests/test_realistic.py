@@ -11,10 +11,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.answer import answer_in_conversation, conversation
+from app.answering.conversation import answer_in_conversation, conversation
 from app.cli import cli
 from app.config import REPO_DIR
-from app.evaluate import (conversation_summary, evaluate, load_conversations, load_questions,
+from app.offline.evaluate import (conversation_summary, evaluate, load_conversations, load_questions,
                           score_conversations)
 
 CONVERSATIONS = REPO_DIR / "corpus" / "realistic" / "conversations.jsonl"

@@ -7,12 +7,12 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from app import citations
-from app.answer import ask
+import app.answering.citations as citations
+from app.answering.conversation import ask
 from app.config import REPO_DIR
-from app.corpus import Insight, load_corpus
-from app.embedder import ModelNotInstalled, model_path
-from app.question import QuestionError
+from app.corpus.records import Insight, load_corpus
+from app.retrieval.embedder import ModelNotInstalled, model_path
+from app.retrieval.question import QuestionError
 
 QUOTED = re.compile(r'"([^"]+)"')
 NASTY = st.sampled_from(["", " ", "\x00", "\u200b", "\u202e", "\ufeff", "<script>alert(1)</script>",
@@ -85,7 +85,7 @@ def test_a_full_ask_makes_no_outbound_connection(searcher, monkeypatch):
 
 
 def test_two_processes_building_at_once_leave_one_whole_index(tmp_path):
-    script = ("import sys; from pathlib import Path; from app.config import Settings; from app.search import Searcher; "
+    script = ("import sys; from pathlib import Path; from app.config import Settings; from app.retrieval.search import Searcher; "
               "s = Searcher.load(Settings(index_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[1]) / 'data')); "
               "print(s.index.index.ntotal)")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=REPO_DIR,

@@ -2,8 +2,8 @@
 clear errors."""
 import pytest
 
-from app.question import QuestionError, clean_question, topic_of
-from app.search import SHOW_FLOOR, SHOW_MARGIN, Hit, SearchResult, shown
+from app.retrieval.question import QuestionError, clean_question, topic_of
+from app.retrieval.search import SHOW_FLOOR, SHOW_MARGIN, Hit, SearchResult, shown
 
 
 def test_sort_by_loss_question_finds_insight_27_first(searcher):

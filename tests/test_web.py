@@ -1,7 +1,7 @@
 """The web app served in-process on a free port, called as programs and agents call it: gradio_client on
 /ask, /search and /what_would_karpathy_say, an MCP client on its tool. The chat page's handlers (web.Chat)
-and its HTML (app/web_render.py), called directly, without a browser. Also the core's reading of
-follow-up questions (app.question.follow_up_kind) that the chat relies on, the feedback log, and the
+and its HTML (app/web/render.py), called directly, without a browser. Also the core's reading of
+follow-up questions (app.retrieval.question.follow_up_kind) that the chat relies on, the feedback log, and the
 `serve`/`feedback` commands."""
 import json
 import re
@@ -18,10 +18,12 @@ from gradio_client.exceptions import AppError
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from app import feedback, web, web_render
-from app.answer import ask
-from app.question import follow_up_kind
-from app.citations import FORMATS, cite
+import app.offline.feedback as feedback
+import app.web.app as web
+import app.web.render as web_render
+from app.answering.conversation import ask
+from app.retrieval.question import follow_up_kind
+from app.answering.citations import FORMATS, cite
 from app.cli import cli
 from app.config import Settings
 

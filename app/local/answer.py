@@ -2,7 +2,7 @@
 
 The model is shown the question and the retrieved passages, numbered [1]..[k] and fenced off as data,
 and asked for a short synthesis that cites a passage in every sentence. As it streams, each finished
-sentence goes through app/verify.py and is kept or dropped. The answer then shows the kept sentences,
+sentence goes through app/local/verify.py and is kept or dropped. The answer then shows the kept sentences,
 a "verified: k of n sentences kept" line and the numbered passages, whose quotes are inserted here from
 the corpus (the same lines as the extractive answer), never copied from the model. If no sentence
 survives, the answer is the extractive one, with a notice saying so.
@@ -17,12 +17,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from app.answer import cited_lines, compose
+from app.answering.cards import cited_lines
+from app.answering.extractive import compose
 from app.contract import Answer, LocalReport
-from app.corpus import Passage, Record
-from app.generate import Backend, Message
-from app.search import SearchResult, Searcher
-from app.verify import SentenceCheck, SentenceSplitter, Verifier, as_shown
+from app.corpus.records import Passage, Record
+from app.local.backends import Backend, Message
+from app.retrieval.search import SearchResult, Searcher
+from app.local.verify import SentenceCheck, SentenceSplitter, Verifier, as_shown
 
 SYSTEM_PROMPT = (
     "You explain what Andrej Karpathy thinks, using only the numbered passages you are given. "
@@ -89,7 +90,7 @@ def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, ma
                   temperature: float = 0.0) -> Iterator[StreamEvent]:
     """Stream a local-model answer to a search result: tokens, then each checked sentence, then the answer.
 
-    Raises app.generate.GenerationError (one line) if the backend fails, e.g. a server that is down.
+    Raises app.local.backends.GenerationError (one line) if the backend fails, e.g. a server that is down.
     """
     if not result.on_topic or not result.hits:
         # nothing on topic to synthesise from: the extractive answer already says so

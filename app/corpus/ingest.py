@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from app.corpus import CorpusError, Document, Passage
+from app.corpus.records import CorpusError, Document, Passage
 from app.storage import write_atomic
 
 PASSAGE_WORDS = 60

@@ -4,8 +4,8 @@ Endpoints (gradio_client): /ask (answer text and structured citations), /search 
 /what_would_karpathy_say (the answer as text); each is also an MCP tool, at /gradio_api/mcp/.
 
 The chat page is laid out here and its handlers (class Chat) are plain methods, testable without a
-browser; its HTML is app/web_render.py, its CSS and script app/web_assets.py. Retrieval, answers,
-follow-ups and citation strings all come from the core (app.search, app.answer, app.citations); what is
+browser; its HTML is app/web/render.py, its CSS and script app/web/assets.py. Retrieval, answers,
+follow-ups and citation strings all come from the core (app.retrieval.search, app.answering, app.answering.citations); what is
 shown is their output, escaped. Nothing on the page is fetched from outside the machine, and the server
 binds 127.0.0.1 unless told otherwise.
 """
@@ -19,16 +19,18 @@ import uuid
 
 import gradio as gr
 
-from app import feedback, generate
-from app.answer import answer_in_conversation, current_turn, search_response
+import app.offline.feedback as feedback
+import app.local.backends as generate
+from app.answering.cards import search_response
+from app.answering.conversation import answer_in_conversation, current_turn
 from app.config import MAX_K, THEMES
 from app.contract import Answer
-from app.local_answer import stream_answer
-from app.question import QuestionError
-from app.search import Searcher
-from app.verify import as_shown
-from app.web_assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
-from app.web_render import conversation, corpus_page, message
+from app.local.answer import stream_answer
+from app.retrieval.question import QuestionError
+from app.retrieval.search import Searcher
+from app.local.verify import as_shown
+from app.web.assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
+from app.web.render import conversation, corpus_page, message
 
 EXAMPLES = [
     "What would Karpathy say about the data engine?",
@@ -56,7 +58,7 @@ def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str
     previous = previous_questions or []
     if not isinstance(previous, list) or not all(isinstance(q, str) for q in previous):
         raise gr.Error("previous_questions must be a list of questions (text).", print_exception=False)
-    return int(k), theme or None, previous  # app.answer keeps only the latest MAX_PREVIOUS_QUESTIONS
+    return int(k), theme or None, previous  # app.answering.conversation keeps only the latest MAX_PREVIOUS_QUESTIONS
 
 
 class Api:

@@ -6,7 +6,7 @@ record in which row, which row each field belongs to, which index type, the sha2
 and a checksum over itself) and embeddings.npz (every vector by the sha256 of its text, with a checksum
 over both, so a rebuild embeds only what changed and never reuses a damaged vector). The manifest is written last and is the commit point: a crash mid-build
 leaves a manifest that does not match, and the next start rebuilds. What is embedded is the caller's
-choice (app/search.py); this module only stores and finds vectors.
+choice (app/retrieval/search.py); this module only stores and finds vectors.
 """
 import hashlib
 import io
@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from app.embedder import Embedder, get_embedder
+from app.retrieval.embedder import Embedder, get_embedder
 from app.storage import load_or_build, notify_stderr, write_atomic
 
 INDEX_FILE = "vectors.faiss"

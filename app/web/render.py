@@ -3,18 +3,18 @@
 Pure functions from the public contract (app/contract.py) and the corpus to HTML strings, so what the
 page shows can be tested without a browser. Every string that comes from a user, the corpus or a
 document is escaped: it is shown, never run. Links are made only of http(s) addresses and open with
-rel="noopener noreferrer". The page's script (app/web_assets.py) acts on the data-* attributes set here:
+rel="noopener noreferrer". The page's script (app/web/assets.py) acts on the data-* attributes set here:
 data-copy (the exact string a copy button copies), data-ask (a question to ask), data-vote (feedback).
 """
 import html
 import re
 from urllib.parse import urlparse
 
-from app.citations import FORMATS
+from app.answering.citations import FORMATS
 from app.config import THEMES
-from app.answer import record_citation
+from app.answering.cards import record_citation
 from app.contract import Answer, Citation, SourceRef
-from app.corpus import Corpus, Insight
+from app.corpus.records import Corpus, Insight
 
 FORMAT_NAMES = {"plain": "Plain text", "markdown": "Markdown", "bibtex": "BibTeX"}
 e = html.escape
@@ -101,7 +101,7 @@ def feedback_row(turn: dict, ack: str | None) -> str:
            f'<label for="why-{tid}">What was missing or wrong?</label>'
            f'<textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
            '<button type="button" class="send-why">Send</button></details>')
-    # the copy-whole-answer button (issue 15, app/citations.py) belongs in this row, before the votes
+    # the copy-whole-answer button (issue 15, app/answering/citations.py) belongs in this row, before the votes
     return (f'<div class="answer-tools" role="group" aria-label="Feedback on this answer">'
             f'<span>Was this useful?</span> {buttons}{said}{why}</div>')
 

@@ -1,7 +1,7 @@
 """Search: a question in, the most relevant records out, ranked and scored.
 
 What is embedded for each record is decided here (passage_text, record_fields), beside the ranking that
-uses it. The question is cleaned (app/question.py), embedded once, and looked up in the FAISS index.
+uses it. The question is cleaned (app/retrieval/question.py), embedded once, and looked up in the FAISS index.
 Each dense candidate's relevance weighs its whole text with the best of its curated fields (an
 insight's curated questions, title, text, keywords); BM25 over the same texts then adds lexical
 evidence (hybrid ranking, measured in docs/). When even the most relevant record falls below a
@@ -12,11 +12,11 @@ import numpy as np
 from pydantic import BaseModel
 
 from app.config import Settings, get_settings
-from app.corpus import Corpus, Passage, Record, load_corpus
-from app.embedder import Embedder, OnnxEmbedder, query_embedder
-from app.index import VectorIndex, ensure_index
-from app.ingest import load_passages
-from app.question import QuestionError, clean_question, topic_of
+from app.corpus.records import Corpus, Passage, Record, load_corpus
+from app.retrieval.embedder import Embedder, OnnxEmbedder, query_embedder
+from app.retrieval.index import VectorIndex, ensure_index
+from app.corpus.ingest import load_passages
+from app.retrieval.question import QuestionError, clean_question, topic_of
 
 # How evidence combines (bench/retrieval_variants.py prints every rule tried, on both halves of the
 # realistic set and on both old sets). Relevance = BLEND_WEIGHT x cosine with the whole text + the rest x

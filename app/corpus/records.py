@@ -66,7 +66,7 @@ class Source(BaseModel):
 
 
 class QuoteCheck(BaseModel):
-    """How one quote of an insight compares with the original of its source (app/originals.py)."""
+    """How one quote of an insight compares with the original of its source (app/corpus/originals.py)."""
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # verified: found in the original, only typographic differences; differs: found, with a difference
@@ -299,7 +299,7 @@ def _load_table(path: Path, table: str, model: type[BaseModel]) -> tuple[list, l
 
 
 def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
-    """Load and check insights.toml and sources.toml (plus ingested passages, see app/ingest.py);
+    """Load and check insights.toml and sources.toml (plus ingested passages, see app/corpus/ingest.py);
     raise CorpusError naming file, line and field."""
     insights_path, sources_path = corpus_dir / "insights.toml", corpus_dir / "sources.toml"
     insights, lines, raw = _load_table(insights_path, "insight", Insight)

@@ -5,7 +5,7 @@
 - "http": any OpenAI-compatible chat endpoint on the user's machine (Ollama, llama.cpp server, vLLM,
   LM Studio), reached with the standard library only, so this backend needs nothing installed.
 
-Both stream text pieces. Nothing here checks what the model says: that is app/verify.py's job.
+Both stream text pieces. Nothing here checks what the model says: that is app/local/verify.py's job.
 """
 import atexit
 import functools

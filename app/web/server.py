@@ -1,6 +1,6 @@
 """Running the web chat as a server: check the address, say what it exposes, launch, clean up.
 
-The app itself (app/web.py) is the same wherever it listens; what changes with the address is who can
+The app itself (app/web/app.py) is the same wherever it listens; what changes with the address is who can
 reach it. On loopback that is this machine only. Anywhere else the chat, its API and the MCP tool are
 open to the network, so `serve` says so on stderr and takes a password (--auth) for them.
 """
@@ -54,8 +54,8 @@ def serve(host: str | None = None, port: int | None = None, auth: tuple[str, str
     temp_dir = tempfile.mkdtemp(prefix="ask-karpathy-gradio-")
     os.environ["GRADIO_TEMP_DIR"] = temp_dir  # read when the app is built and launched, not at import
     try:
-        from app.search import Searcher
-        from app.web import build_app, launch  # Gradio: imported only to serve
+        from app.retrieval.search import Searcher
+        from app.web.app import build_app, launch  # Gradio: imported only to serve
 
         launch(build_app(Searcher.load(settings)), host, port, auth=auth)
     finally:

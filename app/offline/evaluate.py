@@ -23,9 +23,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from app.config import DEFAULT_K
-from app.corpus import Insight
-from app.question import clean_question, topic_of
-from app.search import Searcher, shown
+from app.corpus.records import Insight
+from app.retrieval.question import clean_question, topic_of
+from app.retrieval.search import Searcher, shown
 
 
 class DevQuestion(BaseModel):
@@ -255,7 +255,7 @@ def load_conversations(path: Path) -> list[Conversation]:
 
 
 def score_conversations(searcher: Searcher, conversations: list[Conversation], k: int = DEFAULT_K) -> list[TurnScore]:
-    from app.answer import conversation  # answers build on search; evaluation of answers comes last
+    from app.answering.conversation import conversation  # answers build on search; evaluation of answers comes last
 
     scores = []
     for c in conversations:

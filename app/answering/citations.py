@@ -7,7 +7,7 @@ quotation marks he wrote inside it stay exactly as they are.
 
 Each source is named as far as corpus/sources.toml knows it: the work (resolved), its kind and where
 and when (partial: "post on X", "talk while at Tesla, 2017–2022") or "source not identified"; no
-internal wording ever reaches the clipboard. A quote found in its original (app/originals.py) links to
+internal wording ever reaches the clipboard. A quote found in its original (app/corpus/originals.py) links to
 the words themselves with a text fragment; one that differs from its original says so and gives the
 original's words. BibTeX names the work (or a neutral "Post on X", "Talk"), never the curator's
 heading, and a paraphrase goes in its note as the corpus's summary. `whole_answer` renders a whole
@@ -16,7 +16,7 @@ answer and all its references in one format.
 import re
 from typing import Literal
 
-from app.corpus import Corpus, Insight, Passage, Source
+from app.corpus.records import Corpus, Insight, Passage, Source
 
 # how every surface (answer text, cards, copy strings) introduces a curator's words
 PARAPHRASE_LABEL = "Paraphrase, not his words"
@@ -38,7 +38,7 @@ def quoted(insight: Insight) -> str:
 
 def link(source: Source, insight: Insight | None = None) -> str | None:
     """The work's address; for an insight whose quotes were found in this original, with a text
-    fragment per quote (`#:~:text=...`, app/originals.py) so a browser opens it at the words."""
+    fragment per quote (`#:~:text=...`, app/corpus/originals.py) so a browser opens it at the words."""
     if not source.url:
         return None
     fragments = [c.fragment.removeprefix(":~:") for c in (insight.quote_checks if insight else [])

@@ -3,7 +3,7 @@
 A sentence is kept only if
 1. it cites at least one passage, as [n] or [n, m], and every number it cites was shown;
 2. every span it puts inside quotation marks is verbatim in his words in a passage it cites
-   (app.corpus.is_verbatim: his quotes or the quoted fragments the corpus marks; the curator's
+   (app.corpus.records.is_verbatim: his quotes or the quoted fragments the corpus marks; the curator's
    paraphrase is not his words);
 3. it spells his name right, has words besides its citation and does not repeat a kept sentence; and
 4. it is similar enough to a passage it cites (cosine of the sentence embeddings, SUPPORT_THRESHOLD).
@@ -18,8 +18,8 @@ import re
 import numpy as np
 from pydantic import BaseModel
 
-from app.corpus import Passage, Record, fold, is_verbatim
-from app.embedder import Embedder, OnnxEmbedder
+from app.corpus.records import Passage, Record, fold, is_verbatim
+from app.retrieval.embedder import Embedder, OnnxEmbedder
 
 # Cosine similarity (all-MiniLM-L6-v2) between a sentence and the best passage it cites, below which the
 # sentence is dropped as unsupported. Calibrated by bench/calibrate_support.py on the odd half of the dev

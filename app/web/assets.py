@@ -3,7 +3,7 @@
 The script does only what must happen in the browser: copy a citation's exact string, pass a click on
 a vote, an example or "ask about this" to the server, keep the address bar on the current question,
 bring a new answer's first line into view, and count characters as a question is typed or pasted.
-Everything it acts on is marked by app/web_render.py with data-* attributes.
+Everything it acts on is marked by app/web/render.py with data-* attributes.
 """
 
 # In the conversation (gr.HTML js_on_load: `element`, `trigger`, `watch` are Gradio's).

@@ -1,0 +1,3 @@
+"""The answering stage: ranked records turned into cards, an extractive answer, a conversation, and the
+citation strings people copy.
+"""

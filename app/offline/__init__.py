@@ -1,0 +1,2 @@
+"""Offline tools, not on the answer path: retrieval evaluation and the feedback log.
+"""

@@ -1,0 +1,2 @@
+"""The retrieval stage: reading a question, embedding it, the vector index, and ranking records for it.
+"""
