@@ -159,38 +159,38 @@ def _search_lines(searcher, k, theme):
               help="Print the whole answer with its references in this format, to paste.")
 def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
-    from app.answering.conversation import answer_in_conversation, current_turn
-    from app.answering.extractive import compose, copy_answer
+    from app.answering.conversation import answer_turn, current_turn
+    from app.answering.extractive import copy_answer
     from app.retrieval.question import QuestionError
 
     question = _text_argument(question)
     searcher = _load_searcher()
     try:
-        if mode == "local":
-            turn = current_turn(searcher, question, list(previous), k, theme)
-            answer = (_ask_local(searcher, turn.result, backend=backend, gguf=gguf, base_url=base_url,
-                                 llm_model=llm_model) if turn.result.hits and turn.result.on_topic
-                      else compose(turn.result, searcher.corpus, k or searcher.settings.top_k, turn.kind))
-        else:
-            answer = answer_in_conversation(searcher, question, list(previous), k, theme)
+        turn = current_turn(searcher, question, [_text_argument(q, "An --after question") for q in previous], k, theme)
     except QuestionError as e:
         raise UserError(str(e)) from None
+    answer = (_ask_local(searcher, turn, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
+              if mode == "local" else answer_turn(turn, searcher))
     if as_json:
         echo_json(answer.model_dump_json(indent=2))
+    elif copy_format:
+        safe_echo(copy_answer(answer, searcher.corpus, copy_format))
     else:
-        safe_echo(copy_answer(answer, searcher.corpus, copy_format) if copy_format else answer.text)
+        if turn.read_as != turn.question:  # a follow-up: say how it was read, as the page does
+            safe_echo(f"(read as: {turn.read_as})\n")
+        safe_echo(answer.text)
 
 
-def _ask_local(searcher, result, **overrides):
+def _ask_local(searcher, turn, **overrides):
     """A local-model answer; a backend that is missing or down is a one-line error, not a traceback."""
-    from app.local.backends import BackendUnavailable, GenerationError, get_backend
     from app.local.answer import final_answer, stream_answer
+    from app.local.backends import BackendUnavailable, GenerationError, get_backend
 
     names = {"backend": "local_backend", "gguf": "gguf", "base_url": "llm_base_url", "llm_model": "llm_model"}
     settings = searcher.settings.model_copy(update={names[name]: value for name, value in overrides.items()
                                                     if value is not None})
     try:
-        return final_answer(stream_answer(result, searcher, get_backend(settings), settings.llm_max_tokens))
+        return final_answer(stream_answer(turn, searcher, get_backend(settings), settings.llm_max_tokens))
     except (BackendUnavailable, GenerationError) as e:
         raise UserError(str(e)) from None
 
@@ -249,8 +249,9 @@ def evaluate(path, half, conversations, worst, as_json):
     settings = get_settings()
     if conversations:
         try:
-            scores = score_conversations(_load_searcher(), load_conversations(
-                Path(path) if path else settings.corpus_dir / "realistic" / "conversations.jsonl"))
+            chosen = [c for c in load_conversations(Path(path) if path else settings.corpus_dir / "realistic" /
+                                                    "conversations.jsonl") if half is None or c.half == half]
+            scores = score_conversations(_load_searcher(), chosen)
         except ValueError as e:  # pydantic's ValidationError is one
             raise UserError(f"not a conversations file: {e}") from None
         summary = conversation_summary(scores)

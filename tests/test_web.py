@@ -22,7 +22,6 @@ import app.offline.feedback as feedback
 import app.web.app as web
 import app.web.render as web_render
 from app.answering.conversation import ask
-from app.retrieval.question import follow_up_kind
 from app.answering.citations import FORMATS, cite
 from app.cli import cli
 from app.config import Settings
@@ -131,22 +130,6 @@ def test_mcp_tool(url, run_async):
     assert text.startswith("Karpathy's short answer: “Competitive advantage in AI")
     assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[3]" not in text  # k=2 at most
     assert follow_up.content[0].text.startswith("More on the same topic.")
-
-
-@pytest.mark.parametrize("question, has_previous, kind", [
-    ("why?", True, "more"),
-    ("tell me more about that", True, "more"),
-    ("anything else?", True, "more"),
-    ("and for startups?", True, "aspect"),
-    ("what about AGI?", True, "aspect"),
-    ("how did that play out at tesla?", True, "aspect"),
-    ("why?", False, "bare"),  # nothing to refer to: the answer asks what it means
-    ("and for startups?", False, "new"),
-    ("", True, "new"),  # still empty, so the core still refuses it
-    ("so what does he think of the way universities teach deep learning today?", True, "new"),
-])
-def test_how_a_follow_up_relates_to_the_conversation(question, has_previous, kind):
-    assert follow_up_kind(question, has_previous) == kind
 
 
 def test_host_and_port_come_from_the_environment(monkeypatch):

@@ -1,45 +1,216 @@
-"""The conversation: each question read against the ones before it, and what each turn shows.
+"""The conversation: what kind of turn each question is, what the conversation is about, and what each
+turn shows. The one home for follow-ups: the CLI, the web chat, the API and local mode all read a
+question through `current_turn`.
 
-"tell me more" shows the next cards on the same topic, "and for startups?" searches the topic with the
-new aspect. Clients send the earlier questions (the API keeps no state), so `answer_in_conversation`
-replays them to know what was shown.
+A conversation has a topic: the question that opened it, narrowed by an aspect ("and for a startup?").
+"why?", "tell me more" and "give an example" show the cards most relevant to that topic that were not
+shown yet, under the same relevance cut as a first question, or say in one line that the corpus has
+nothing more on it. "ok, different question: …" opens a new topic. Questions the corpus holds no view on
+(how many, when was, other people's views) are declined, whatever card comes closest. Clients send the
+earlier questions (the API keeps no state), so the turns are replayed to know what was shown.
 """
-from typing import NamedTuple
+import re
+from typing import Literal
+
+from pydantic import BaseModel
 
 from app.answering.extractive import compose
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
-from app.retrieval.question import FollowUp, QuestionError, clean_question, follow_up_kind
-from app.retrieval.search import MIN_RELEVANCE, SearchResult, Searcher, shown
+from app.corpus.records import Insight
+from app.retrieval.question import QuestionError, clean_question, topic_of
+from app.retrieval.search import SHOW_FLOOR, SHOW_MARGIN, SearchResult, Searcher
+
+TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
+
+# Words that ask *how* to answer rather than *what about*: a short question made only of these has no
+# topic of its own ("why?", "tell me more about that", "is that true?") and takes the conversation's.
+FOLLOW_UP_MAX_WORDS = 8
+_NOT_A_TOPIC = set("""
+    a an the and or but so then also ok okay yes no please any some
+    what whats why how when where who which is are was were be been being
+    do does did can could would should will shall may might must
+    i me my we us our you your he him his it its they them their this that these those there here
+    say says said think thinks mean means tell explain elaborate expand give show go on come
+    more else another other again quote quotes really true too not
+    anything something continue details detail tips
+    about of to for in at with from by like
+    tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
+""".split())
+# ... and of those, the words that ask for a concrete case rather than more of the same
+_EXAMPLE = {"example", "examples", "instance", "instances", "case", "cases", "concrete", "specific",
+            "specifically", "illustrate", "real", "world", "practice"}
+# An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
+# pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
+# follow-up and still lean on the topic.
+ASPECT_MAX_WORDS = 12
+_ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
+_POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
+_WHY = re.compile(r"^\W*(?:why|how\s+come)\b", re.IGNORECASE)
+# "ok, different question: …", "new topic - hiring", "changing the subject, …": the rest opens a new topic
+_SWITCH = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also)\b[\s,.!:;-]*)*"
+    r"(?:(?:a\s+|on\s+(?:a|to)\s+)?(?:different|another|new|other|unrelated|separate)\s+(?:question|topic|subject|thing)"
+    r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topic|subject|gears))\b[\s,.!:;?—–-]*",
+    re.IGNORECASE)
+# Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
+# closest card would only pretend. A question that asks for advice ("how many layers should I use?") is
+# not one of them.
+_FACT = re.compile(
+    r"^\W*(?:how\s+(?:many|much|big|large|old|long|tall|fast|expensive)\b"
+    r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
+    r"|who\s+(?:won|invented|founded|created|wrote|coined|is\s+the\s+ceo|was\s+the\s+first)\b"
+    r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
+    r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
+    r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b)",
+    re.IGNORECASE)
+_ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
+# "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
+# in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
+_NOT_SOMEONE = ("andrej|karpathy|he|she|you|u|they|it|this|that|the|a|an|my|your|our|his|her|their|people|everyone"
+                "|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience")
+_SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
+_OTHER_PERSON = re.compile(
+    rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
+    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
+    rf"|\baccording\s+to\s+{_SOMEONE}\b", re.IGNORECASE)
+
+# A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
+# topic, not for another direct answer: its cut is looser than a first question's. Fitted on the tune half
+# of the realistic conversations (docs/evaluation-realistic.md).
+FOLLOW_MARGIN = 0.30
+FOLLOW_FLOOR = 0.35
+
+NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
 
 
-class Turn(NamedTuple):
-    kind: FollowUp
-    topic: tuple[str, str | None]  # the question the conversation is about, and the topic it narrows
+class Turn(BaseModel):
+    question: str  # as asked, cleaned
+    kind: TurnKind
+    topic: str  # the question that opened the topic
+    aspect: str | None = None  # what narrows the topic ("and for a startup?")
+    read_as: str  # how the turn was read, shown to the user
     result: SearchResult  # what the turn shows
+    declined: str | None = None  # why the turn is not answered from the corpus, when it is not
+
+
+def _words(question: str) -> list[str]:
+    return re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
+
+
+def turn_kind(question: str, has_topic: bool) -> TurnKind:
+    """How a question relates to the conversation before it (before any search)."""
+    if _SWITCH.match(question) and re.search(r"\w", _SWITCH.sub("", question, count=1)):
+        return "switch"
+    words = _words(question)
+    if not words:
+        return "new"
+    if len(words) <= FOLLOW_UP_MAX_WORDS and all(w in _NOT_A_TOPIC or w in _EXAMPLE for w in words):
+        if not has_topic:
+            return "bare"
+        return "example" if _EXAMPLE.intersection(words) else "more"
+    if not has_topic or len(words) > ASPECT_MAX_WORDS:
+        return "new"
+    # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
+    # narrowed by its own words
+    if _EXAMPLE.intersection(words):
+        return "example"
+    if _WHY.match(question) and _POINTS_BACK.intersection(words):
+        return "more"
+    if _ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words):
+        return "aspect"
+    return "new"
+
+
+def not_a_view(question: str) -> bool:
+    """A question after a fact or another person's opinion, which the corpus of his views cannot answer."""
+    topic = topic_of(question)
+    return bool((_FACT.match(topic) and not _ADVICE.search(topic)) or _OTHER_PERSON.search(question))
+
+
+def _cut(ranked: SearchResult, k: int, seen: set) -> SearchResult:
+    """The cards of a new question, under the relevance cut of app/retrieval/search.py: the best card,
+    then those within SHOW_MARGIN of it with relevance at least SHOW_FLOOR."""
+    return _keep(ranked, k, [h for n, h in enumerate(ranked.hits) if h.key not in seen and (
+        n == 0 or h.score >= ranked.hits[0].score - SHOW_MARGIN and (h.relevance is None or h.relevance >= SHOW_FLOOR))])
+
+
+def _follow_up_cut(ranked: SearchResult, k: int, seen: set, concrete_first: bool = False) -> SearchResult:
+    """The cards of "why?", "tell me more", "an example?" or an aspect: those the topic has not shown, within
+    FOLLOW_MARGIN of the topic's best card and with relevance at least FOLLOW_FLOOR. The best card counts
+    even when it was shown already, so what is left is measured against the topic, not against whatever
+    happens to come next (an insight that merely shares a word). "example" puts concrete cases first."""
+    if not ranked.hits:
+        return ranked
+    best = ranked.hits[0]
+    keep = [h for h in ranked.hits if h.key not in seen and h.score >= best.score - FOLLOW_MARGIN
+            and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
+    if concrete_first:
+        keep.sort(key=lambda h: not (isinstance(h.record, Insight) and h.record.concrete))
+    return _keep(ranked, k, keep)
+
+
+def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
+    return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
+
+
+def about(topic: str, aspect: str | None) -> str:
+    """What a conversation is about, in a few words: "the data engine: for startups"."""
+    return topic_of(topic) + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
+
+
+def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str) -> str:
+    """How a turn was read, in a few words the page and the CLI show ("more on: data labeling")."""
+    about_ = about(topic, aspect)
+    if kind == "more":
+        return f"more on: {about_}"
+    if kind == "example":
+        return f"an example of: {about_}"
+    if kind == "aspect":
+        return about_
+    return question
 
 
 def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: int, theme: str | None) -> Turn:
     """One turn of a conversation: what it is about, given the turn before it, and what it shows."""
     question = clean_question(question, searcher.settings.max_question_chars)
-    kind = follow_up_kind(question, before is not None)
+    kind = turn_kind(question, before is not None)
     if kind == "bare":
-        return Turn(kind, (question, None), SearchResult(question=question, hits=[], on_topic=False))
-    if kind == "new":
-        topic = (question, None)
+        empty = SearchResult(question=question, hits=[], on_topic=False)
+        return Turn(question=question, kind=kind, topic=question, read_as=question, result=empty)
+    if kind == "switch":
+        question = _SWITCH.sub("", question, count=1).strip()
+    topic, aspect = question, None
+    if kind in ("more", "example"):
+        topic, aspect = before.topic, before.aspect
     elif kind == "aspect":
-        topic = (question, before.topic[0] if before.topic[1] is None else before.topic[1])
+        topic, aspect = before.topic, question
+    read_as = _read_as(kind, topic, aspect, question)
+    if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
+        return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
+    if kind in ("new", "switch", "aspect") and not_a_view(question):
+        ranked = searcher.rank_many([question], theme, depth=1)[0]
+        return Turn(question=question, kind="offtopic", topic=question, read_as=read_as, declined=NOT_A_VIEW,
+                    result=ranked.model_copy(update={"question": read_as, "on_topic": False}))
+    own_words = kind in ("more", "example") and not set(_words(question)) <= _NOT_A_TOPIC | _EXAMPLE
+    if own_words:  # "why is it so inefficient": the topic, narrowed by the follow-up's own words
+        ranked = searcher.rank_many([question], theme, [" ".join(q for q in (topic, aspect) if q)])[0]
+    elif aspect:
+        ranked = searcher.rank_many([aspect], theme, [topic])[0]
     else:
-        topic = before.topic
-    ranked = searcher.rank_many([topic[0]], theme, [topic[1]])[0]
-    read_as = " ".join(q for q in (topic[1], topic[0], question if kind == "more" else None) if q)
+        ranked = searcher.rank_many([topic], theme)[0]
     ranked = ranked.model_copy(update={"question": read_as})
-    if kind != "more":
-        return Turn(kind, topic, shown(ranked, k))
-    unseen = shown(ranked, k, exclude=seen)
-    if unseen.hits and unseen.hits[0].relevance < MIN_RELEVANCE:  # what is left is off the topic
-        unseen = unseen.model_copy(update={"hits": []})
-    return Turn(kind, topic, unseen)
+    if not ranked.on_topic:
+        return Turn(question=question, kind="offtopic", topic=topic, aspect=aspect, read_as=read_as,
+                    result=ranked.model_copy(update={"hits": ranked.hits[:1]}))
+    if kind in ("new", "switch"):
+        shown = _cut(ranked, k, set())
+    else:
+        # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
+        shown = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
+        if kind == "aspect" and not shown.hits:  # no other card for the aspect: the same one still answers it
+            shown = _cut(ranked, k, set())
+    return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=shown)
 
 
 def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
@@ -48,14 +219,16 @@ def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
     k = k or searcher.settings.top_k
     turns, seen = [], set()
     for n, question in enumerate(questions):
-        before = turns[-1] if turns and turns[-1].kind != "bare" else None
+        before = next((t for t in reversed(turns) if t.kind != "bare"), None)
         try:
             turn = _turn(searcher, question, before, seen, k, theme)
         except QuestionError:
             if n == len(questions) - 1:
                 raise
             continue  # an earlier question that could not be searched showed nothing
-        seen = (seen if turn.kind in ("more", "aspect") else set()) | {h.key for h in turn.result.hits}
+        shown = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
+        # what a topic has shown so far: "more" continues after it; a new topic starts again
+        seen = (seen if turn.kind in ("more", "example", "aspect") else set()) | shown
         turns.append(turn)
     return turns
 
@@ -63,18 +236,21 @@ def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
 def current_turn(searcher: Searcher, question: str, previous_questions: list[str] | None = None,
                  k: int | None = None, theme: str | None = None) -> Turn:
     """The turn of `question` asked after `previous_questions` (oldest first, the latest
-    MAX_PREVIOUS_QUESTIONS of them). The API is stateless, so the earlier turns are replayed to know what
-    was shown before: "tell me more" then shows what was not."""
+    MAX_PREVIOUS_QUESTIONS of them)."""
     previous = list(previous_questions or [])[-MAX_PREVIOUS_QUESTIONS:]
     return conversation(searcher, [*previous, question], k, theme)[-1]
+
+
+def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
+    """The extractive answer of a turn."""
+    return compose(turn.result, searcher.corpus, turn.kind, topic=about(turn.topic, turn.aspect),
+                   declined=turn.declined)
 
 
 def answer_in_conversation(searcher: Searcher, question: str, previous_questions: list[str] | None = None,
                            k: int | None = None, theme: str | None = None) -> Answer:
     """The one way in for the CLI, the web API and MCP: the extractive answer of current_turn."""
-    k = k or searcher.settings.top_k
-    turn = current_turn(searcher, question, previous_questions, k, theme)
-    return compose(turn.result, searcher.corpus, k, turn.kind)
+    return answer_turn(current_turn(searcher, question, previous_questions, k, theme), searcher)
 
 
 def ask(searcher: Searcher, question: str, k: int | None = None, theme: str | None = None) -> Answer:

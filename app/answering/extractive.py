@@ -8,66 +8,87 @@ import re
 
 import app.answering.citations as citations
 from app.answering.cards import cited_lines, search_response
-from app.config import DEFAULT_K
 from app.contract import Answer
-from app.corpus.records import Corpus, Passage, Record, is_verbatim
-from app.retrieval.question import FollowUp
-from app.retrieval.search import SearchResult
+from app.corpus.records import Corpus, Insight, Passage, Record, is_verbatim
+from app.retrieval.search import SHOW_FLOOR, SearchResult
 
 # How much of a quote the lead repeats: its leading sentences up to this many characters (at least one)
 LEAD_CHARS = 200
 
 
+# A sentence that opens with one of these leans on something said before it ("This way, you update…",
+# "Resist this temptation…", "It is a vital contribution…"): a lead never starts its quote with one.
+_LEANS_BACK = set("""
+    this that these those it its they them their he she his her here there such so but and or then
+    instead however also thus hence therefore resist stop yes no
+""".split())
+
+
+def _stands_alone(sentence: str) -> bool:
+    first = re.match(r"\W*(\w+)", sentence)
+    return bool(first) and first.group(1).lower() not in _LEANS_BACK
+
+
 def _leading_words(quote: str, record: Record) -> str:
-    """The quote's leading sentence(s), up to LEAD_CHARS: a verbatim slice of it, or the whole quote."""
+    """The sentence(s) of a quote that carry its idea, up to LEAD_CHARS: from the first sentence that does
+    not lean on something before it, as a verbatim slice of the quote; the whole quote when every sentence
+    leans back (the card's title, named before it, then gives the reference)."""
     sentences = re.split(r"(?<=[.!?])\s+", quote.strip())
-    lead = sentences[0]
-    for sentence in sentences[1:]:
+    start = next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), None)
+    if start is None:
+        return quote
+    lead = sentences[start]
+    for sentence in sentences[start + 1:]:
         if len(lead) + 1 + len(sentence) > LEAD_CHARS:
             break
         lead = f"{lead} {sentence}"
     return lead if is_verbatim(lead, record) else quote
 
 
-def view(record: Record) -> str:
-    """What opens an on-topic answer: his view, from the best card [1]. Only his words go in quotation
-    marks; a curator's summary is labelled as one."""
+def view(record: Record, strong: bool) -> str:
+    """What opens an on-topic answer: the best card [1], named by its topic, with his words. `strong`: the
+    card answers the question (its relevance passes the cut for a second card); otherwise it is only the
+    closest he comes. Only his words go in quotation marks; a curator's summary is labelled as one."""
+    how = "His answer" if strong else "The closest he comes"
     if isinstance(record, Passage):
-        words = _leading_words(record.clean, record) if record.by_karpathy else None
-        if words:
-            return f"Karpathy wrote, in {record.doc.title}: “{words}” [1]"
-        return f"The closest passage is by {record.doc.author or 'an unknown author'}, not Karpathy, in {record.doc.title} [1]."
+        if not record.by_karpathy:
+            return (f"The closest passage is by {record.doc.author or 'an unknown author'}, not Karpathy, "
+                    f"in {record.doc.title} [1].")
+        return f"{how} — {record.doc.title}: he wrote “{_leading_words(record.clean, record)}” [1]"
     if record.kind == "quote":
-        who = f"Karpathy, quoting {record.quoting}" if record.quoting else "Karpathy's short answer"
-        return f"{who}: “{_leading_words(record.quotes[0], record)}” [1]"
-    return f"The corpus sums up his view (a paraphrase, not his words): {record.paraphrase} [1]"
+        who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
+        return f"{how} — {record.title}: {who} said “{_leading_words(record.quotes[0], record)}” [1]"
+    return (f"{how} — {record.title} ({citations.PARAPHRASE_LABEL.lower()}, the corpus's summary): "
+            f"{record.paraphrase} [1]")
 
 
-def lead(result: SearchResult, k: int, kind: FollowUp = "new") -> str:
+def lead(result: SearchResult, kind: str = "new", topic: str | None = None, declined: str | None = None) -> str:
     """The opening sentences of an answer: his view, or why there is none to give."""
     if kind == "bare":
         return (f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
                 "“what would Karpathy say about hiring?”, then follow up.")
-    if not result.hits and not result.on_topic:
-        return "Nothing in the corpus is on that topic, so there is nothing more to show."
-    if not result.hits:
-        return "That is all the corpus has on this topic: every insight on it has been shown already."
+    if declined:
+        return f"{declined} There is no Karpathy quote to give."
     if not result.on_topic:
         return "Nothing in the corpus is on that topic, so there is no Karpathy quote to give."
-    opening = view(result.hits[0].record)
+    if not result.hits:
+        return f"That is all the corpus has on {topic or 'this topic'}: every insight on it has been shown already."
+    best = result.hits[0]
+    opening = view(best.record, strong=best.relevance is None or best.relevance >= SHOW_FLOOR)
     if kind == "more":
-        opening = f"More on the same topic. {opening}"
-    if len(result.hits) < k and len(result.hits) <= 2:
-        other = "other " if kind == "more" else ""
-        opening += (f" This is the only {other}insight that closely matches your question." if len(result.hits) == 1
-                    else f" These two are the only {other}insights that closely match your question.")
+        return f"More on {topic}. {opening}"
+    if kind == "example":
+        concrete = isinstance(best.record, Insight) and best.record.concrete
+        return (f"An example on {topic}. {opening}" if concrete else
+                f"The corpus has no worked example on {topic}; the nearest insight not shown yet. {opening}")
     return opening
 
 
-def compose(result: SearchResult, corpus: Corpus, k: int = DEFAULT_K, kind: FollowUp = "new") -> Answer:
+def compose(result: SearchResult, corpus: Corpus, kind: str = "new", topic: str | None = None,
+            declined: str | None = None) -> Answer:
     """The extractive answer to a searched question: the lead, then each card shown."""
     cites = search_response(result, corpus).citations
-    head = lead(result, k, kind)
+    head = lead(result, kind, topic, declined)
     lines = [head]
     if cites:
         lines += ["", "Closest, but not on your topic:"] if not result.on_topic else [""]

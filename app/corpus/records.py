@@ -104,6 +104,7 @@ class Insight(BaseModel):
     quotes: list[str] = []
     context: str | None = None
     quoting: str | None = None  # whose words he quotes, when they are not his own
+    concrete: bool = False  # the text holds a concrete case (a parked car, Tesla's C++): what "example?" wants
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from app.answering.cards import cited_lines
-from app.answering.extractive import compose
+from app.answering.conversation import Turn, answer_turn
 from app.contract import Answer, LocalReport
 from app.corpus.records import Passage, Record
 from app.local.backends import Backend, Message
@@ -68,9 +68,8 @@ def build_messages(result: SearchResult) -> list[Message]:
     return [Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user)]
 
 
-def compose_local(result: SearchResult, searcher: Searcher, checks: list[SentenceCheck], model: str) -> Answer:
+def compose_local(result: SearchResult, extractive: Answer, checks: list[SentenceCheck], model: str) -> Answer:
     """The verified answer from the model's checked sentences, or the extractive one if none was kept."""
-    extractive = compose(result, searcher.corpus)
     kept = [c for c in checks if c.kept]
     report = LocalReport(model=model, verified=f"{len(kept)} of {len(checks)} sentences kept", checks=checks)
     if not kept:
@@ -86,17 +85,18 @@ def compose_local(result: SearchResult, searcher: Searcher, checks: list[Sentenc
                   text="\n".join(lines), citations=extractive.citations, local=report)
 
 
-def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, max_tokens: int,
+def stream_answer(turn: Turn, searcher: Searcher, backend: Backend, max_tokens: int,
                   temperature: float = 0.0) -> Iterator[StreamEvent]:
-    """Stream a local-model answer to a search result: tokens, then each checked sentence, then the answer.
+    """Stream a local-model answer to a turn of a conversation: tokens, then each checked sentence, then
+    the answer. The one local-mode path of the CLI and the page: a turn the extractive answer declines
+    (off topic, nothing left, a bare "why?") is answered by it, with a report that the model was not asked.
 
     Raises app.local.backends.GenerationError (one line) if the backend fails, e.g. a server that is down.
     """
-    if not result.on_topic or not result.hits:
-        # nothing on topic to synthesise from: the extractive answer already says so
-        report = LocalReport(model=backend.label,
-                             notice="Nothing in the corpus is on that topic, so the local model was not asked.")
-        yield StreamEvent(kind="answer", answer=compose(result, searcher.corpus).model_copy(update={"local": report}))
+    extractive, result = answer_turn(turn, searcher), turn.result
+    if not extractive.on_topic or not result.hits:
+        report = LocalReport(model=backend.label, notice="The local model was not asked: the corpus gives it nothing to frame.")
+        yield StreamEvent(kind="answer", answer=extractive.model_copy(update={"local": report}))
         return
     verifier = Verifier([hit.record for hit in result.hits], searcher.embedder)
     splitter, checks = SentenceSplitter(), []
@@ -111,7 +111,7 @@ def stream_answer(result: SearchResult, searcher: Searcher, backend: Backend, ma
     for sentence in splitter.finish()[:MAX_SENTENCES - len(checks)]:
         checks.append(verifier.check(sentence))
         yield StreamEvent(kind="sentence", check=checks[-1])
-    yield StreamEvent(kind="answer", answer=compose_local(result, searcher, checks, backend.label))
+    yield StreamEvent(kind="answer", answer=compose_local(result, extractive, checks, backend.label))
 
 
 def final_answer(events: Iterator[StreamEvent]) -> Answer:

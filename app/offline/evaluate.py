@@ -20,6 +20,8 @@ import math
 import time
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import BaseModel, ValidationError
 
 from app.config import DEFAULT_K
@@ -232,21 +234,23 @@ def report_json(report: Report) -> str:
 
 
 class Conversation(BaseModel):
-    """A conversation of corpus/realistic/conversations.jsonl: each turn graded for what it means there."""
+    """A conversation of corpus/realistic/conversations.jsonl: each turn graded for what it means there
+    (no grades: the corpus has nothing on it, and the turn should be declined)."""
     id: str
+    half: Literal["tune", "test"] | None = None
     turns: list[dict]
 
 
 class TurnScore(BaseModel):
     conversation: str
     q: str
-    kind: str  # as labelled: new, more, aspect, bare-first
-    read_as: str  # how the app read it: new, more, aspect, bare
+    kind: str  # as labelled: new, more, example, aspect, switch, offtopic, bare-first
+    read_as: str  # the kind the app read: new, more, example, aspect, switch, offtopic, bare
     shown: list[int | str]
     grades: dict[int, int]
-    moved: bool  # shows cards, and other ones than the turn before
-    unseen: bool  # none of its cards was shown earlier in the conversation
-    new_match: bool  # a grade-2 insight exists that the turn before did not show
+    declined: bool  # the answer says the corpus has nothing on it (no card shown as on topic)
+    repeats: bool  # a card of the turn before is shown again
+    first_on_topic: bool  # the first card is graded (>= 1); or nothing is shown and nothing graded was left
 
 
 def load_conversations(path: Path) -> list[Conversation]:
@@ -262,40 +266,42 @@ def score_conversations(searcher: Searcher, conversations: list[Conversation], k
         turns = conversation(searcher, [t["q"] for t in c.turns], k)
         before, earlier = [], set()
         for labelled, turn in zip(c.turns, turns):
-            ids = [h.key for h in turn.result.hits]
+            declined = not turn.result.on_topic or turn.kind == "bare"
+            ids = [] if declined else [h.key for h in turn.result.hits]
             grades = {int(i): g for i, g in labelled["grades"].items()}
+            exhausted = not ids and not declined and not (set(grades) - earlier)
             scores.append(TurnScore(
                 conversation=c.id, q=labelled["q"], kind=labelled["kind"], read_as=turn.kind, shown=ids,
-                grades=grades, moved=bool(ids) and set(ids) != set(before), unseen=not earlier.intersection(ids),
-                new_match=any(g == 2 and i not in before for i, g in grades.items())))
+                grades=grades, declined=declined, repeats=bool(set(ids) & set(before)),
+                first_on_topic=bool(ids) and grades.get(ids[0], 0) >= 1 or exhausted))
             before, earlier = ids, earlier | set(ids)
     return scores
 
 
 def conversation_summary(scores: list[TurnScore]) -> dict[str, dict[str, float]]:
-    """Per labelled kind: how often it was read as that kind, the cards moved, were unseen, were relevant
-    (graded >= 1), and how often no card was shown."""
-    out = {}
-    for kind in sorted({s.kind for s in scores}):
-        mine = [s for s in scores if s.kind == kind]
-        cards = [(i, s) for s in mine for i in s.shown]
-        with_match = [s for s in mine if s.new_match]
-        out[kind] = {
-            "turns": len(mine),
-            "read_right": sum(1 for s in mine if s.read_as == kind.replace("-first", "")) / len(mine),
-            "moved": sum(1 for s in mine if s.moved) / len(mine),
-            "moved_when_match": sum(1 for s in with_match if s.moved) / len(with_match) if with_match else 1.0,
-            "unseen": sum(1 for s in mine if s.unseen) / len(mine),
-            "relevant": sum(1 for i, s in cards if s.grades.get(i, 0) >= 1) / len(cards) if cards else 0.0,
-            "no_cards": sum(1 for s in mine if not s.shown) / len(mine),
-        }
-        out[kind] = {name: round(value, 4) for name, value in out[kind].items()}
-    return out
+    """Per labelled kind: how often it was read as that kind; of the turns the corpus can answer, how often
+    the first card bears on the topic and how often a card of the turn before is repeated; of those it
+    cannot (no grades), how often they were declined. "all" adds abstention precision: of the turns
+    declined, the share that the corpus indeed cannot answer."""
+    def summary(mine: list[TurnScore]) -> dict[str, float]:
+        answerable = [s for s in mine if s.grades]
+        unanswerable = [s for s in mine if not s.grades]
+        declined = [s for s in mine if s.declined]
+        out = {"turns": len(mine),
+               "read_right": sum(s.read_as == s.kind.replace("-first", "") for s in mine) / len(mine),
+               "first_on_topic": sum(s.first_on_topic for s in answerable) / len(answerable) if answerable else None,
+               "repeats": sum(s.repeats for s in answerable) / len(answerable) if answerable else None,
+               "declined": sum(s.declined for s in unanswerable) / len(unanswerable) if unanswerable else None,
+               "decline_precision": sum(not s.grades for s in declined) / len(declined) if declined else None}
+        return {name: None if value is None else round(value, 4) for name, value in out.items()}
+    kinds = sorted({s.kind for s in scores})
+    return {**{kind: summary([s for s in scores if s.kind == kind]) for kind in kinds}, "all": summary(scores)}
 
 
 def format_conversations(summary: dict[str, dict[str, float]]) -> str:
-    columns = ["turns", "read_right", "moved", "moved_when_match", "unseen", "relevant", "no_cards"]
+    columns = ["turns", "read_right", "first_on_topic", "repeats", "declined", "decline_precision"]
     lines = [f"{'turn kind':12}" + "".join(f"{c:>18}" for c in columns)]
     for kind, m in summary.items():
-        lines.append(f"{kind:12}" + "".join(f"{m[c]:>18.3f}" if c != "turns" else f"{m[c]:>18.0f}" for c in columns))
+        cells = ["-" if m[c] is None else f"{m[c]:.0f}" if c == "turns" else f"{m[c]:.3f}" for c in columns]
+        lines.append(f"{kind:12}" + "".join(f"{cell:>18}" for cell in cells))
     return "\n".join(lines)

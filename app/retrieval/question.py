@@ -1,12 +1,11 @@
-"""Reading a question: clean it, find its topic, and read a follow-up in the light of the conversation.
+"""Reading a question: clean it and find its topic.
 
 Everything here is about what the person asked, before any search: refusing what cannot be searched
-(empty, too long, not text), dropping what every question shares (his name, "what would he say
-about"), and deciding whether a short message leans on the question before it.
+(empty, too long, not text) and dropping what every question shares (his name, "what would he say
+about"). How a question leans on the ones before it is the conversation's (app/answering/conversation.py).
 """
 import re
 import unicodedata
-from typing import Literal
 
 
 class QuestionError(ValueError):
@@ -45,46 +44,3 @@ def clean_question(question: str, max_chars: int) -> str:
     if not question:
         raise QuestionError("The question is empty: ask about something, e.g. 'what would Karpathy say about hiring?'")
     return question
-
-
-# Follow-ups in a conversation. "and about data?" or "why?" leans on the question before it; only
-# short questions do that (a longer one stands on its own, whatever word it starts with).
-FOLLOW_UP_MAX_WORDS = 8
-# Words that ask *how* to answer rather than *what about*: a question made only of these has no topic
-# of its own ("why?", "tell me more about that", "is that true?") and takes the previous one's.
-_NOT_A_TOPIC = set("""
-    a an the and or but so then also ok okay yes no please
-    what whats why how when where who which is are was were be been being
-    do does did can could would should will shall may might must
-    i me my we us our you your he him his it its they them their this that these those there here
-    say says said think thinks mean means tell explain elaborate expand give show go on
-    more else another other again example examples quote quotes really true too not
-    anything something continue details detail tips
-    about of to for in at with from by
-""".split())
-# An aspect of the topic before: a cue word ("and for startups?", "what about the data side?", "so what
-# should builders do?"), or a word pointing back at it ("how did that play out at tesla?"). Such a
-# question may be a little longer than a bare follow-up and still lean on the one before it.
-ASPECT_MAX_WORDS = 12
-_ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
-_POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them"}
-
-FollowUp = Literal["new", "more", "aspect", "bare"]
-
-
-def follow_up_kind(question: str, has_previous: bool) -> FollowUp:
-    """How a question relates to the conversation before it.
-
-    more: no topic of its own ("why?", "tell me more", "anything else?"): the next insights on the same
-    topic. bare: the same with nothing before it, so there is nothing to refer to. aspect: a short
-    question that narrows or turns the previous topic ("and for startups?"). new: anything else.
-    """
-    words = re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
-    if not words:
-        return "new"
-    if len(words) <= FOLLOW_UP_MAX_WORDS and all(word in _NOT_A_TOPIC for word in words):
-        return "more" if has_previous else "bare"
-    if has_previous and len(words) <= ASPECT_MAX_WORDS and (
-            _ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words)):
-        return "aspect"
-    return "new"

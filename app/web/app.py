@@ -165,12 +165,12 @@ class Chat:
         k, theme, _ = _check(k, theme)
         try:
             # read in its conversation as an extractive answer is
-            result = current_turn(self.searcher, question, [t["question"] for t in turns], k, theme).result
-            cited = [c.model_dump(mode="json") for c in search_response(result, self.searcher.corpus).citations]
+            read = current_turn(self.searcher, question, [t["question"] for t in turns], k, theme)
+            cited = [c.model_dump(mode="json") for c in search_response(read.result, self.searcher.corpus).citations]
             turn["draft"] = {"status": DRAFTING, "kept": [], "citations": cited}
             yield
             backend = generate.get_backend(self.settings)
-            for event in stream_answer(result, self.searcher, backend, self.settings.llm_max_tokens):
+            for event in stream_answer(read, self.searcher, backend, self.settings.llm_max_tokens):
                 if event.kind == "sentence" and event.check.kept:
                     turn["draft"]["kept"].append(as_shown(event.check.text))
                     yield

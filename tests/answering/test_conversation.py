@@ -1,0 +1,137 @@
+"""The conversation as a user types it: follow-ups that stay on the topic, examples, aspects, switches,
+questions the corpus holds no view on, and leads that stand alone. Real model, real index."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.answering.conversation import answer_in_conversation, conversation, not_a_view, turn_kind
+from app.answering.extractive import _LEANS_BACK, _leading_words, view
+from app.config import REPO_DIR
+
+
+@pytest.mark.parametrize("question, has_topic, kind", [
+    ("why?", True, "more"),
+    ("tell me more about that", True, "more"),
+    ("anything else?", True, "more"),
+    ("how come?", True, "more"),
+    ("can you give an example?", True, "example"),
+    ("example?", True, "example"),
+    ("like what?", True, "more"),
+    ("any concrete case?", True, "example"),
+    ("and for startups?", True, "aspect"),
+    ("what about AGI?", True, "aspect"),
+    ("how did that play out at tesla?", True, "aspect"),
+    ("ok, different question: what does he think about AGI?", True, "switch"),
+    ("new topic - hiring", True, "switch"),
+    ("why?", False, "bare"),  # nothing to refer to: the answer asks what it means
+    ("give me an example", False, "bare"),
+    ("and for startups?", False, "new"),
+    ("", True, "new"),  # still empty, so the core still refuses it
+    ("so what does he think of the way universities teach deep learning today?", True, "new"),
+])
+def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
+    assert turn_kind(question, has_topic) == kind
+
+
+@pytest.mark.parametrize("question, declined", [
+    ("How many parameters does GPT-4 have?", True),
+    ("How big is the ImageNet dataset?", True),
+    ("when was the transformer paper published", True),
+    ("who won the 2022 world cup", True),
+    ("What does Yann LeCun think about LLMs?", True),
+    ("Sam Altman's view on AGI", True),
+    ("how many hours a day should I study deep learning?", False),  # advice, not a fact
+    ("what does Karpathy think about AGI?", False),
+    ("how does he see the future of programming?", False),
+])
+def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
+    assert not_a_view(question) == declined
+
+
+def _ids(turn):
+    return [h.key for h in turn.result.hits]
+
+
+def test_a_follow_up_never_repeats_the_turn_before_and_stays_on_the_topic(searcher):
+    first, why, more = conversation(searcher, ["data augmentation", "why?", "tell me more"])
+    assert why.kind == "more" and more.kind == "more"
+    assert not set(_ids(why)) & set(_ids(first)) and not set(_ids(more)) & set(_ids(first) + _ids(why))
+    # "Build for Augmentation" only shares a word with data augmentation: never "more on the same topic"
+    assert 17 not in _ids(why) + _ids(more)
+
+
+def test_when_the_topic_is_exhausted_the_answer_says_so_in_one_line(searcher):
+    previous = ["what would karpathy say about sorting the dataset by loss?"]
+    for _ in range(6):
+        answer = answer_in_conversation(searcher, "tell me more", previous)
+        if not answer.citations:
+            break
+        previous.append("tell me more")
+    assert not answer.citations
+    assert answer.text.startswith("That is all the corpus has on") and "\n" not in answer.text
+
+
+def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
+    first, example = conversation(searcher, ["software 2.0", "can you give me an example?"])
+    assert example.kind == "example" and example.result.hits
+    assert example.result.hits[0].record.concrete
+    answer = answer_in_conversation(searcher, "can you give me an example?", ["software 2.0"])
+    assert answer.lead.startswith("An example on software 2.0.")
+
+
+def test_an_aspect_changes_the_answer_when_another_card_fits_it(searcher):
+    first, aspect = conversation(searcher, ["vibe coding", "and for a startup?"])
+    assert aspect.kind == "aspect" and _ids(aspect) and _ids(aspect) != _ids(first)
+
+
+def test_a_switch_starts_a_new_topic(searcher):
+    turns = conversation(searcher, ["how should I debug my training code?",
+                                    "ok, different question: is AGI coming soon?", "why?"])
+    assert turns[1].kind == "switch" and turns[1].topic == "is AGI coming soon?"
+    assert turns[2].topic == "is AGI coming soon?"
+
+
+@pytest.mark.parametrize("question", ["How many parameters does GPT-4 have?", "How big is the ImageNet dataset?",
+                                      "What does Yann LeCun think about LLMs?"])
+def test_questions_he_never_answered_are_declined_with_the_closest_card_folded(searcher, question):
+    answer = answer_in_conversation(searcher, question)
+    assert not answer.on_topic
+    assert answer.lead.startswith("The corpus holds his views, not facts")
+    assert "His answer" not in answer.text and "Closest, but not on your topic:" in answer.text
+    # and a follow-up does not turn it into his view
+    why = answer_in_conversation(searcher, "why?", [question])
+    assert not why.on_topic and "His answer" not in why.text
+
+
+def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(searcher):
+    for insight in searcher.corpus.insights:
+        lead = view(insight, strong=True)
+        assert insight.title in lead
+        if insight.kind == "quote":
+            words = _leading_words(insight.quotes[0], insight)
+            first = words.split()[0].strip("“\"'‘.,").lower()
+            # the whole quote may lean back (its title, named first, gives the reference); a slice never does
+            assert first not in _LEANS_BACK or words == insight.quotes[0], (insight.id, words)
+
+
+def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
+    insight = searcher.corpus.get(11)
+    assert view(insight, strong=False).startswith("The closest he comes — The Data Engine is the Moat")
+    assert view(insight, strong=True).startswith("His answer — The Data Engine is the Moat")
+
+
+def test_the_cli_follows_and_says_how_it_read_the_follow_up(settings):
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir),
+           "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
+    cli = [sys.executable, "-c", "from app.cli import main; main()"]
+    out = subprocess.run([*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?"],
+                         cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("(read as: the data engine: for startups)")
+    first = subprocess.run([*cli, "ask", "what would Karpathy say about the data engine?", "--json"],
+                           cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300)
+    follow = subprocess.run([*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?",
+                             "--json"], cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300)
+    assert json.loads(follow.stdout)["question"] != json.loads(first.stdout)["question"]
