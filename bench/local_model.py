@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.config import REPO_DIR, Settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
 from app.local.backends import get_backend, packaged_gguf  # noqa: E402
+from app.answering.conversation import current_turn  # noqa: E402
 from app.local.answer import stream_answer  # noqa: E402
 from app.retrieval.search import Searcher  # noqa: E402
 
@@ -34,7 +35,7 @@ def run(searcher, backend, questions, max_tokens) -> dict:
     for q in questions:
         start = time.perf_counter()
         stamps = []
-        for event in stream_answer(searcher.search(q), searcher, backend, max_tokens):
+        for event in stream_answer(current_turn(searcher, q), searcher, backend, max_tokens):
             if event.kind == "token":
                 stamps.append(time.perf_counter() - start)
             elif event.kind == "answer":

@@ -170,6 +170,40 @@ def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, we
     assert outside == []
 
 
+def test_a_shared_follow_up_opens_as_its_own_conversation_and_answers_as_the_page_did(chat, chromium, web_url,
+                                                                                      outside, viewport):
+    if viewport != "laptop":
+        pytest.skip("the same on every viewport: once is enough")
+    submit(chat, "what would Karpathy say about the data engine?")
+    submit(chat, "and for startups?")
+    shared, shown = chat.url, last_turn(chat).inner_text()
+    assert parse_qs(urlparse(shared).query) == {"q": ["and for startups?"],
+                                                "after": ["what would Karpathy say about the data engine?"]}
+    # a fresh browser: the link opens the whole conversation, and the follow-up reads as it did
+    context = chromium.new_context()
+    try:
+        fresh = context.new_page()
+        fresh.set_default_timeout(60_000)
+        fresh.goto(shared)
+        fresh.wait_for_function(f"document.querySelectorAll('{ANSWERS}').length === 2")
+        done(fresh)
+        assert last_turn(fresh).inner_text() == shown
+        # a browser that holds another conversation opens the link as its own, not appended to it
+        fresh.locator("#options").click()
+        fresh.locator("#new-conversation").click()
+        fresh.wait_for_selector("#conversation .empty")
+        submit(fresh, "hiring")
+        fresh.goto(shared)
+        fresh.wait_for_function(f"document.querySelectorAll('{ANSWERS}').length === 2")
+        done(fresh)
+        questions = fresh.locator("#conversation .asked p")
+        assert [questions.nth(i).text_content() for i in range(2)] == [
+            "what would Karpathy say about the data engine?", "and for startups?"]
+    finally:
+        context.close()
+    assert outside == []
+
+
 def feedback_lines(settings, answer_id: str) -> list[dict]:
     lines = [json.loads(line) for line in settings.feedback_path.read_text().splitlines()]
     return [entry for entry in lines if entry.get("answer_id") == answer_id]

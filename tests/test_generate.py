@@ -23,6 +23,7 @@ from app.config import REPO_DIR
 from app.offline.evaluate import load_questions
 from app.local.backends import (BackendUnavailable, GenerationError, HTTPBackend, LlamaCppBackend, availability,
                           get_backend, packaged_gguf)
+from app.answering.conversation import Turn
 from app.local.answer import MAX_SENTENCES, build_messages, final_answer, stream_answer
 from app.retrieval.search import Hit, SearchResult
 from app.local.verify import as_shown, cited_numbers, split_sentences
@@ -46,8 +47,13 @@ class FixedBackend:
             yield self.text[i:i + 3]
 
 
+def as_turn(result):
+    """A first question's turn around a result made by hand."""
+    return Turn(question=result.question, kind="new", topic=result.question, read_as=result.question, result=result)
+
+
 def answer_of(result, searcher, backend):
-    return final_answer(stream_answer(result, searcher, backend, 160))
+    return final_answer(stream_answer(as_turn(result), searcher, backend, 160))
 
 
 def free_port() -> int:
@@ -166,7 +172,7 @@ def test_injection_in_a_passage_stays_data_and_cannot_add_a_quote(searcher):
 def test_stream_yields_tokens_then_each_checked_sentence_then_the_answer(searcher):
     result = searcher.search("what is software 2.0?")
     reply = "He sees neural networks as the beginning of a fundamental shift in how software is developed [1]. " * 10
-    events = list(stream_answer(result, searcher, FixedBackend(reply), 160))
+    events = list(stream_answer(as_turn(result), searcher, FixedBackend(reply), 160))
     kinds = [e.kind for e in events]
     assert kinds[0] == "token" and kinds[-1] == "answer" and kinds.count("answer") == 1
     first_sentence = kinds.index("sentence")
@@ -227,7 +233,7 @@ def dev_answers(settings, searcher):
     backend = get_backend(settings)
     answers = []
     for dq in DEV[:20]:
-        events = list(stream_answer(searcher.search(dq.q), searcher, backend, settings.llm_max_tokens))
+        events = list(stream_answer(as_turn(searcher.search(dq.q)), searcher, backend, settings.llm_max_tokens))
         answers.append((dq.q, events[-1].answer, sum(e.kind == "token" for e in events)))
     return answers
 
@@ -296,7 +302,7 @@ def test_http_backend_answers_through_a_real_local_server(llama_server, settings
     assert status.available and llama_server in status.detail
     backend = get_backend(http)
     for dq in DEV[:3]:
-        events = list(stream_answer(searcher.search(dq.q), searcher, backend, settings.llm_max_tokens))
+        events = list(stream_answer(as_turn(searcher.search(dq.q)), searcher, backend, settings.llm_max_tokens))
         answer = events[-1].answer
         assert sum(e.kind == "token" for e in events) > 0
         assert answer.local.model == f"local at {llama_server}"

@@ -46,16 +46,14 @@ def turns(searcher):
     return score_conversations(searcher, load_conversations(CONVERSATIONS))
 
 
-def test_follow_ups_move(turns):
+def test_follow_ups_are_read_and_never_repeat_the_turn_before(turns):
     summary = conversation_summary(turns)
-    assert len({t.conversation for t in turns}) >= 40
-    assert all(m["read_right"] == 1.0 for m in summary.values()), summary
-    more, aspect = summary["more"], summary["aspect"]
-    # "why?", "tell me more": never a card shown before; either new cards or "that is all"
-    assert more["unseen"] == 1.0 and more["moved"] + more["no_cards"] == 1.0, more
-    # "and for startups?": the cards change when the corpus has a grade-2 insight not shown before
-    assert aspect["moved_when_match"] >= 0.8 and aspect["relevant"] >= 0.75, aspect
-    assert summary["new"]["relevant"] >= 0.75
+    assert len({t.conversation for t in turns}) >= 80
+    assert summary["bare-first"]["read_right"] == 1.0 and summary["more"]["read_right"] >= 0.8, summary
+    for kind in ("more", "example"):  # "why?", "tell me more", "example?": never a card of the turn before
+        assert summary[kind]["repeats"] <= 0.1, summary[kind]
+    assert summary["new"]["first_on_topic"] >= 0.85
+    assert summary["offtopic"]["declined"] >= 0.7 and summary["all"]["decline_precision"] >= 0.7
 
 
 def test_a_bare_follow_up_first_asks_what_it_refers_to(searcher, turns):
@@ -75,9 +73,9 @@ def test_tell_me_more_shows_the_next_cards_then_says_there_are_none(searcher):
     out = shown.index([])  # the topic runs out, and then stays out
     assert not any(shown[out:])
     last = answer_in_conversation(searcher, "tell me more", [question] + ["tell me more"] * (out - 1))
-    assert last.citations == [] and last.lead.startswith("That is all the corpus has on this topic")
+    assert last.citations == [] and last.lead.startswith("That is all the corpus has on training neural nets")
     more = answer_in_conversation(searcher, "tell me more", [question])
-    assert more.lead.startswith("More on the same topic.") and [c.id for c in more.citations] == shown[1]
+    assert more.lead.startswith("More on training neural nets.") and [c.id for c in more.citations] == shown[1]
 
 
 def test_the_cli_follows_a_conversation(settings):
@@ -90,10 +88,10 @@ def test_the_cli_follows_a_conversation(settings):
         return json.loads(result.output)
 
     start, why = ask(first), ask("why?", "--after", first)
-    assert why["question"] == f"{first} why?"
+    assert why["question"] == "more on: self-driving cars"
     assert not {c["id"] for c in start["citations"]} & {c["id"] for c in why["citations"]}
     startups = ask("and for startups?", "--after", first)
-    assert startups["question"] == f"{first} and for startups?"
+    assert startups["question"] == "self-driving cars: for startups"
     assert [c["id"] for c in startups["citations"]] != [c["id"] for c in start["citations"]]
     bare = ask("why?")
     assert bare["citations"] == [] and "refer to" in bare["lead"]
@@ -107,6 +105,7 @@ def test_the_eval_command_scores_the_realistic_set_and_the_conversations(setting
     assert result.output.startswith("105 on-topic and 35 off-topic questions")
     assert "ndcg@5" in result.output and "first=2" in result.output and "\nbroad " in result.output
     assert "worst 2 questions (sorted by loss):" in result.output
-    result = CliRunner().invoke(cli, ["eval", "--conversations"], env=env)
+    result = CliRunner().invoke(cli, ["eval", "--conversations", "--half", "test"], env=env)
     assert result.exit_code == 0, result.output
-    assert [line.split()[0] for line in result.output.splitlines()[1:]] == ["aspect", "bare-first", "more", "new"]
+    assert [line.split()[0] for line in result.output.splitlines()[1:]] == [
+        "aspect", "bare-first", "example", "more", "new", "offtopic", "switch", "all"]

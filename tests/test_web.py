@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pytest
+from starlette.datastructures import QueryParams
 from click.testing import CliRunner
 from gradio_client import Client
 from gradio_client.exceptions import AppError
@@ -55,7 +56,7 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
     answer = predict_json(client, question=DATA_ENGINE, k=2, theme="", api_name="/ask")
     assert answer == json.loads(ask(searcher, DATA_ENGINE, 2).model_dump_json())
     assert answer["on_topic"] and answer["mode"] == "extractive"
-    assert answer["text"].startswith(answer["lead"]) and answer["lead"].startswith("Karpathy's short answer: “")
+    assert answer["text"].startswith(answer["lead"]) and answer["lead"].startswith("His answer — The Data Engine is the Moat: Karpathy said “")
     first = answer["citations"][0]
     assert {"n", "id", "title", "theme", "kind", "quotes", "quoting", "paraphrase", "sources", "score",
             "copy_text"} <= set(first)
@@ -70,13 +71,13 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
 def test_a_follow_up_is_read_with_the_question_before_it(client):
     first = predict_json(client, question=DATA_ENGINE, api_name="/ask")
     follow_up = predict_json(client, question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
-    assert follow_up["question"] == f"{DATA_ENGINE} why?"
+    assert follow_up["question"] == "more on: the data engine"
     # the next insights on the same topic, none of those shown already
     assert follow_up["citations"] and not ({c["id"] for c in follow_up["citations"]} &
                                            {c["id"] for c in first["citations"]})
     # an aspect with a match of its own leads with it, the previous topic only breaking ties
     agi = predict_json(client, question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
-    assert agi["question"] == f"{DATA_ENGINE} what about AGI?" and agi["citations"][0]["id"] == 44
+    assert agi["question"] == "the data engine: AGI" and agi["citations"][0]["id"] == 44
     bare = predict_json(client, question="why?", api_name="/ask")  # nothing to refer to: asks, not an error
     assert bare["citations"] == [] and bare["lead"].startswith("What does “why?” refer to?")
 
@@ -127,9 +128,9 @@ def test_mcp_tool(url, run_async):
     assert set(tool.inputSchema["properties"]) == {"question", "k", "theme", "previous_questions"}
     assert not answer.isError
     text = answer.content[0].text
-    assert text.startswith("Karpathy's short answer: “Competitive advantage in AI")
+    assert text.startswith("His answer — The Data Engine is the Moat: Karpathy said “Competitive advantage in AI")
     assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[3]" not in text  # k=2 at most
-    assert follow_up.content[0].text.startswith("More on the same topic.")
+    assert follow_up.content[0].text.startswith(("More on the data engine.", "That is all the corpus has on the data engine"))
 
 
 def test_host_and_port_come_from_the_environment(monkeypatch):
@@ -204,8 +205,8 @@ def test_a_question_adds_one_turn_with_the_api_answer(chat, searcher):
     assert re.findall(r'data-n="(\d+)"', page) == [str(c["n"]) for c in turns[0]["answer"]["citations"]]
     # a follow-up is read with the questions before it, and says so
     [(page, turns, _, _)] = steps(chat.respond("why?", turns, 3, "", "extractive"))
-    assert turns[1]["answer"]["question"] == f"{DATA_ENGINE} why?"
-    assert "Read with the conversation, as: “what would Karpathy say about the data engine? why?”" in page
+    assert turns[1]["answer"]["question"] == "more on: the data engine"
+    assert "Read with the conversation, as: “more on: the data engine”" in page
 
 
 @pytest.mark.parametrize("question, k, theme, said", [
@@ -251,7 +252,7 @@ def test_votes_keep_one_line_per_answer(chat, settings):
 
 
 def test_reload_restores_and_a_shared_link_asks_once(chat):
-    shared = SimpleNamespace(query_params={"q": "hiring"})
+    shared = SimpleNamespace(query_params=QueryParams("q=hiring"))
     asked = steps(chat.restore([], 3, "", "extractive", shared))
     turns = asked[-1][1]
     assert [t["question"] for t in turns] == ["hiring"] and asked[-1][2] == gr.skip()  # a box being typed in stays
@@ -260,8 +261,13 @@ def test_reload_restores_and_a_shared_link_asks_once(chat):
     assert again == turns and page.count('class="turn"') == 1
     # a conversation this version cannot read (or a reload mid-answer) is dropped, not an error
     [(page, kept, _, _)] = steps(chat.restore([{"id": "x", "question": "q"}, "junk", *turns], 3, "", "extractive",
-                                              SimpleNamespace(query_params={})))
+                                              SimpleNamespace(query_params=QueryParams(""))))
     assert kept == turns
+    # a shared follow-up carries the questions before it, and opens as its own conversation
+    follow = SimpleNamespace(query_params=QueryParams(f"q=why%3F&after={DATA_ENGINE}"))
+    *_, (page, opened, _, _) = steps(chat.restore(turns, 3, "", "extractive", follow))
+    assert [t["question"] for t in opened] == [DATA_ENGINE, "why?"]
+    assert opened[1]["answer"] == chat.api.answer("why?", 3, "", [DATA_ENGINE]).model_dump(mode="json")
     assert chat.clear() == (chat.page([]), [], "")
     assert 'data-ask="What is Software 2.0?"' in chat.page([])  # the examples ask on click
 

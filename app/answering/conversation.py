@@ -92,6 +92,7 @@ class Turn(BaseModel):
     read_as: str  # how the turn was read, shown to the user
     result: SearchResult  # what the turn shows
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
+    stands: bool = False  # an aspect with no card of its own: the topic's answer is shown again, and says so
 
 
 def _words(question: str) -> list[str]:
@@ -208,8 +209,9 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
     else:
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         shown = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
-        if kind == "aspect" and not shown.hits:  # no other card for the aspect: the same one still answers it
-            shown = _cut(ranked, k, set())
+        if kind == "aspect" and not shown.hits:  # no other card for the aspect: the topic's answer stands
+            return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as,
+                        result=_cut(ranked, k, set()), stands=True)
     return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=shown)
 
 
@@ -243,8 +245,8 @@ def current_turn(searcher: Searcher, question: str, previous_questions: list[str
 
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    return compose(turn.result, searcher.corpus, turn.kind, topic=about(turn.topic, turn.aspect),
-                   declined=turn.declined)
+    kind = "stands" if turn.stands else turn.kind
+    return compose(turn.result, searcher.corpus, kind, topic=about(turn.topic, turn.aspect), declined=turn.declined)
 
 
 def answer_in_conversation(searcher: Searcher, question: str, previous_questions: list[str] | None = None,

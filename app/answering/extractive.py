@@ -77,6 +77,8 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
     opening = view(best.record, strong=best.relevance is None or best.relevance >= SHOW_FLOOR)
     if kind == "more":
         return f"More on {topic}. {opening}"
+    if kind == "stands":  # an aspect with no card of its own
+        return f"The corpus has nothing more specific on {topic}; the answer on the topic stands. {opening}"
     if kind == "example":
         concrete = isinstance(best.record, Insight) and best.record.concrete
         return (f"An example on {topic}. {opening}" if concrete else

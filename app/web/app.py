@@ -23,7 +23,7 @@ import app.offline.feedback as feedback
 import app.local.backends as generate
 from app.answering.cards import search_response
 from app.answering.conversation import answer_in_conversation, current_turn
-from app.config import MAX_K, THEMES
+from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES
 from app.contract import Answer
 from app.local.answer import stream_answer
 from app.retrieval.question import QuestionError
@@ -221,13 +221,27 @@ class Chat:
         return self.page(turns, {turn["id"]: ack}), turns
 
     def restore(self, turns: list, k: int, theme: str, mode: str, request: gr.Request):
-        """On load: the conversation kept in the browser, then the question in the address (?q=), if it
-        is not already the latest one (a reload of a shared or resumed page asks nothing twice)."""
+        """On load: the conversation kept in the browser. An address with a question (?q=, and the questions
+        before it as &after=) is a shared conversation: it opens as its own, answered as the page that shared
+        it answered, unless it is the conversation kept here (a reload asks nothing twice)."""
         turns = kept(turns)
         yield self.page(turns), turns, gr.skip(), ""
-        q = request.query_params.get("q") if request else None
-        if q and (not turns or turns[-1]["question"] != q):
-            yield from self.respond(q, turns, k, theme, mode, clear_box=False)
+        params = request.query_params if request else None
+        q = params.get("q") if params else None
+        if not q:
+            return
+        after = params.getlist("after")[-MAX_PREVIOUS_QUESTIONS:]
+        if [t["question"] for t in turns][-len(after) - 1:] == [*after, q]:
+            return
+        shared = []
+        for question in after:
+            try:
+                answer = self.api.answer(question, k, theme, [t["question"] for t in shared])
+            except gr.Error:
+                continue  # a question this server refuses was not answered on the page either
+            shared.append({"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None,
+                           "answer": answer.model_dump(mode="json")})
+        yield from self.respond(q, shared, k, theme, mode, clear_box=False)
 
     def clear(self):
         return self.page([]), [], ""

@@ -26,7 +26,12 @@ const settle = () => {
   const turns = element.querySelectorAll('.turn');
   const last = turns[turns.length - 1];
   const url = new URL(location.href);
-  if (last) { url.searchParams.set('q', last.dataset.question); } else { url.searchParams.delete('q'); }
+  // the address is the conversation: the current question, and the ones before it, so a shared link
+  // opens the same conversation and a reload keeps it
+  url.searchParams.delete('q');
+  url.searchParams.delete('after');
+  [...turns].slice(-21, -1).forEach(t => url.searchParams.append('after', t.dataset.question));
+  if (last) url.searchParams.set('q', last.dataset.question);
   history.replaceState(history.state, '', url);
   // only a new answer moves the view, to its first line (unless that is already near the top of the
   // window); a re-render, e.g. after a vote, leaves the view where it is

@@ -81,9 +81,14 @@ def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
     assert answer.lead.startswith("An example on software 2.0.")
 
 
-def test_an_aspect_changes_the_answer_when_another_card_fits_it(searcher):
-    first, aspect = conversation(searcher, ["vibe coding", "and for a startup?"])
-    assert aspect.kind == "aspect" and _ids(aspect) and _ids(aspect) != _ids(first)
+def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
+    for topic, aspect_question in (("vibe coding", "and for a startup?"), ("how do I learn deep learning?", "what about youtube?"),
+                                   ("what gives an AI company an edge?", "and for an early stage startup?")):
+        first, aspect = conversation(searcher, [topic, aspect_question])
+        assert aspect.kind == "aspect" and _ids(aspect)
+        answer = answer_in_conversation(searcher, aspect_question, [topic])
+        assert answer.lead != answer_in_conversation(searcher, topic).lead
+        assert _ids(aspect) != _ids(first) or "the answer on the topic stands" in answer.lead
 
 
 def test_a_switch_starts_a_new_topic(searcher):
