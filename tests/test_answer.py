@@ -43,8 +43,8 @@ def test_lead_quotes_only_his_words_and_labels_a_paraphrase(searcher):
             (span,) = CURLY.findall(answer.lead)
             assert is_verbatim(span, best) and span in best.quotes[0], (q.q, span)
         else:
-            assert answer.lead.startswith((f"His answer — {best.title} (paraphrase, not his words",
-                                           f"The closest he comes — {best.title} (paraphrase, not his words")), q.q
+            assert answer.lead.startswith((f"His answer — {best.title}. Paraphrase, not his words: ",
+                                           f"The closest he comes — {best.title}. Paraphrase, not his words: ")), q.q
             assert f"“{best.paraphrase}”" not in answer.lead and f'"{best.paraphrase}"' not in answer.lead
         assert " [1]" in answer.lead  # the lead points at the card it comes from
     assert leads["quote"] and leads["paraphrase"]  # both kinds were seen

@@ -58,8 +58,7 @@ def view(record: Record, strong: bool) -> str:
     if record.kind == "quote":
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
         return f"{how} — {record.title}: {who} said “{_leading_words(record.quotes[0], record)}” [1]"
-    return (f"{how} — {record.title} ({citations.PARAPHRASE_LABEL.lower()}, the corpus's summary): "
-            f"{record.paraphrase} [1]")
+    return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {record.paraphrase} [1]"
 
 
 def lead(result: SearchResult, kind: str = "new", topic: str | None = None, declined: str | None = None) -> str:
