@@ -75,7 +75,7 @@ def test_tell_me_more_shows_the_next_cards_then_says_there_are_none(searcher):
     last = answer_in_conversation(searcher, "tell me more", [question] + ["tell me more"] * (out - 1))
     assert last.citations == [] and last.lead.startswith("That is all the corpus has on training neural nets")
     more = answer_in_conversation(searcher, "tell me more", [question])
-    assert more.lead.startswith("More on training neural nets.") and [c.id for c in more.citations] == shown[1]
+    assert more.lead.startswith("More on training neural nets — ") and [c.id for c in more.citations] == shown[1]
 
 
 def test_the_cli_follows_a_conversation(settings):

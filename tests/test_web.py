@@ -130,7 +130,7 @@ def test_mcp_tool(url, run_async):
     text = answer.content[0].text
     assert text.startswith("His answer — The Data Engine is the Moat: Karpathy said “Competitive advantage in AI")
     assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[3]" not in text  # k=2 at most
-    assert follow_up.content[0].text.startswith(("More on the data engine.", "That is all the corpus has on the data engine"))
+    assert follow_up.content[0].text.startswith(("More on the data engine — ", "That is all the corpus has on the data engine"))
 
 
 def test_host_and_port_come_from_the_environment(monkeypatch):

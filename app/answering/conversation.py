@@ -155,9 +155,14 @@ def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
     return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
 
 
+# "what is software 2.0?" is about software 2.0: how a question asks is dropped where a topic is named
+_ASKING = re.compile(r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain)\s+", re.IGNORECASE)
+
+
 def about(topic: str, aspect: str | None) -> str:
     """What a conversation is about, in a few words: "the data engine: for startups"."""
-    return topic_of(topic) + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
+    words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
+    return words + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
 
 
 def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str) -> str:

@@ -45,11 +45,10 @@ def _leading_words(quote: str, record: Record) -> str:
     return lead if is_verbatim(lead, record) else quote
 
 
-def view(record: Record, strong: bool) -> str:
-    """What opens an on-topic answer: the best card [1], named by its topic, with his words. `strong`: the
-    card answers the question (its relevance passes the cut for a second card); otherwise it is only the
-    closest he comes. Only his words go in quotation marks; a curator's summary is labelled as one."""
-    how = "His answer" if strong else "The closest he comes"
+def view(record: Record, how: str) -> str:
+    """What opens an on-topic answer: the best card [1], named by its topic, with his words, after `how` it
+    answers ("His answer", "The closest he comes", "More on hiring"). Only his words go in quotation
+    marks; a curator's summary is labelled as one."""
     if isinstance(record, Passage):
         if not record.by_karpathy:
             return (f"The closest passage is by {record.doc.author or 'an unknown author'}, not Karpathy, "
@@ -62,7 +61,8 @@ def view(record: Record, strong: bool) -> str:
 
 
 def lead(result: SearchResult, kind: str = "new", topic: str | None = None, declined: str | None = None) -> str:
-    """The opening sentences of an answer: his view, or why there is none to give."""
+    """The opening sentences of an answer: his view, or why there is none to give. A first card is his
+    answer when its relevance passes the cut for a second card (SHOW_FLOOR), else the closest he comes."""
     if kind == "bare":
         return (f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
                 "“what would Karpathy say about hiring?”, then follow up.")
@@ -73,16 +73,13 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
     if not result.hits:
         return f"That is all the corpus has on {topic or 'this topic'}: every insight on it has been shown already."
     best = result.hits[0]
-    opening = view(best.record, strong=best.relevance is None or best.relevance >= SHOW_FLOOR)
-    if kind == "more":
-        return f"More on {topic}. {opening}"
-    if kind == "stands":  # an aspect with no card of its own
-        return f"The corpus has nothing more specific on {topic}; the answer on the topic stands. {opening}"
-    if kind == "example":
-        concrete = isinstance(best.record, Insight) and best.record.concrete
-        return (f"An example on {topic}. {opening}" if concrete else
-                f"The corpus has no worked example on {topic}; the nearest insight not shown yet. {opening}")
-    return opening
+    strong = best.relevance is None or best.relevance >= SHOW_FLOOR
+    how = {"more": f"More on {topic}",
+           "example": (f"An example on {topic}" if isinstance(best.record, Insight) and best.record.concrete
+                       else f"No worked example on {topic} in the corpus; the nearest insight"),
+           "stands": f"Nothing more specific on {topic}; the answer on the topic stands"}.get(
+        kind, "His answer" if strong else "The closest he comes")
+    return view(best.record, how)
 
 
 def compose(result: SearchResult, corpus: Corpus, kind: str = "new", topic: str | None = None,

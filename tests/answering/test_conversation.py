@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation, not_a_view, turn_kind
-from app.answering.extractive import _LEANS_BACK, _leading_words, view
+from app.answering.extractive import _LEANS_BACK, _leading_words, lead, view
+from app.retrieval.search import SHOW_FLOOR
 from app.config import REPO_DIR
 
 
@@ -78,7 +79,7 @@ def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
     assert example.kind == "example" and example.result.hits
     assert example.result.hits[0].record.concrete
     answer = answer_in_conversation(searcher, "can you give me an example?", ["software 2.0"])
-    assert answer.lead.startswith("An example on software 2.0.")
+    assert answer.lead.startswith("An example on software 2.0 — ")
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
@@ -112,7 +113,7 @@ def test_questions_he_never_answered_are_declined_with_the_closest_card_folded(s
 
 def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(searcher):
     for insight in searcher.corpus.insights:
-        lead = view(insight, strong=True)
+        lead = view(insight, "His answer")
         assert insight.title in lead
         if insight.kind == "quote":
             words = _leading_words(insight.quotes[0], insight)
@@ -122,9 +123,10 @@ def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(sea
 
 
 def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
-    insight = searcher.corpus.get(11)
-    assert view(insight, strong=False).startswith("The closest he comes — The Data Engine is the Moat")
-    assert view(insight, strong=True).startswith("His answer — The Data Engine is the Moat")
+    result = searcher.search("what would Karpathy say about the data engine?")
+    assert lead(result).startswith("His answer — The Data Engine is the Moat")
+    weak = result.hits[0].model_copy(update={"relevance": SHOW_FLOOR - 0.01})
+    assert lead(result.model_copy(update={"hits": [weak]})).startswith("The closest he comes — The Data Engine is")
 
 
 def test_the_cli_follows_and_says_how_it_read_the_follow_up(settings):
