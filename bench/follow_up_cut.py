@@ -25,7 +25,7 @@ def main(half: str = "tune") -> None:
     print(f"{half} half: {len(chosen)} conversations\n")
     print(f"{'margin':>7} {'floor':>6} {'first on topic':>15} {'repeats':>8} {'cards':>6}")
     rows = []
-    for margin, floor in itertools.product((0.10, 0.15, 0.20, 0.25, 0.30, 0.40), (0.30, 0.35, 0.40, 0.45, 0.50)):
+    for margin, floor in itertools.product((0.20, 0.30, 0.40, 1.0), (0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.40)):
         conversation.FOLLOW_MARGIN, conversation.FOLLOW_FLOOR = margin, floor
         turns = [s for s in score_conversations(searcher, chosen) if s.kind in FOLLOW_UPS and s.grades]
         on_topic = sum(s.first_on_topic for s in turns) / len(turns)

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from app.answering.extractive import compose
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
-from app.corpus.records import Insight
+from app.corpus.records import Insight, Passage
 from app.retrieval.question import QuestionError, clean_question, topic_of
 from app.retrieval.search import SHOW_FLOOR, SHOW_MARGIN, SearchResult, Searcher
 
@@ -78,8 +78,8 @@ _OTHER_PERSON = re.compile(
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: its cut is looser than a first question's. Fitted on the tune half
 # of the realistic conversations (docs/evaluation-realistic.md).
-FOLLOW_MARGIN = 0.30
-FOLLOW_FLOOR = 0.35
+FOLLOW_MARGIN = 0.40
+FOLLOW_FLOOR = 0.32
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
 
@@ -93,6 +93,7 @@ class Turn(BaseModel):
     result: SearchResult  # what the turn shows
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
     stands: bool = False  # an aspect with no card of its own: the topic's answer is shown again, and says so
+    anchor: str | None = None  # the title and text of the first card the topic showed: what "more" is like
 
 
 def _words(question: str) -> list[str]:
@@ -156,13 +157,21 @@ def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
 
 
 # "what is software 2.0?" is about software 2.0: how a question asks is dropped where a topic is named
+TOPIC_WORDS = 8
 _ASKING = re.compile(r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain)\s+", re.IGNORECASE)
 
 
 def about(topic: str, aspect: str | None) -> str:
     """What a conversation is about, in a few words: "the data engine: for startups"."""
     words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
+    if len(words.split()) > TOPIC_WORDS:  # a whole situation is no name for a topic
+        words = "your question"
     return words + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
+
+
+def _card_words(record) -> str:
+    """What a shown card says, to rank "more like it": its title and text, or a passage's words."""
+    return record.clean if isinstance(record, Passage) else f"{record.title}. {record.text}"
 
 
 def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str) -> str:
@@ -198,9 +207,13 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(question=question, kind="offtopic", topic=question, read_as=read_as, declined=NOT_A_VIEW,
                     result=ranked.model_copy(update={"question": read_as, "on_topic": False}))
+    anchor = before.anchor if kind in ("more", "example", "aspect") else None
     own_words = kind in ("more", "example") and not set(_words(question)) <= _NOT_A_TOPIC | _EXAMPLE
-    if own_words:  # "why is it so inefficient": the topic, narrowed by the follow-up's own words
-        ranked = searcher.rank_many([question], theme, [" ".join(q for q in (topic, aspect) if q)])[0]
+    if kind in ("more", "example"):
+        # the topic is the question that opened it and what it showed: "more" is more like that first card,
+        # narrowed by the follow-up's own words when it has some ("why is it so inefficient")
+        ranked = searcher.rank_many([question if own_words else aspect or topic], theme,
+                                    [" ".join(q for q in (topic, aspect if own_words else None, anchor) if q)])[0]
     elif aspect:
         ranked = searcher.rank_many([aspect], theme, [topic])[0]
     else:
@@ -211,13 +224,14 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
                     result=ranked.model_copy(update={"hits": ranked.hits[:1]}))
     if kind in ("new", "switch"):
         shown = _cut(ranked, k, set())
+        anchor = _card_words(shown.hits[0].record) if shown.hits else None
     else:
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         shown = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
         if kind == "aspect" and not shown.hits:  # no other card for the aspect: the topic's answer stands
             return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as,
-                        result=_cut(ranked, k, set()), stands=True)
-    return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=shown)
+                        result=_cut(ranked, k, set()), stands=True, anchor=anchor)
+    return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=shown, anchor=anchor)
 
 
 def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
