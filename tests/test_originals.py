@@ -175,25 +175,29 @@ def test_every_text_fragment_occurs_exactly_once_in_its_original(corpus, blog):
     assert checked == 6
 
 
-def test_insight_30_keeps_the_seed_wording_marked_as_differing(corpus, blog):
-    """The decision for #30: the corpus keeps the seed's words (every quote is the seed's), the check
-    marks it "differs" and every citation gives the original's exact words and links to them."""
+def test_insight_30_is_given_in_the_originals_words(corpus, blog):
+    """The decision for #30 (issue 23: the original is the source of truth for his words): the corpus keeps
+    the seed's words as its record (every seed quote is checked against the seed), the check marks it
+    "differs", and everything shown or copied gives the original's exact words, says the seed differs
+    and links to them."""
     insight = corpus.get(30)
     assert "a lot of engineering cycles" in insight.quotes[0]
     check = insight.quote_checks[0]
     assert check.status == "differs" and check.source == 13
     assert check.how == 'the seed has "lot of engineering", the original "lot engineering"'
     recipe = (blog / "2019-04-25-recipe.markdown").read_text(encoding="utf-8")
-    assert recipe[check.start:check.end] == check.original == (
+    assert recipe[check.start:check.end] == check.original == insight.shown_quotes[0] == (
         "It is a very common mistake to spend a lot engineering cycles trying to squeeze juice out of a small "
         "dataset when you could instead be collecting more data.")
     link = RECIPE_URL + "#:~:text=It%20is%20a%20very,collecting%20more%20data"
+    note = f"In the original's words (the Ask Karpathy seed differs: {check.how})."
     assert citations.plain(insight, corpus) == (
-        f'"{insight.quotes[0]}" — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
-        f"{link} (Ask Karpathy insight #30). Differs from the original, which reads: “{check.original}”")
-    assert f"> *Differs from the original, which reads: “{check.original}”*" in citations.markdown(insight, corpus)
-    assert f"Differs from the original, which reads: “{check.original}” Ask Karpathy insight #30." in \
-        citations.bibtex(insight, corpus)
+        f'"{check.original}" — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
+        f"{link} (Ask Karpathy insight #30). {note}")
+    assert f"> *{note}*" in citations.markdown(insight, corpus)
+    for fmt in citations.FORMATS:
+        assert "a lot of engineering" not in citations.cite(insight, corpus, fmt).replace('"lot of engineering"', "")
+    assert citations.latex(note) in citations.bibtex(insight, corpus)
 
 
 def test_check_quotes_command(blog, tmp_path):

@@ -137,11 +137,21 @@ class Insight(BaseModel):
     def theme_name(self) -> str:
         return THEMES[self.theme]
 
+    @property
+    def shown_quotes(self) -> list[str]:
+        """His words as every surface shows and copies them: each quote, or, where its check found that
+        the original words it differently, the original's words (the original is the source of truth)."""
+        checks = self.quote_checks or [None] * len(self.quotes)
+        return [c.original if c and c.status == "differs" and c.original else quote
+                for quote, c in zip(self.quotes, checks)]
+
     @functools.cached_property
     def his_words(self) -> tuple[str, ...]:
-        """What of it may appear inside quotation marks as his: its quotes and the fragments its title
-        and text quote (short words in double quotes inside a paraphrase are his too)."""
-        return (*self.quotes, *QUOTED.findall(self.title), *QUOTED.findall(self.text))
+        """What of it may appear inside quotation marks as his: its quotes (as the seed and, where they
+        differ, as the original has them) and the fragments its title and text quote (short words in
+        double quotes inside a paraphrase are his too)."""
+        originals = [c.original for c in self.quote_checks if c.status == "differs" and c.original]
+        return (*self.quotes, *originals, *QUOTED.findall(self.title), *QUOTED.findall(self.text))
 
 
 class Document(BaseModel):
