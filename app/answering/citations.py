@@ -17,7 +17,7 @@ import json
 import re
 from typing import Literal
 
-from app.corpus.records import Corpus, Insight, Passage, Source
+from app.corpus.records import Corpus, Insight, Passage, QuoteCheck, Source
 
 # how every surface (answer text, cards, copy strings) introduces a curator's words
 PARAPHRASE_LABEL = "Paraphrase, not his words"
@@ -91,15 +91,15 @@ def _differs(insight: Insight) -> list[str]:
             "Not found in the original" for c in insight.quote_checks if c.status == "differs"]
 
 
-def check_label(insight: Insight) -> str | None:
+def check_label(checks: list[QuoteCheck]) -> str:
     """What a quote card says of its words' check: "Checked against the original", "Differs from the
     original" (shown in the original's words), "Not found in the original" or "Original not available"."""
-    if not insight.quotes:
-        return None
-    statuses = {c.status for c in insight.quote_checks} or {"not available"}
+    statuses = {c.status for c in checks} or {"not available"}
     if "differs" in statuses:
-        found = all(c.original for c in insight.quote_checks if c.status == "differs")
-        return "Differs from the original: shown in the original's words" if found else "Not found in the original"
+        differing = [c for c in checks if c.status == "differs"]
+        if not all(c.original for c in differing):
+            return "Not found in the original"
+        return f"Differs from the original ({'; '.join(c.how for c in differing)}): shown in the original's words"
     if statuses == {"verified"}:
         return "Checked against the original"
     return "Original not available" if statuses == {"not available"} else "Partly checked against the original"
@@ -241,7 +241,7 @@ def _note(insight: Insight, others: list[str]) -> str:
         note = [f"Quoted: {quoted(insight)}" + (f" ({insight.quoting}'s words, quoted by Andrej Karpathy)"
                                                   if insight.quoting else ""), *_differs(insight)]
         if not _differs(insight):  # the check ends the note: a style's closing period never follows a quote
-            note.append(check_label(insight))
+            note.append(check_label(insight.quote_checks))
     else:
         note = [f"Summary in the Ask Karpathy corpus, not his words: {insight.paraphrase}"]
     if others:
