@@ -319,10 +319,20 @@ def _words(record: Insight | Passage, fmt: Format) -> str:
     return quoted(record) + who
 
 
-def _already_said(record: Insight | Passage, lead: str) -> bool:
-    """Whether the lead quotes the record's words whole, so the body need not repeat them."""
-    said = [record.clean] if isinstance(record, Passage) else record.shown_quotes
-    return bool(said) and all(f"“{words}”" in lead for words in said)
+def _said(record: Insight | Passage) -> list[str]:
+    if isinstance(record, Passage):
+        return [record.clean]
+    return record.shown_quotes if record.kind == "quote" else [record.paraphrase]
+
+
+def _whole_lead(lead: str, record: Insight | Passage) -> tuple[str, bool]:
+    """The lead with the leading slice it quotes of [1]'s words made whole, and whether it now gives all
+    of [1]'s words (then the body need not repeat them)."""
+    said = _said(record)
+    m = re.search(r"“([^”]+)”", lead)
+    if m and said[0].startswith(m.group(1)):
+        lead = lead[:m.start(1)] + said[0] + lead[m.end(1):]
+    return lead, all(words in lead for words in said)
 
 
 def whole_answer(records: list[Insight | Passage], corpus: Corpus, fmt: Format = "plain", lead: str | None = None,
@@ -344,9 +354,12 @@ def whole_answer(records: list[Insight | Passage], corpus: Corpus, fmt: Format =
     if fmt == "csl":
         return _csl(list({item["id"]: item for item in (csl_item(r, corpus) for r in records)}.values()))
     mark = (lambda n: f"[^{n}]") if fmt == "markdown" else (lambda n: f"[{n}]")
+    said_in_lead = False
+    if lead and records:
+        lead, said_in_lead = _whole_lead(lead, records[0])
     body = [re.sub(r"\[(\d+)\]", lambda m: mark(m.group(1)), lead)] if lead else []
     for n, r in enumerate(records, 1):
-        if not (n == 1 and lead and _already_said(r, lead)):
+        if not (n == 1 and said_in_lead):
             line = f"{_words(r, fmt)} {mark(n)}"
             quote_like = isinstance(r, Passage) or r.kind == "quote"  # a block quote in Markdown
             body.append(f"> {line}" if fmt == "markdown" and quote_like else line)
