@@ -44,12 +44,12 @@ def check(c: Citation) -> str:
     return f'<p class="check">{e(label)}{opens}</p>'
 
 
-def copy_buttons(texts: dict[str, str], what: str) -> str:
+def copy_buttons(texts: dict[str, str], what: str, label: str = "Copy:") -> str:
     """One button per citation format; each copies its string exactly (the attribute is unescaped by the browser)."""
     buttons = "".join(f'<button type="button" class="copy" data-copy="{e(texts[fmt])}" '
                       f'aria-label="Copy {e(what)} as {FORMAT_NAMES[fmt]}">{FORMAT_NAMES[fmt]}</button>'
-                      for fmt in FORMATS)
-    return f'<div class="copy-row"><span>Copy:</span> {buttons}</div>'
+                      for fmt in FORMATS if fmt in texts)
+    return f'<div class="copy-row"><span>{e(label)}</span> {buttons}</div>'
 
 
 def words(c: Citation) -> str:
@@ -113,7 +113,6 @@ def feedback_row(turn: dict, ack: str | None) -> str:
            f'<label for="why-{tid}">What was missing or wrong?</label>'
            f'<textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
            '<button type="button" class="send-why">Send</button></details>')
-    # the copy-whole-answer button (issue 15, app/answering/citations.py) belongs in this row, before the votes
     return (f'<div class="answer-tools" role="group" aria-label="Feedback on this answer">'
             f'<span>Was this useful?</span> {buttons}{said}{why}</div>')
 
@@ -133,7 +132,10 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
                  f'</summary><ol class="cards">{cards}</ol></details>')
     else:
         cards = f'<ol class="cards">{cards}</ol>'
-    return notes(turn, answer) + lead + cards + feedback_row(turn, ack)
+    # the whole answer, its cards' words once and their references (app/answering/citations.py), to paste
+    whole = copy_buttons(turn["copy"], "the whole answer", "Copy whole answer:") if turn.get("copy") and \
+        answer.on_topic and answer.citations else ""
+    return notes(turn, answer) + lead + cards + whole + feedback_row(turn, ack)
 
 
 def drafting(turn: dict) -> str:
