@@ -85,3 +85,18 @@ def test_entries_are_latex_not_markup(corpus):
         assert not [v for v in values if re.search(r"(?<!\\)[#%&_$~^]", v)], entry
         assert '"' not in entry and "insight #" not in entry
     assert "title = {{Lex Fridman Podcast \\#333}}" in citations.bibtex(corpus.get(42), corpus)
+
+
+def test_the_readme_example_is_what_the_code_prints_and_compiles_to(corpus, tmp_path):
+    """docs/citing: refs.bib is today's copy of four insights, and paper.bbl is what compiling paper.tex
+    with it gives (README, "Citing in a paper")."""
+    folder = REPO_DIR / "docs" / "citing"
+    bib = citations.whole_answer([corpus.get(i) for i in (23, 30, 11, 42)], corpus, "bibtex") + "\n"
+    assert (folder / "refs.bib").read_text(encoding="utf-8") == bib
+    for name in ("paper.tex", "refs.bib"):
+        (tmp_path / name).write_text((folder / name).read_text(encoding="utf-8"), encoding="utf-8")
+    latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"]
+    for step in (latex, ["bibtex", "paper"], latex, latex):
+        assert subprocess.run(step, cwd=tmp_path, capture_output=True, timeout=120).returncode == 0, step
+    assert (tmp_path / "paper.bbl").read_text() == (folder / "paper.bbl").read_text()
+    assert "Warning--" not in (tmp_path / "paper.blg").read_text()
