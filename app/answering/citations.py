@@ -1,17 +1,19 @@
-"""Citation strings people copy into their own writing: plain text, Markdown and BibTeX.
+"""Citation strings people copy into their own writing: plain text, Markdown, BibTeX and CSL-JSON.
 
 The one rule: only his verbatim words go inside quotation marks. A paraphrase is labelled as one,
 and titles of works are set in italics (Markdown) or left bare (plain), never in quotes. A passage of
 an ingested document is set in curly quotes (plain) or as a block quote (Markdown), so the straight
-quotation marks he wrote inside it stay exactly as they are.
+quotation marks he wrote inside it stay exactly as they are. His words are the original's: a quote
+whose check found the seed's wording differs is given as the original has it, saying how the seed
+differs.
 
 Each source is named as far as corpus/sources.toml knows it: the work (resolved), its kind and where
 and when (partial: "post on X", "talk while at Tesla, 2017–2022") or "source not identified"; no
 internal wording ever reaches the clipboard. A quote found in its original (app/corpus/originals.py) links to
-the words themselves with a text fragment; one that differs from its original says so and gives the
-original's words. BibTeX names the work (or a neutral "Post on X", "Talk"), never the curator's
-heading, and a paraphrase goes in its note as the corpus's summary. `whole_answer` renders a whole
-answer and all its references in one format.
+the words themselves with a text fragment. BibTeX names the work (or a neutral "Post on X", "Talk"),
+never the curator's heading, and is LaTeX that compiles as it is (specials escaped, titles braced so
+no style lowercases them, `` '' quotes); CSL-JSON carries the same for Zotero and Pandoc. `whole_answer`
+renders a whole answer and all its references in one format, each quote once.
 """
 import json
 import re
