@@ -163,9 +163,10 @@ def _bibtex_entry(key: str, fields: dict[str, str | None]) -> str:
         if not value:
             continue
         if name == "date":
-            out["year"] = latex(value[:4] if len(value) == 10 else value)  # "2017–2022" stays a range
-            if len(value) == 10:
-                out["month"] = MONTHS[int(value[5:7]) - 1]
+            full = re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", value)
+            out["year"] = latex(full[1] if full else value)  # "2017–2022" stays a range, "n.d." as it is
+            if full and 1 <= int(full[2]) <= 12:
+                out["month"] = MONTHS[int(full[2]) - 1]
         elif name == "url":
             out[name] = value
         elif name == "note":  # a style adds a period after a closing quote: end on it, not inside the quote
@@ -275,9 +276,10 @@ def _csl_item(key: str, kind: str, fields: dict[str, str | None]) -> dict:
     if fields.get("howpublished"):
         item["genre"] = fields["howpublished"]
     date = fields.get("date")
-    if date:  # YYYY-MM-DD, YYYY, or a range of years YYYY–YYYY
-        parts = [[int(x) for x in d.split("-")] for d in date.split("–")]
-        item["issued"] = {"date-parts": parts}
+    if date and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(–\d{4})?", date):  # YYYY-MM-DD, YYYY, or YYYY–YYYY
+        item["issued"] = {"date-parts": [[int(x) for x in d.split("-")] for d in date.split("–")]}
+    elif date:  # an ingested document's date as its front matter gave it
+        item["issued"] = {"literal": date}
     if fields.get("url"):
         item["URL"] = fields["url"]
     item["note"] = fields["note"]

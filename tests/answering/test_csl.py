@@ -56,3 +56,16 @@ def test_items_say_what_is_known_and_quote_only_his_words(corpus):
             assert item["note"].startswith("Summary in the Ask Karpathy corpus, not his words: ")
     talk = json.loads(citations.cite(corpus.get(7), corpus, "csl"))[0]
     assert talk["type"] == "speech" and talk["issued"] == {"date-parts": [[2017], [2022]]}
+
+
+@pytest.mark.parametrize("date, issued, year", [("2020-01-02", {"date-parts": [[2020, 1, 2]]}, "2020"),
+                                                ("2020", {"date-parts": [[2020]]}, "2020"),
+                                                ("Jan 2020", {"literal": "Jan 2020"}, "Jan 2020"), (None, None, "n.d.")])
+def test_an_ingested_documents_date_is_cited_whatever_its_form(corpus, date, issued, year):
+    """A document's date is whatever its front matter held: the copy still works and says it."""
+    from app.corpus.records import Document, Passage
+
+    doc = Document(key="k", source="a.md", kind="markdown", title="T", date=date, author="Andrej Karpathy")
+    passage = Passage(id="k#1", doc=doc, headings=[], text="x", clean="x", start=0, end=1)
+    assert json.loads(citations.cite(passage, corpus, "csl"))[0].get("issued") == issued
+    assert f"  year = {{{year}}}," in citations.cite(passage, corpus, "bibtex")
