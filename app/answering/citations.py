@@ -123,13 +123,19 @@ def document_label(p: Passage) -> str:
     return f"{p.doc.title}{_dated(p)}, {p.doc.url or p.doc.source}, {_place(p)}"
 
 
+def _passage_entry(p: Passage) -> tuple[str, dict[str, str | None]]:
+    """A passage's reference key (ASCII: BibTeX keys are) and the fields of its BibTeX or CSL entry."""
+    note = ("Passage" if p.by_karpathy else "Excerpt, not Karpathy's words") + f": {p.clean} ({document_label(p)})"
+    return re.sub(r"[^A-Za-z0-9]+", "_", p.id), {"author": p.doc.author or "unknown", "title": p.doc.title,
+                                                  "date": p.doc.date, "url": p.doc.url, "note": note}
+
+
 def _passage(p: Passage, fmt: Format) -> str:
     label = document_label(p)
-    if fmt in ("bibtex", "csl"):
-        fields = {"author": p.doc.author or "unknown", "title": p.doc.title, "date": p.doc.date, "url": p.doc.url,
-                  "note": ("Passage" if p.by_karpathy else "Excerpt, not Karpathy's words") + f": {p.clean} ({label})"}
-        key = re.sub(r"[^A-Za-z0-9]+", "_", p.id)
-        return _bibtex_entry(key, fields) if fmt == "bibtex" else _csl([_csl_item(key, "document", fields)])
+    if fmt == "bibtex":
+        return _bibtex_entry(*_passage_entry(p))
+    if fmt == "csl":
+        return _csl([_csl_item(*_passage_entry(p), kind="document")])
     if not p.by_karpathy:
         return f"Not Karpathy's words ({p.doc.author or 'unknown author'}): {p.clean} — {label}"
     if fmt == "markdown":
@@ -268,7 +274,7 @@ CSL_TYPES = {"blog post": "post-weblog", "essay": "post-weblog", "talk": "speech
              "interview": "interview", "post on X": "post", "tweet": "post", "course": "webpage"}
 
 
-def _csl_item(key: str, kind: str, fields: dict[str, str | None]) -> dict:
+def _csl_item(key: str, fields: dict[str, str | None], kind: str) -> dict:
     author = fields["author"]
     given, _, family = author.rpartition(" ")
     item = {"id": key, "type": kind, "author": [{"family": family, "given": given} if given else {"literal": author}],
@@ -293,13 +299,13 @@ def _csl(items: list[dict]) -> str:
 def csl_item(record: Insight | Passage, corpus: Corpus) -> dict:
     """One CSL-JSON item: the same work, author and note as the BibTeX entry; its URL opens at the words."""
     if isinstance(record, Passage):
-        return json.loads(_passage(record, "csl"))[0]
+        return _csl_item(*_passage_entry(record), kind="document")
     primary, others = _primary(record, corpus)
     fields = {"author": "Andrej Karpathy", **_work(primary), "note": _note(record, others)}
     if primary is not None and primary.status == "resolved":
         fields["url"] = link(primary, record)
     kind = CSL_TYPES.get(primary.kind, "document") if primary and primary.kind else "document"
-    return _csl_item(f"karpathy_insight_{record.id}", kind, fields)
+    return _csl_item(f"karpathy_insight_{record.id}", fields, kind)
 
 
 def cite(record: Insight | Passage, corpus: Corpus, fmt: Format = "plain") -> str:
