@@ -25,11 +25,13 @@ run: $(STAMP)
 	$(VENV)/bin/ask-karpathy serve
 
 test: $(STAMP)
-	# the browser test drives Debian's chromium, and the egress test traces every command with strace:
-	# both installed here if missing (never `playwright install`)
-	@test -x /usr/bin/chromium -a -x /usr/bin/strace || { \
+	# the browser test drives Debian's chromium, the egress test traces every command with strace, and the
+	# citation tests compile BibTeX with pdflatex + bibtex, render CSL-JSON with pandoc and read the PDF
+	# with pdftotext: all installed here if missing (never `playwright install`)
+	@test -x /usr/bin/chromium -a -x /usr/bin/strace -a -x /usr/bin/pdflatex -a -x /usr/bin/pandoc \
+		-a -x /usr/bin/pdftotext || { \
 		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-		$$sudo apt-get update && $$sudo apt-get install -y chromium strace; }
+		$$sudo apt-get update && $$sudo apt-get install -y chromium strace texlive-latex-base pandoc poppler-utils; }
 	$(PY) -m pytest
 
 index: $(STAMP)

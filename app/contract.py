@@ -56,7 +56,7 @@ class Citation(BaseModel):
     # the work's address; for a quote found in its original, with a text fragment that opens it at the words
     url: str | None = None
     quote_checks: list[QuoteCheck] = []  # per quote: verified / differs (how, the original's words) / not available
-    copy_text: dict[str, str]  # format (plain, markdown, bibtex) -> the exact string a user copies
+    copy_text: dict[str, str]  # format (plain, markdown, bibtex, csl: a CSL-JSON array) -> the exact string a user copies
 
 
 class SearchResponse(BaseModel):

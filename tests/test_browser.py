@@ -17,6 +17,7 @@ import pytest
 
 from app.answering.conversation import ask
 from app.answering.citations import cite
+from app.answering.extractive import copy_answer
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (`apt-get install chromium`)")
@@ -98,8 +99,9 @@ def test_the_answer_reads_first_with_its_cards_links_and_exact_copies(chat, outs
         if c.kind == "paraphrase":
             assert label == "Paraphrase: not his words" and card.locator("blockquote").count() == 0
         for source in c.sources:
-            if source.url:  # every source with an address is a link to it, opened safely
-                anchor = card.locator(f"a[href='{source.url}']")
+            if source.url:  # every source with an address is a link to it (at the words), opened safely
+                href = c.url if c.url and c.url.startswith(source.url + "#:~:") else source.url
+                anchor = card.locator(f".sources a[href='{href}']")
                 assert anchor.get_attribute("rel") == "noopener noreferrer"
                 assert anchor.text_content() == source.title
     assert any(s.url for c in expected.citations for s in c.sources), "the question should cite a linked source"
@@ -312,11 +314,15 @@ def test_keyboard_only(chat, outside, searcher, viewport):
         chat.keyboard.press("Shift+Tab")
         if chat.evaluate("document.activeElement.matches('button.copy')"):
             break
-    label = chat.evaluate("document.activeElement.getAttribute('aria-label')")  # "Copy citation [3] as BibTeX"
+    label = chat.evaluate("document.activeElement.getAttribute('aria-label')")  # "Copy the whole answer as CSL-JSON"
     chat.keyboard.press("Enter")
-    n = int(label.split("[")[1].split("]")[0])
-    fmt = {"Plain text": "plain", "Markdown": "markdown", "BibTeX": "bibtex"}[label.split(" as ")[1]]
-    assert chat.evaluate("navigator.clipboard.readText()") == ask(searcher, QUESTION).citations[n - 1].copy_text[fmt]
+    fmt = {"Plain text": "plain", "Markdown": "markdown", "BibTeX": "bibtex", "CSL-JSON": "csl"}[label.split(" as ")[1]]
+    expected = ask(searcher, QUESTION)
+    if label.startswith("Copy the whole answer"):  # the last copy row, under the cards
+        want = copy_answer(expected, searcher.corpus, fmt)
+    else:  # "Copy citation [3] as BibTeX"
+        want = expected.citations[int(label.split("[")[1].split("]")[0]) - 1].copy_text[fmt]
+    assert chat.evaluate("navigator.clipboard.readText()") == want
     assert outside == []
 
 

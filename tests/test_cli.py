@@ -67,18 +67,6 @@ def test_ask_prints_cited_answer_and_json(run):
     assert data["citations"][0]["quote_checks"][0]["status"] == "not available"
 
 
-def test_ask_copy_prints_the_whole_answer_in_one_format(run):
-    md = run("ask", "why sort my data by loss", "--copy", "markdown")
-    assert md.exit_code == 0, md.output
-    assert "[^1] Karpathy said: \"When you sort your dataset" in md.output
-    shown = len(json.loads(run("ask", "why sort my data by loss", "--json").output)["citations"])
-    assert "\n[^1]: \"When you sort your dataset descending by loss" in md.output
-    assert len(re.findall(r"\n\[\^\d+\]: ", md.output)) == shown  # one footnote per citation shown
-    assert "[source" not in md.output and "insight #27 ·" not in md.output  # the card lines give way to footnotes
-    bib = run("ask", "why sort my data by loss", "--copy", "bibtex")
-    assert bib.output.startswith("@misc{karpathy_insight_27,") and bib.output.count("@misc{") == shown
-
-
 @pytest.mark.parametrize("question, message", [("", "The question is empty"), ("   ", "The question is empty"),
                                                ("x" * 5000, "The question is too long")])
 def test_bad_question_exits_nonzero_with_one_clear_line(run, question, message):

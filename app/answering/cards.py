@@ -40,7 +40,7 @@ def record_citation(record: Record, corpus: Corpus, n: int = 0, score: float = 0
                         theme_name=PASSAGE_THEME, quotes=[record.clean] if record.by_karpathy else [],
                         quoting=None, paraphrase=None, document=place)
     return Citation(**common, kind=record.kind, title=record.title, theme=record.theme,
-                    theme_name=THEMES[record.theme], quotes=record.quotes, quoting=record.quoting,
+                    theme_name=THEMES[record.theme], quotes=record.shown_quotes, quoting=record.quoting,
                     paraphrase=record.paraphrase, url=citations.url(record, corpus),
                     quote_checks=record.quote_checks)
 
@@ -55,6 +55,14 @@ def _said(insight: Insight) -> str:
     return f"{who}: {citations.quoted(insight)}"
 
 
+def check_line(c: Citation) -> str:
+    """How the quote was checked: against the original (with the link that opens it at the words),
+    differing from it (so shown in its words, and how the seed differs), or with no original at hand."""
+    deep = c.url if c.url and "#:~:" in c.url else None
+    label = citations.check_label(c.quote_checks)
+    return f"{label}: {deep}" if deep else label
+
+
 def cited_lines(c: Citation, record: Record) -> list[str]:
     """The lines an answer shows for citation [n]."""
     sources = "; ".join(s.label for s in c.sources) if c.sources else "no source given in the corpus"
@@ -64,6 +72,7 @@ def cited_lines(c: Citation, record: Record) -> list[str]:
     lines = []
     if c.kind == "quote":
         lines.append(f"[{c.n}] {_said(record)}")
+        lines.append(f"    {check_line(c)}")
         if c.paraphrase:
             lines.append(f"    Context ({citations.PARAPHRASE_LABEL.lower()}): {c.paraphrase}")
     else:

@@ -1,28 +1,31 @@
-"""Citation strings people copy into their own writing: plain text, Markdown and BibTeX.
+"""Citation strings people copy into their own writing: plain text, Markdown, BibTeX and CSL-JSON.
 
 The one rule: only his verbatim words go inside quotation marks. A paraphrase is labelled as one,
 and titles of works are set in italics (Markdown) or left bare (plain), never in quotes. A passage of
 an ingested document is set in curly quotes (plain) or as a block quote (Markdown), so the straight
-quotation marks he wrote inside it stay exactly as they are.
+quotation marks he wrote inside it stay exactly as they are. His words are the original's: a quote
+whose check found the seed's wording differs is given as the original has it, saying how the seed
+differs.
 
 Each source is named as far as corpus/sources.toml knows it: the work (resolved), its kind and where
 and when (partial: "post on X", "talk while at Tesla, 2017–2022") or "source not identified"; no
 internal wording ever reaches the clipboard. A quote found in its original (app/corpus/originals.py) links to
-the words themselves with a text fragment; one that differs from its original says so and gives the
-original's words. BibTeX names the work (or a neutral "Post on X", "Talk"), never the curator's
-heading, and a paraphrase goes in its note as the corpus's summary. `whole_answer` renders a whole
-answer and all its references in one format.
+the words themselves with a text fragment. BibTeX names the work (or a neutral "Post on X", "Talk"),
+never the curator's heading, and is LaTeX that compiles as it is (specials escaped, titles braced so
+no style lowercases them, `` '' quotes); CSL-JSON carries the same for Zotero and Pandoc. `whole_answer`
+renders a whole answer and all its references in one format, each quote once.
 """
+import json
 import re
 from typing import Literal
 
-from app.corpus.records import Corpus, Insight, Passage, Source
+from app.corpus.records import Corpus, Insight, Passage, QuoteCheck, Source
 
 # how every surface (answer text, cards, copy strings) introduces a curator's words
 PARAPHRASE_LABEL = "Paraphrase, not his words"
 
-Format = Literal["plain", "markdown", "bibtex"]
-FORMATS: tuple[Format, ...] = ("plain", "markdown", "bibtex")
+Format = Literal["plain", "markdown", "bibtex", "csl"]
+FORMATS: tuple[Format, ...] = ("plain", "markdown", "bibtex", "csl")
 
 
 def attribution(insight: Insight) -> str:
@@ -33,7 +36,8 @@ def attribution(insight: Insight) -> str:
 
 
 def quoted(insight: Insight) -> str:
-    return " ".join(f'"{quote}"' for quote in insight.quotes)
+    """His words in straight quotation marks: as the original has them where the seed's differ."""
+    return " ".join(f'"{quote}"' for quote in insight.shown_quotes)
 
 
 def link(source: Source, insight: Insight | None = None) -> str | None:
@@ -83,11 +87,24 @@ def _sentence(text: str) -> str:
 
 
 def _differs(insight: Insight) -> list[str]:
-    """For each quote that differs from its original, the original's words: his too, set in curly
-    quotes like a passage of a document (straight quotes hold only the corpus's verbatim spans); or
-    that the words were not found in it at all."""
-    return [f"Differs from the original, which reads: “{c.original}”" if c.original else
+    """For each quote whose check found a difference: that it is given in the original's words and how
+    the seed (the corpus's source) words it, or that the words were not found in the original at all."""
+    return [f"In the original's words (the Ask Karpathy seed differs: {c.how})" if c.original else
             "Not found in the original" for c in insight.quote_checks if c.status == "differs"]
+
+
+def check_label(checks: list[QuoteCheck]) -> str:
+    """What a quote card says of its words' check: "Checked against the original", "Differs from the
+    original" (shown in the original's words), "Not found in the original" or "Original not available"."""
+    statuses = {c.status for c in checks} or {"not available"}
+    if "differs" in statuses:
+        differing = [c for c in checks if c.status == "differs"]
+        if not all(c.original for c in differing):
+            return "Not found in the original"
+        return f"Differs from the original ({'; '.join(c.how for c in differing)}): shown in the original's words"
+    if statuses == {"verified"}:
+        return "Checked against the original"
+    return "Original not available" if statuses == {"not available"} else "Partly checked against the original"
 
 
 def _place(p: Passage) -> str:
@@ -106,16 +123,19 @@ def document_label(p: Passage) -> str:
     return f"{p.doc.title}{_dated(p)}, {p.doc.url or p.doc.source}, {_place(p)}"
 
 
+def _passage_entry(p: Passage) -> tuple[str, dict[str, str | None]]:
+    """A passage's reference key (ASCII: BibTeX keys are) and the fields of its BibTeX or CSL entry."""
+    note = ("Passage" if p.by_karpathy else "Excerpt, not Karpathy's words") + f": {p.clean} ({document_label(p)})"
+    return re.sub(r"[^A-Za-z0-9]+", "_", p.id), {"author": p.doc.author or "unknown", "title": p.doc.title,
+                                                  "date": p.doc.date, "url": p.doc.url, "note": note}
+
+
 def _passage(p: Passage, fmt: Format) -> str:
     label = document_label(p)
     if fmt == "bibtex":
-        fields = {"author": p.doc.author or "unknown", "title": p.doc.title}
-        if p.doc.date:
-            fields["year"] = p.doc.date[:4]
-        if p.doc.url:
-            fields["url"] = p.doc.url
-        fields["note"] = ("Passage" if p.by_karpathy else "Excerpt, not Karpathy's words") + f": {p.clean} ({label})"
-        return _bibtex_entry(re.sub(r"\W+", "_", p.id), fields)
+        return _bibtex_entry(*_passage_entry(p))
+    if fmt == "csl":
+        return _csl([_csl_item(*_passage_entry(p), kind="document")])
     if not p.by_karpathy:
         return f"Not Karpathy's words ({p.doc.author or 'unknown author'}): {p.clean} — {label}"
     if fmt == "markdown":
@@ -124,15 +144,67 @@ def _passage(p: Passage, fmt: Format) -> str:
     return f"“{p.clean}” — Andrej Karpathy, {label}"
 
 
-def _bibtex_entry(key: str, fields: dict[str, str]) -> str:
-    # braces delimit BibTeX values: escaped, a brace inside a quote neither breaks the entry nor is lost
-    escaped = {k: v.replace("{", "\\{").replace("}", "\\}") for k, v in fields.items()}
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in escaped.items())
+# What LaTeX would read as markup, and the typography it spells in ASCII (`` '' --- \ldots): a .bib
+# value is LaTeX, so "#333" or "50%" would stop pdflatex and a straight " prints as a closing quote
+LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&",
+         "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+         ">": r"\textgreater{}", "|": r"\textbar{}", "“": "``", "”": "''", "‘": "`", "’": "'", '"': "''",
+         "—": "---", "–": "--", "…": r"\ldots{}", "›": r"\textgreater{}"}
+MONTHS = "January February March April May June July August September October November December".split()
+
+
+def latex(text: str) -> str:
+    """Text as LaTeX that prints it: specials escaped, straight quotation marks as `` and ''."""
+    text = re.sub(r'"([^"]*)"', "“\\1”", text)  # pairs of straight quotes: opening and closing
+    return "".join(LATEX.get(ch, ch) for ch in text)
+
+
+def _bibtex_entry(key: str, fields: dict[str, str | None]) -> str:
+    """A @misc entry: every value LaTeX-escaped, the title in a second pair of braces so that no style
+    lowercases it, the url as it is (a url field is read verbatim), year and month from a date."""
+    out = {}
+    # "n.d." (no date), the usual mark: author-year styles warn on an entry without a year
+    fields = {**fields, "date": fields.get("date") or "n.d."}
+    for name, value in fields.items():
+        if not value:
+            continue
+        if name == "date":
+            full = re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", value)
+            out["year"] = latex(full[1] if full else value)  # "2017–2022" stays a range, "n.d." as it is
+            if full and 1 <= int(full[2]) <= 12:
+                out["month"] = MONTHS[int(full[2]) - 1]
+        elif name == "url":
+            out[name] = value
+        elif name == "note":  # a style adds a period after a closing quote: end on it, not inside the quote
+            out[name] = re.sub(r"([.!?])''$", r"''\1", latex(value))
+        else:
+            out[name] = "{" + latex(value) + "}" if name == "title" else latex(value)
+    order = ("author", "title", "howpublished", "year", "month", "url", "note")
+    body = ",\n".join(f"  {k} = {{{out[k]}}}" for k in order if k in out)
     return f"@misc{{{key},\n{body}\n}}"
 
 
+def _where(insight: Insight, corpus: Corpus, render) -> str:
+    return f"{_sources(insight, corpus, render)} (Ask Karpathy insight #{insight.id})"
+
+
+def reference(record: Insight | Passage, corpus: Corpus, fmt: Format = "plain") -> str:
+    """Whose words and where they are, without the words: a whole answer's footnote (its body has them)."""
+    if isinstance(record, Passage):
+        if not record.by_karpathy:
+            return f"{record.doc.author or 'unknown author'}, not Karpathy, {document_label(record)}"
+        if fmt == "markdown" and record.doc.url:
+            return f"Andrej Karpathy, [*{record.doc.title}*]({record.doc.url}){_dated(record)}, {_place(record)}"
+        return f"Andrej Karpathy, {document_label(record)}"
+    where = _where(record, corpus, _source_markdown if fmt == "markdown" else _source_plain)
+    if record.kind == "paraphrase":
+        return f"Summarised from Andrej Karpathy, {where}"
+    notes = [_sentence(d) for d in _differs(record)]
+    return " ".join([_sentence(f"{attribution(record)}, {where}"), *notes]) if notes else f"{attribution(record)}, {where}"
+
+
 def plain(insight: Insight, corpus: Corpus) -> str:
-    where = f"{_sources(insight, corpus, _source_plain)} (Ask Karpathy insight #{insight.id})"
+    where = _where(insight, corpus, _source_plain)
     if insight.kind == "quote":
         said = f"{quoted(insight)} — {attribution(insight)}, {where}"
         notes = [_sentence(d) for d in _differs(insight)]
@@ -140,32 +212,50 @@ def plain(insight: Insight, corpus: Corpus) -> str:
     return f"{PARAPHRASE_LABEL}: {insight.paraphrase} — summarising Andrej Karpathy, {where}"
 
 
-def markdown(insight: Insight, corpus: Corpus, inline: bool = False) -> str:
-    """A block quote with its attribution, or, `inline`, one line (a footnote of a whole answer)."""
-    where = f"{_sources(insight, corpus, _source_markdown)} (Ask Karpathy insight #{insight.id})"
+def markdown(insight: Insight, corpus: Corpus) -> str:
+    """A block quote with its attribution (and how it was checked), or the labelled paraphrase."""
+    where = _where(insight, corpus, _source_markdown)
     if insight.kind == "quote":
         notes = [f"*{_sentence(d)}*" for d in _differs(insight)]
-        if inline:
-            said = f"{quoted(insight)} — {attribution(insight)}, {where}"
-            return " ".join([_sentence(said), *notes]) if notes else said
         return "\n>\n".join([f"> {quoted(insight)}", f"> — {attribution(insight)}, {where}", *(f"> {n}" for n in notes)])
     return f"*{PARAPHRASE_LABEL}:* {insight.paraphrase} — summarising Andrej Karpathy, {where}"
 
 
-def _bibtex_source(source: Source | None) -> dict[str, str]:
-    """title, howpublished, year and url of the work: its own title where it is known, else a neutral
+def _work(source: Source | None) -> dict[str, str | None]:
+    """title, howpublished, date and url of the work: its own title where it is known, else a neutral
     description ("Post on X", "Talk"), never the curator's heading for the insight."""
     if source is None or source.status == "unresolved":
         return {"title": "Source not identified"}
+    cap = lambda s: s[0].upper() + s[1:]
     if source.status == "partial":
-        fields = {"title": source.kind[0].upper() + source.kind[1:]}
-        described = source.description()
-        fields["howpublished"] = described[0].upper() + described[1:]
-        if source.date and len(source.date) == 4:
-            fields["year"] = source.date
-        return fields
-    return {"title": source.title, "howpublished": source.kind[0].upper() + source.kind[1:],
-            "year": source.date[:4], "url": source.url}
+        return {"title": cap(source.kind), "howpublished": cap(source.description()), "date": source.date}
+    return {"title": source.title, "howpublished": cap(source.kind), "date": source.date, "url": source.url}
+
+
+def _primary(insight: Insight, corpus: Corpus) -> tuple[Source | None, list[str]]:
+    """The work an entry names (the first resolved source, else the first of which anything is known),
+    and what is known of the insight's other sources."""
+    cited = [corpus.sources[n] for n in insight.sources]
+    primary = next((s for s in cited if s.status == "resolved"), None) or \
+        next((s for s in cited if s.status == "partial"), None)
+    others = [ANOTHER if s.status == "unresolved" else s.description() for s in cited
+              if primary and s.description() != primary.description()]
+    return primary, list(dict.fromkeys(others))
+
+
+def _note(insight: Insight, others: list[str]) -> str:
+    """His quote (in the original's words where they differ, and how), or the corpus's summary labelled
+    as not his words; then any other source. No project numbering: the key already carries the insight."""
+    if insight.kind == "quote":
+        note = [f"Quoted: {quoted(insight)}" + (f" ({insight.quoting}'s words, quoted by Andrej Karpathy)"
+                                                  if insight.quoting else ""), *_differs(insight)]
+        if not _differs(insight):  # the check ends the note: a style's closing period never follows a quote
+            note.append(check_label(insight.quote_checks))
+    else:
+        note = [f"Summary in the Ask Karpathy corpus, not his words: {insight.paraphrase}"]
+    if others:
+        note.append("Also cited: " + "; ".join(others))
+    return " ".join(_sentence(n) for n in note)
 
 
 def bibtex(insight: Insight, corpus: Corpus) -> str:
@@ -174,45 +264,119 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
 
     The url is the work's address without a text fragment: some styles read its % escapes as TeX comments.
     """
-    cited = [corpus.sources[n] for n in insight.sources]
-    # the work named: the first resolved source, else the first of which anything is known
-    primary = next((s for s in cited if s.status == "resolved"), None) or \
-        next((s for s in cited if s.status == "partial"), None)
-    if insight.kind == "quote":
-        note = [f"Quoted: {quoted(insight)}" + (f" ({insight.quoting}'s words, quoted by Andrej Karpathy)"
-                                                  if insight.quoting else ""), *_differs(insight)]
-    else:
-        note = [f"Summary in the Ask Karpathy corpus, not his words: {insight.paraphrase}"]
-    others = [ANOTHER if s.status == "unresolved" else s.description() for s in cited
-              if primary and s.description() != primary.description()]
-    if others:
-        note.append("Also cited: " + "; ".join(dict.fromkeys(others)))
-    note.append(f"Ask Karpathy insight #{insight.id}")
-    fields = {"author": "Andrej Karpathy", **_bibtex_source(primary),
-              "note": " ".join(_sentence(n) for n in note)}
+    primary, others = _primary(insight, corpus)
+    fields = {"author": "Andrej Karpathy", **_work(primary), "note": _note(insight, others)}
     return _bibtex_entry(f"karpathy_insight_{insight.id}", fields)
 
 
+# CSL item types for the kinds of work in corpus/sources.toml (what Zotero and citeproc format them as)
+CSL_TYPES = {"blog post": "post-weblog", "essay": "post-weblog", "talk": "speech", "podcast": "interview",
+             "interview": "interview", "post on X": "post", "tweet": "post", "course": "webpage"}
+
+
+def _csl_item(key: str, fields: dict[str, str | None], kind: str) -> dict:
+    author = fields["author"]
+    given, _, family = author.rpartition(" ")
+    item = {"id": key, "type": kind, "author": [{"family": family, "given": given} if given else {"literal": author}],
+            "title": fields["title"]}
+    if fields.get("howpublished"):
+        item["genre"] = fields["howpublished"]
+    date = fields.get("date")
+    if date and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(–\d{4})?", date):  # YYYY-MM-DD, YYYY, or YYYY–YYYY
+        item["issued"] = {"date-parts": [[int(x) for x in d.split("-")] for d in date.split("–")]}
+    elif date:  # an ingested document's date as its front matter gave it
+        item["issued"] = {"literal": date}
+    if fields.get("url"):
+        item["URL"] = fields["url"]
+    item["note"] = fields["note"]
+    return item
+
+
+def _csl(items: list[dict]) -> str:
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def csl_item(record: Insight | Passage, corpus: Corpus) -> dict:
+    """One CSL-JSON item: the same work, author and note as the BibTeX entry; its URL opens at the words."""
+    if isinstance(record, Passage):
+        return _csl_item(*_passage_entry(record), kind="document")
+    primary, others = _primary(record, corpus)
+    fields = {"author": "Andrej Karpathy", **_work(primary), "note": _note(record, others)}
+    if primary is not None and primary.status == "resolved":
+        fields["url"] = link(primary, record)
+    kind = CSL_TYPES.get(primary.kind, "document") if primary and primary.kind else "document"
+    return _csl_item(f"karpathy_insight_{record.id}", fields, kind)
+
+
 def cite(record: Insight | Passage, corpus: Corpus, fmt: Format = "plain") -> str:
+    if fmt == "csl":
+        return _csl([csl_item(record, corpus)])
     if isinstance(record, Passage):
         return _passage(record, fmt)
     return {"plain": plain, "markdown": markdown, "bibtex": bibtex}[fmt](record, corpus)
 
 
-def whole_answer(records: list[Insight | Passage], corpus: Corpus, fmt: Format = "plain",
-                 text: str | None = None) -> str:
-    """An answer and all its references in one format, to paste as a whole: the records are the
-    answer's citations in order ([1] is records[0]); `text` is the answer with its [n] markers.
+def _words(record: Insight | Passage, fmt: Format) -> str:
+    """What a record says, for the body of a whole answer: his words in quotation marks, a passage of a
+    document in curly ones, a paraphrase labelled."""
+    if isinstance(record, Passage):
+        who = "" if record.by_karpathy else f"Not Karpathy's words ({record.doc.author or 'unknown author'}): "
+        return f"{who}“{record.clean}”"
+    if record.kind == "paraphrase":
+        label = f"*{PARAPHRASE_LABEL}:*" if fmt == "markdown" else f"{PARAPHRASE_LABEL}:"
+        return f"{label} {record.paraphrase}"
+    who = f" — {record.quoting}, quoted by Karpathy" if record.quoting else ""
+    return quoted(record) + who
 
-    Markdown: the text with footnote references [^n], then one footnote per record; plain: the text,
-    then "References" and a numbered list; BibTeX: every entry, once (the text cannot go in a .bib file).
+
+def _said(record: Insight | Passage) -> list[str]:
+    if isinstance(record, Passage):
+        return [record.clean]
+    return record.shown_quotes if record.kind == "quote" else [record.paraphrase]
+
+
+def _whole_lead(lead: str, record: Insight | Passage) -> tuple[str, bool]:
+    """The lead with the leading slice it quotes of [1]'s words made whole, and whether it now gives all
+    of [1]'s words (then the body need not repeat them)."""
+    said = _said(record)
+    m = re.search(r"“([^”]+)”", lead)
+    if m and said[0].startswith(m.group(1)):
+        lead = lead[:m.start(1)] + said[0] + lead[m.end(1):]
+    return lead, all(words in lead for words in said)
+
+
+def whole_answer(records: list[Insight | Passage], corpus: Corpus, fmt: Format = "plain", lead: str | None = None,
+                 on_topic: bool = True) -> str:
+    """An answer and all its references in one format, to paste as a whole: the records are the
+    answer's citations in order ([1] is records[0]); `lead` is the answer's opening with its [n] markers.
+
+    Each record's words appear once, in the body (the lead, or a line of their own marked [n]); its
+    reference carries only whose words and where. Markdown: footnotes [^n], one per record, each its own
+    paragraph; plain: the body, then "References" and [n] per record; BibTeX and CSL-JSON: every entry,
+    once (the text cannot go in them). An answer that is not on the topic cites nothing: its closest
+    records are not sources for it, so the copy says there is nothing and carries no reference.
     """
+    if not on_topic:
+        nothing = "Nothing in the Ask Karpathy corpus is on this topic, so there is nothing to cite."
+        return {"bibtex": f"@comment{{{nothing}}}", "csl": "[]"}.get(fmt, lead or nothing)
     if fmt == "bibtex":
         return "\n\n".join(dict.fromkeys(cite(r, corpus, "bibtex") for r in records))
+    if fmt == "csl":
+        return _csl(list({item["id"]: item for item in (csl_item(r, corpus) for r in records)}.values()))
+    mark = (lambda n: f"[^{n}]") if fmt == "markdown" else (lambda n: f"[{n}]")
+    said_in_lead = False
+    if lead and records:
+        lead, said_in_lead = _whole_lead(lead, records[0])
+    body = [re.sub(r"\[(\d+)\]", lambda m: mark(m.group(1)), lead)] if lead else []
+    for n, r in enumerate(records, 1):
+        if not (n == 1 and said_in_lead):
+            line = f"{_words(r, fmt)} {mark(n)}"
+            quote_like = isinstance(r, Passage) or r.kind == "quote"  # a block quote in Markdown
+            body.append(f"> {line}" if fmt == "markdown" and quote_like else line)
+    if not records:  # "that is all the corpus has": the lead alone
+        return "\n\n".join(body)
     if fmt == "markdown":
-        notes = [f"[^{n}]: " + (markdown(r, corpus, inline=True) if isinstance(r, Insight)
-                                else _passage(r, "plain")) for n, r in enumerate(records, 1)]
-        body = re.sub(r"\[(\d+)\]", r"[^\1]", text) if text else None
-        return "\n\n".join([b for b in (body,) if b] + ["\n".join(notes)])
-    refs = "\n".join(f"{n}. {cite(r, corpus, 'plain')}" for n, r in enumerate(records, 1))
-    return "\n\n".join([t for t in (text,) if t] + ["References\n" + refs])
+        notes = [f"[^{n}]: {reference(r, corpus, 'markdown')}" for n, r in enumerate(records, 1)]
+        return "\n\n".join(body + notes)
+    refs = "\n".join(f"[{n}] {reference(r, corpus)}" for n, r in enumerate(records, 1))
+    return "\n\n".join(body + ["References\n" + refs])

@@ -56,7 +56,7 @@ def view(record: Record, how: str) -> str:
         return f"{how} — {record.doc.title}: he wrote “{_leading_words(record.clean, record)}” [1]"
     if record.kind == "quote":
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
-        return f"{how} — {record.title}: {who} said “{_leading_words(record.quotes[0], record)}” [1]"
+        return f"{how} — {record.title}: {who} said “{_leading_words(record.shown_quotes[0], record)}” [1]"
     return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {record.paraphrase} [1]"
 
 
@@ -97,9 +97,7 @@ def compose(result: SearchResult, corpus: Corpus, kind: str = "new", topic: str 
 
 
 def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:
-    """The whole answer and its numbered references in one copy format, to paste as a whole: each
-    citation's "    — insight #n · …" line gives way to its full reference at the end."""
-    text = "\n".join(line for line in answer.text.splitlines() if not line.startswith("    — "))
-    return citations.whole_answer([corpus.get(c.id) for c in answer.citations], corpus, fmt, text=text)
-
-
+    """The whole answer and its numbered references in one copy format, to paste as a whole: the lead,
+    each card's words once, then its references (app/answering/citations.py whole_answer)."""
+    records = [corpus.get(c.id) for c in answer.citations]
+    return citations.whole_answer(records, corpus, fmt, lead=answer.lead, on_topic=answer.on_topic)

@@ -35,6 +35,9 @@ class Source(BaseModel):
     # resolved: YYYY-MM-DD; partial: a year or a range of years (YYYY–YYYY) where the insights show it
     date: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}-\d{2}|–\d{4})?$")
     url: str | None = Field(default=None, pattern=r"^https://")
+    # insights the seed gives no number for whose words this work's original proves are from it (`why`
+    # says where); the loader adds this source to them
+    proves: list[int] = []
 
     @model_validator(mode="after")
     def fields_match_status(self):
@@ -43,6 +46,8 @@ class Source(BaseModel):
                 raise ValueError("a resolved source needs title, kind, date and url")
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
                 raise ValueError("date: a resolved source is dated YYYY-MM-DD")
+        elif self.proves:
+            raise ValueError("proves: only a resolved source, whose original was read, proves an insight's source")
         elif self.title or self.url:
             raise ValueError(f"a source that is {self.status} has no title or url: which work it is, is not known")
         elif self.status == "partial" and not self.kind:
@@ -114,7 +119,9 @@ class Insight(BaseModel):
     @model_validator(mode="after")
     def quotes_are_verbatim(self):
         for quote in self.quotes:
-            if f'"{quote}"' not in self.text:
+            # his words are the seed's (a double-quoted span of text), or, for an insight the seed only
+            # paraphrases (its whole text is context), words taken from the original and verified in it
+            if f'"{quote}"' not in self.text and self.context != self.text:
                 raise ValueError(f"quotes: {quote[:60]!r} is not a double-quoted span of text")
         if self.context is not None:
             if not self.quotes:
@@ -123,7 +130,14 @@ class Insight(BaseModel):
                 raise ValueError("context: must be a verbatim slice of text")
         if self.quote_checks and len(self.quote_checks) != len(self.quotes):
             raise ValueError("quote_checks: one per quote, in the order of quotes")
+        if any(c.status != "verified" for q, c in zip(self.quotes, self.quote_checks) if f'"{q}"' not in self.text):
+            raise ValueError("quote_checks: a quote taken from the original must be verified in it")
         return self
+
+    @property
+    def from_original(self) -> list[str]:
+        """The quotes that are not in the seed but taken from the original (the seed paraphrases them)."""
+        return [q for q in self.quotes if f'"{q}"' not in self.text]
 
     @property
     def kind(self) -> Literal["quote", "paraphrase"]:
@@ -138,11 +152,21 @@ class Insight(BaseModel):
     def theme_name(self) -> str:
         return THEMES[self.theme]
 
+    @property
+    def shown_quotes(self) -> list[str]:
+        """His words as every surface shows and copies them: each quote, or, where its check found that
+        the original words it differently, the original's words (the original is the source of truth)."""
+        checks = self.quote_checks or [None] * len(self.quotes)
+        return [c.original if c and c.status == "differs" and c.original else quote
+                for quote, c in zip(self.quotes, checks)]
+
     @functools.cached_property
     def his_words(self) -> tuple[str, ...]:
-        """What of it may appear inside quotation marks as his: its quotes and the fragments its title
-        and text quote (short words in double quotes inside a paraphrase are his too)."""
-        return (*self.quotes, *QUOTED.findall(self.title), *QUOTED.findall(self.text))
+        """What of it may appear inside quotation marks as his: its quotes (as the seed and, where they
+        differ, as the original has them) and the fragments its title and text quote (short words in
+        double quotes inside a paraphrase are his too)."""
+        originals = [c.original for c in self.quote_checks if c.status == "differs" and c.original]
+        return (*self.quotes, *originals, *QUOTED.findall(self.title), *QUOTED.findall(self.text))
 
 
 class Document(BaseModel):
@@ -322,4 +346,12 @@ def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
         if missing:
             raise CorpusError(f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
                               f"field 'sources': {missing} not in {sources_path.name}")
+    # a source its original proves for an insight the seed gives no number for
+    for source, line in zip(sources, source_lines):
+        for insight_id in source.proves:
+            at = next((i for i, insight in enumerate(insights) if insight.id == insight_id), None)
+            if at is None or insights[at].sources:
+                raise CorpusError(f"{sources_path}:{line}: source [{source.n}]: field 'proves': insight "
+                                  f"#{insight_id} is not an insight the seed gives no source for")
+            insights[at] = insights[at].model_copy(update={"sources": [source.n]})
     return Corpus(insights=insights, sources=by_n, passages=list(passages))

@@ -22,7 +22,9 @@ import gradio as gr
 import app.offline.feedback as feedback
 import app.local.backends as generate
 from app.answering.cards import search_response
+from app.answering.citations import FORMATS
 from app.answering.conversation import answer_in_conversation, current_turn
+from app.answering.extractive import copy_answer
 from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES
 from app.contract import Answer
 from app.local.answer import stream_answer
@@ -136,6 +138,11 @@ class Chat:
     def __init__(self, searcher: Searcher):
         self.searcher, self.api, self.settings = searcher, Api(searcher), searcher.settings
 
+    def keep(self, turn: dict, answer: Answer) -> None:
+        """The answer in its turn, with the whole answer in each copy format for "Copy whole answer"."""
+        turn["answer"] = answer.model_dump(mode="json")
+        turn["copy"] = {fmt: copy_answer(answer, self.searcher.corpus, fmt) for fmt in FORMATS}
+
     def page(self, turns: list[dict], acks: dict[str, str] | None = None) -> str:
         return conversation(turns, EXAMPLES, acks)
 
@@ -153,7 +160,7 @@ class Chat:
                     box = gr.skip()  # emptied once: a next question typed meanwhile is kept
             else:
                 answer = self.api.answer(question, k, theme, [t["question"] for t in turns])
-                turn["answer"] = answer.model_dump(mode="json")
+                self.keep(turn, answer)
         except gr.Error as e:
             yield self.page(turns), turns, gr.skip(), message(e.message)
             return
@@ -175,7 +182,7 @@ class Chat:
                     turn["draft"]["kept"].append(as_shown(event.check.text))
                     yield
                 elif event.kind == "answer":
-                    turn["answer"] = event.answer.model_dump(mode="json")
+                    self.keep(turn, event.answer)
                     del turn["draft"]
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
@@ -239,8 +246,9 @@ class Chat:
                 answer = self.api.answer(question, k, theme, [t["question"] for t in shared])
             except gr.Error:
                 continue  # a question this server refuses was not answered on the page either
-            shared.append({"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None,
-                           "answer": answer.model_dump(mode="json")})
+            turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
+            self.keep(turn, answer)
+            shared.append(turn)
         yield from self.respond(q, shared, k, theme, mode, clear_box=False)
 
     def clear(self):

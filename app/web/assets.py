@@ -128,7 +128,7 @@ CSS = """
   border-left: 4px solid #15803d; font-size: 1.02rem; }
 .card .paraphrase { margin: 4px 0 8px; padding: 6px 10px; border-left: 4px solid #c2410c; font-style: italic;
                     background: var(--background-fill-secondary); }
-.card .meta, .sources { font-size: 0.875rem; margin: 4px 0; }
+.card .meta, .card .check, .sources { font-size: 0.875rem; margin: 4px 0; }
 .sources { list-style: none; padding-left: 0; }
 .sources li { display: block; margin: 0; }
 .sources a, .ref { padding: 0 !important; margin: 0 2px 0 0; }

@@ -10,13 +10,13 @@ import html
 import re
 from urllib.parse import urlparse
 
-from app.answering.citations import FORMATS
+from app.answering.citations import FORMATS, check_label
 from app.config import THEMES
 from app.answering.cards import record_citation
 from app.contract import Answer, Citation, SourceRef
 from app.corpus.records import Corpus, Insight
 
-FORMAT_NAMES = {"plain": "Plain text", "markdown": "Markdown", "bibtex": "BibTeX"}
+FORMAT_NAMES = {"plain": "Plain text", "markdown": "Markdown", "bibtex": "BibTeX", "csl": "CSL-JSON"}
 e = html.escape
 
 
@@ -27,19 +27,29 @@ def link(url: str | None, text: str) -> str:
     return f'<a href="{e(url)}" target="_blank" rel="noopener noreferrer">{e(text)}</a>'
 
 
-def source_item(source: SourceRef) -> str:
+def source_item(source: SourceRef, deep: str | None = None) -> str:
+    """A source as a link; `deep`, the card's address with a text fragment, opens this one at the words."""
     if not source.url or not source.title:
         return f"<li>Source: {e(source.label)}</li>"
     details = ", ".join(x for x in (source.kind, source.date) if x)
-    return f"<li>Source: {link(source.url, source.title)}{f' ({e(details)})' if details else ''}</li>"
+    url = deep if deep and deep.startswith(source.url + "#:~:") else source.url
+    return f"<li>Source: {link(url, source.title)}{f' ({e(details)})' if details else ''}</li>"
 
 
-def copy_buttons(texts: dict[str, str], what: str) -> str:
+def check(c: Citation) -> str:
+    """How the card's quote was checked against its original, with a link that opens it at the words."""
+    label = check_label(c.quote_checks)
+    deep = c.url if c.url and "#:~:" in c.url else None
+    opens = f" · {link(deep, 'open the original at these words')}" if deep else ""
+    return f'<p class="check">{e(label)}{opens}</p>'
+
+
+def copy_buttons(texts: dict[str, str], what: str, label: str = "Copy:") -> str:
     """One button per citation format; each copies its string exactly (the attribute is unescaped by the browser)."""
     buttons = "".join(f'<button type="button" class="copy" data-copy="{e(texts[fmt])}" '
                       f'aria-label="Copy {e(what)} as {FORMAT_NAMES[fmt]}">{FORMAT_NAMES[fmt]}</button>'
-                      for fmt in FORMATS)
-    return f'<div class="copy-row"><span>Copy:</span> {buttons}</div>'
+                      for fmt in FORMATS if fmt in texts)
+    return f'<div class="copy-row"><span>{e(label)}</span> {buttons}</div>'
 
 
 def words(c: Citation) -> str:
@@ -52,6 +62,8 @@ def words(c: Citation) -> str:
         who = f"{c.quoting}, quoted by Karpathy" if c.quoting else "His words, verbatim"
         parts.append(f'<p class="label label-his">{e(who)}</p>')
         parts += [f"<blockquote>“{e(quote)}”</blockquote>" for quote in c.quotes]
+        if c.kind == "quote":
+            parts.append(check(c))
     if c.paraphrase:
         label = "Context, paraphrased: not his words" if c.quotes else "Paraphrase: not his words"
         parts.append(f'<p class="label label-not-his">{label}</p><p class="paraphrase">{e(c.paraphrase)}</p>')
@@ -63,7 +75,7 @@ def words(c: Citation) -> str:
 def card(c: Citation, anchor: str, copyable: bool = True, numbered: bool = True, extra: str = "") -> str:
     """Citation [n] as a card; `anchor` is the id its [n] links point at."""
     ref = f"insight #{c.id}" if c.document is None else f"passage {c.id}"
-    sources = "".join(source_item(s) for s in c.sources) or "<li>no source given in the corpus</li>"
+    sources = "".join(source_item(s, c.url) for s in c.sources) or "<li>no source given in the corpus</li>"
     number = f'<span class="n">[{c.n}]</span> ' if numbered else ""
     what = f"citation [{c.n}]" if numbered else f"insight #{c.id}"
     return (f'<li class="card kind-{c.kind}" id="{e(anchor)}" data-n="{c.n}">'
@@ -101,7 +113,6 @@ def feedback_row(turn: dict, ack: str | None) -> str:
            f'<label for="why-{tid}">What was missing or wrong?</label>'
            f'<textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
            '<button type="button" class="send-why">Send</button></details>')
-    # the copy-whole-answer button (issue 15, app/answering/citations.py) belongs in this row, before the votes
     return (f'<div class="answer-tools" role="group" aria-label="Feedback on this answer">'
             f'<span>Was this useful?</span> {buttons}{said}{why}</div>')
 
@@ -121,7 +132,10 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
                  f'</summary><ol class="cards">{cards}</ol></details>')
     else:
         cards = f'<ol class="cards">{cards}</ol>'
-    return notes(turn, answer) + lead + cards + feedback_row(turn, ack)
+    # the whole answer, its cards' words once and their references (app/answering/citations.py), to paste
+    whole = copy_buttons(turn["copy"], "the whole answer", "Copy whole answer:") if turn.get("copy") and \
+        answer.on_topic and answer.citations else ""
+    return notes(turn, answer) + lead + cards + whole + feedback_row(turn, ack)
 
 
 def drafting(turn: dict) -> str:

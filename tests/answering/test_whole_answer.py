@@ -1,0 +1,89 @@
+"""The whole answer, copied to paste as it is (issue 23): Markdown whose footnotes render as one footnote
+per card (markdown-it-py with its footnote plugin, mdit-py-plugins, a CommonMark renderer like the ones
+writers paste into), each of his quotes once; plain text the same; an off-topic answer's copy says there
+is nothing on the topic and cites nothing; BibTeX and CSL-JSON carry every entry once."""
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+from app.answering.conversation import answer_in_conversation
+from app.answering.extractive import copy_answer
+from app.cli import cli
+
+# questions whose answers show one, two and three cards, a quote, a paraphrase and a differing quote
+QUESTIONS = ["why sort my data by loss", "what would karpathy say about data?",
+             "should I spend engineering time on a small dataset?", "what should i do before training on a new dataset",
+             "what would Karpathy say about hiring?"]
+
+
+@pytest.fixture
+def run(settings, searcher):
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+    return lambda *args: CliRunner().invoke(cli, list(args), env=env)
+
+
+def words_of(searcher, c) -> list[str]:
+    record = searcher.corpus.get(c.id)
+    return c.quotes if c.kind == "quote" else [record.paraphrase or record.clean]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_markdown_renders_one_footnote_per_card_and_each_quote_once(searcher, question):
+    answer = answer_in_conversation(searcher, question, [], 3, None)
+    assert answer.on_topic and answer.citations
+    md = copy_answer(answer, searcher.corpus, "markdown")
+    html = MarkdownIt().use(footnote_plugin).render(md)
+    notes = re.findall(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', html, re.DOTALL)
+    assert [int(n) for n, _ in notes] == [c.n for c in answer.citations], html
+    for (_, note), c in zip(notes, answer.citations):
+        assert note.count("<p>") == 1 and "[^" not in note  # its own footnote, not run into the next
+        for words in words_of(searcher, c):
+            assert words not in note  # the footnote is the reference; his words are in the body
+    body = html.split('<hr class="footnotes-sep"')[0]
+    for c in answer.citations:
+        assert f'href="#fn{c.n}"' in body  # every card is referred to in the body
+        for words in words_of(searcher, c):
+            assert md.count(words) == 1, (c.id, words)  # each quote once
+    assert "[^" not in re.sub(r"<[^>]+>", "", html) and "[1]" not in md
+
+
+@pytest.mark.parametrize("question", QUESTIONS[:3])
+def test_plain_text_has_each_quote_once_then_its_references(searcher, question):
+    answer = answer_in_conversation(searcher, question, [], 3, None)
+    text = copy_answer(answer, searcher.corpus, "plain")
+    body, refs = text.split("\n\nReferences\n")
+    assert refs.splitlines() == [line for line in refs.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert len(refs.splitlines()) == len(answer.citations)
+    for c in answer.citations:
+        assert f"[{c.n}]" in body
+        for words in words_of(searcher, c):
+            assert text.count(words) == 1 and words in body
+
+
+def test_off_topic_copy_says_there_is_nothing_and_cites_nothing(run):
+    question = "best way to cook a risotto?"
+    shown = json.loads(run("ask", question, "--json").output)
+    assert not shown["on_topic"] and shown["citations"]  # the page still shows the closest cards, folded
+    for fmt in ("plain", "markdown", "bibtex", "csl"):
+        result = run("ask", question, "--copy", fmt)
+        assert result.exit_code == 0, result.output
+        out = result.output
+        assert "@misc" not in out and "[^" not in out and "References" not in out and "karpathy_insight" not in out
+        assert all(c["quotes"][0][:40] not in out for c in shown["citations"] if c["quotes"]), (fmt, out)
+        if fmt == "csl":
+            assert json.loads(out) == []
+        else:
+            assert "Nothing in the" in out and ("on this topic" in out or "on that topic" in out), (fmt, out)
+
+
+def test_references_formats_carry_every_card_once(run):
+    shown = json.loads(run("ask", "what would Karpathy say about hiring?", "--json").output)["citations"]
+    keys = [f"karpathy_insight_{c['id']}" for c in shown]
+    bib = run("ask", "what would Karpathy say about hiring?", "--copy", "bibtex").output
+    assert re.findall(r"@misc\{(\w+),", bib) == keys
+    csl = json.loads(run("ask", "what would Karpathy say about hiring?", "--copy", "csl").output)
+    assert [item["id"] for item in csl] == keys
