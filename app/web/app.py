@@ -9,11 +9,6 @@ follow-ups and citation strings all come from the core (app.retrieval.search, ap
 shown is their output, escaped. Nothing on the page is fetched from outside the machine, and the server
 binds 127.0.0.1 unless told otherwise.
 """
-import os
-
-# before gradio is imported: otherwise it starts threads that call its version-check and telemetry hosts
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-
 import datetime
 import uuid
 
