@@ -217,6 +217,8 @@ def ingest(paths, author, site_url, removals):
         if paths:
             report = run(list(paths), settings.passages_path, author=author, site_url=site_url,
                          max_bytes=settings.max_ingest_bytes)
+            for line in report.skipped:
+                click.echo(f"ingest: {line}", err=True)
             click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, "
                        f"{len(report.unchanged)} unchanged documents; {report.passages} passages in "
                        f"{settings.passages_path}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from app.corpus.records import CorpusError, Document, Passage
-from app.storage import write_atomic
+from app.storage import build_lock, write_atomic
 
 PASSAGE_WORDS = 60
 # Memory one ingested passage costs each process that searches (vectors, BM25, the passage itself), roughly:
@@ -35,6 +35,7 @@ class IngestReport(BaseModel):
     replaced: list[str] = []
     unchanged: list[str] = []
     removed: list[str] = []
+    skipped: list[str] = []  # one line each: what was not ingested, and why
     passages: int = 0
 
     @property
@@ -89,19 +90,34 @@ def document_url(path: Path, fields: dict[str, str], site_url: str | None) -> st
     return f"{site}/{post[1]}/{post[2]}/{post[3]}/{post[4]}/" if post else None
 
 
+# Markdown's inline markup, stripped with patterns that run in linear time on any input: a crafted file of
+# 100 KB of `[` took 2 minutes with `\[([^\]]+)\]`, because each `[` scanned to the end of the text for a
+# `]` that never came. Here no pattern's repeated part can step over its own opening character, so each
+# attempt stops at the next `[`, `<`, `(`, `*` or `$` and the whole text is read a bounded number of times.
+LINK_TARGET = r"\((?:[^()]|\([^()]*\))*\)"  # an address, which may hold parentheses: (.../Foo_(bar))
+IMAGE = re.compile(r"!\[[^\[\]]*\]" + LINK_TARGET)
+LINK = re.compile(r"\[([^\[\]]+)\]" + LINK_TARGET)  # keeps its words
+HTML_TAG = re.compile(r"<[^<>]+>")
+DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
+INLINE_MATH = re.compile(r"\$([^$\n]+)\$")
+INLINE_CODE = re.compile(r"`([^`]+)`")
+BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")  # bold is gone by then: no `*` inside
+LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d+\.)\s+", re.MULTILINE)
+
+
 def clean_markup(text: str) -> str:
     """The words of a Markdown paragraph without its markup."""
-    target = r"\((?:[^()]|\([^()]*\))*\)"  # a link's address, which may hold parentheses: (.../Foo_(bar))
-    text = re.sub(r"!\[[^\]]*\]" + target, "", text)  # images
-    text = re.sub(r"\[([^\]]+)\]" + target, r"\1", text)  # links keep their words
-    text = re.sub(r"<[^>]+>", "", text)  # inline HTML tags
-    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.DOTALL)
+    text = IMAGE.sub("", text)
+    text = LINK.sub(r"\1", text)
+    text = HTML_TAG.sub("", text)
+    text = DISPLAY_MATH.sub("", text)
     # inline math: keep a plain symbol like $x$, drop real LaTeX
-    text = re.sub(r"\$([^$\n]+)\$", lambda m: m[1] if "\\" not in m[1] and len(m[1]) < 20 else "", text)
-    text = re.sub(r"`([^`]+)`", r"\1", text)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", text, flags=re.MULTILINE)  # list markers
+    text = INLINE_MATH.sub(lambda m: m[1] if "\\" not in m[1] and len(m[1]) < 20 else "", text)
+    text = INLINE_CODE.sub(r"\1", text)
+    text = BOLD.sub(r"\2", text)
+    text = ITALIC.sub(r"\1", text)
+    text = LIST_MARKER.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -246,14 +262,30 @@ def _identity(p: Passage) -> str:
     return p.doc.path or p.doc.source  # passages ingested before `path` existed name the file by `source`
 
 
-def _files(paths: list[Path]) -> dict[Path, str]:
+def _files(paths: list[Path], skipped: list[str]) -> dict[Path, str]:
     """Every file to ingest, and its name relative to the folder it was found in (a file given by
-    itself: its own name), so citations never show where on this machine the folder is."""
-    files = {}
+    itself: its own name), so citations never show where on this machine the folder is. A link in a
+    folder is followed only while it stays inside that folder (docs/notes.md -> ../outside/secret.md
+    would ingest, and serve, a file nobody asked for): CorpusError names every one that leaves it.
+    Things that are not regular files (pipes, sockets, devices) are skipped, each with a line."""
+    files, outside = {}, []
     for p in paths:
-        for f in [p] if p.is_file() else sorted(p.rglob("*")):
-            if f.is_file() and (p.is_file() or f.suffix.lower() in SUFFIXES):
-                files[f.resolve()] = f.name if p.is_file() else f.relative_to(p).as_posix()
+        if p.is_file():
+            files[p.resolve()] = p.name
+            continue
+        root = p.resolve()
+        for f in sorted(p.rglob("*")):
+            if f.suffix.lower() not in SUFFIXES or f.is_dir():
+                continue
+            target = f.resolve()
+            if not target.is_relative_to(root):
+                outside.append(f"{f} -> {target}")
+            elif not f.is_file():
+                skipped.append(f"{f}: not a regular file, skipped")
+            else:
+                files[target] = f.relative_to(p).as_posix()
+    if outside:
+        raise CorpusError(f"links that leave the folder, not ingested: {'; '.join(outside)}")
     return dict(sorted(files.items()))
 
 
@@ -277,15 +309,22 @@ def _by_document(store: Path) -> dict[str, list[Passage]]:
 def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: str | None = None,
            words: int = PASSAGE_WORDS, max_bytes: int | None = None) -> IngestReport:
     """Add or replace the passages of each file; every file is read before anything is written."""
-    files = _files(paths)
+    report = IngestReport()
+    files = _files(paths, report.skipped)
     if not files:
         raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}")
     if site_url is not None:
         web_url(site_url, "--site-url")
     read = {str(f): read_documents(f, author, site_url, words, name=name, max_bytes=max_bytes)
             for f, name in files.items()}
-    stored = _by_document(store)
-    report = IngestReport()
+    # read, merge and write under one lock: two ingests that both read the old store would each write it
+    # back with only their own documents added (3 parallel runs lost one, each saying "1 added")
+    with build_lock(store.parent):
+        return _merge(read, _by_document(store), store, report)
+
+
+def _merge(read: dict[str, tuple[str, list[Passage]]], stored: dict[str, list[Passage]], store: Path,
+           report: IngestReport) -> IngestReport:
     for path, (sha, passages) in read.items():
         new = [p.model_copy(update={"doc": p.doc.model_copy(update={"sha256": sha})}) for p in passages]
         bucket = report.unchanged if stored.get(path) == new else report.replaced if path in stored else report.added
@@ -303,7 +342,11 @@ def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: 
 def remove(paths: list[str], store: Path) -> IngestReport:
     """Forget the ingested documents at `paths` (a file, or every document under a folder; the file
     need not exist any more). Nothing is written unless every path names an ingested document."""
-    stored = _by_document(store)
+    with build_lock(store.parent):  # as ingest: a removal must not undo an ingest running beside it
+        return _remove(paths, store, _by_document(store))
+
+
+def _remove(paths: list[str], store: Path, stored: dict[str, list[Passage]]) -> IngestReport:
     report = IngestReport()
     for given in paths:
         target = Path(given).expanduser().resolve()
