@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     max_ingest_bytes: int = 20_000_000
     # above this many ingested passages, ingest warns and says how much memory they will take
     warn_passages: int = 100_000
+    # the thumbs' log (DATA_DIR/feedback.jsonl) is compacted to half this size when it passes it
+    max_feedback_bytes: int = 5_000_000
+    # the web chat refuses a request body larger than this before reading it (413); a 20-turn
+    # conversation sent back with a question is well under 1 MB
+    max_request_bytes: int = 2_000_000
+    # sessions the web chat keeps in memory; past it the oldest is dropped (each fresh client made one)
+    max_sessions: int = 1000
     # the web chat (`ask-karpathy serve`): local only unless asked; --host/--port override these
     host: str = "127.0.0.1"
     port: int = 7860

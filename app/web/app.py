@@ -9,21 +9,25 @@ follow-ups and citation strings all come from the core (app.retrieval.search, ap
 shown is their output, escaped. Nothing on the page is fetched from outside the machine, and the server
 binds 127.0.0.1 unless told otherwise.
 """
+import collections
 import datetime
+import threading
 import uuid
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 import app.offline.feedback as feedback
 import app.local.backends as generate
 from app.answering.cards import search_response
 from app.answering.conversation import answer_in_conversation, current_turn
-from app.config import MAX_K, THEMES
+from app.config import MAX_K, THEMES, get_settings
 from app.contract import Answer
 from app.local.answer import stream_answer
 from app.retrieval.question import QuestionError
 from app.retrieval.search import Searcher
 from app.local.verify import as_shown
+from app.web.limits import RequestLimits, is_loopback
 from app.web.assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
 from app.web.render import conversation, corpus_page, message
 
@@ -38,6 +42,12 @@ EXAMPLES = [
 # what is stored and sent back with every question stays small.
 MAX_TURNS = 20
 HEADER = "<h1>Ask Karpathy</h1><p>What would Andrej Karpathy say about X? His own words, cited.</p>"
+# Votes are taken only for answers this server gave, the newest this many: the vote event can be called
+# over raw HTTP with any conversation, and made-up answers (megabytes of "question") once grew the log
+# without bound. What is logged is the server's own record of the answer, never what the client sends.
+MAX_VOTABLE = 5_000
+MAX_WHY = 1000  # characters of the optional note
+NOT_VOTABLE = "This answer was given before the server restarted, so it cannot be rated; ask again to rate it."
 DRAFTING = "The local model is drafting; each sentence is shown only once it is checked against the passage it cites…"
 
 
@@ -130,6 +140,19 @@ class Chat:
 
     def __init__(self, searcher: Searcher):
         self.searcher, self.api, self.settings = searcher, Api(searcher), searcher.settings
+        # turn id -> what the feedback log records about it; ids are random, so only the page that was
+        # given an answer can rate it
+        self.answered: collections.OrderedDict[str, dict] = collections.OrderedDict()
+        self._answered_lock = threading.Lock()
+
+    def remember(self, turn: dict) -> None:
+        answer = turn["answer"]
+        record = {"question": turn["question"], "read_as": answer["question"], "answer": answer["text"],
+                  "cited_ids": [c["id"] for c in answer["citations"]]}
+        with self._answered_lock:
+            self.answered[turn["id"]] = record
+            while len(self.answered) > MAX_VOTABLE:
+                self.answered.popitem(last=False)
 
     def page(self, turns: list[dict], acks: dict[str, str] | None = None) -> str:
         return conversation(turns, EXAMPLES, acks)
@@ -152,6 +175,7 @@ class Chat:
         except gr.Error as e:
             yield self.page(turns), turns, gr.skip(), message(e.message)
             return
+        self.remember(turn)
         turns = turns + [turn]
         yield self.page(turns), turns, box, ""
 
@@ -192,20 +216,25 @@ class Chat:
 
     def why(self, turns: list, evt: gr.EventData):
         """The optional "why" box of an answer: saved with its vote, on the same line."""
-        return self.record_feedback(turns, evt.turn, why=str(evt.why)[:1000].strip() or None)
+        return self.record_feedback(turns, evt.turn, why=str(evt.why)[:MAX_WHY].strip() or None)
 
     def record_feedback(self, turns: list, turn_id: str, **change):
         turns = kept(turns)
         turn = next((t for t in turns if t["id"] == turn_id), None)
         if turn is None:
             return gr.skip(), gr.skip()
+        with self._answered_lock:
+            record = self.answered.get(turn["id"])
+        if record is None:
+            return self.page(turns, {turn["id"]: NOT_VOTABLE}), turns
         turn.update(change)
-        answer = turn["answer"]
+        # the vote and note come back from the browser with the conversation: only their checked shapes are kept
+        turn["vote"] = turn.get("vote") if isinstance(turn.get("vote"), bool) else None
+        turn["why"] = turn["why"][:MAX_WHY] if isinstance(turn.get("why"), str) else None
         saved = feedback.save(self.settings.feedback_path, {
-            "answer_id": turn["id"], "question": turn["question"], "read_as": answer["question"],
-            "answer": answer["text"], "cited_ids": [c["id"] for c in answer["citations"]],
-            "liked": turn["vote"], "why": turn.get("why"),
-            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
+            "answer_id": turn["id"], **record, "liked": turn["vote"], "why": turn["why"],
+            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")},
+            self.settings.max_feedback_bytes)
         if not saved:
             ack = "Feedback could not be saved on the server; the chat still works."
         elif "why" in change:
@@ -304,13 +333,16 @@ def build_app(searcher: Searcher) -> gr.Blocks:
     return app.queue(default_concurrency_limit=2, max_size=32)
 
 
-# Nothing on the page uploads a file, yet Gradio's upload route is always there (50 MB by default):
-# anything bigger than a request's JSON is refused
+# Nothing on the page uploads a file, and app/web/limits.py refuses uploads; should one get past it, Gradio's
+# own cap (50 MB by default) is this
 MAX_UPLOAD = "64kb"
 
 
 def launch(app: gr.Blocks, host: str, port: int, **launch_args):
-    """Start the server with the page's CSS, the MCP server on, uploads capped, never a public share link."""
+    """Start the server with the page's CSS, the MCP server on, every request bounded before Gradio reads
+    it (app/web/limits.py), sessions capped, never a public share link."""
+    settings = get_settings()
+    limits = Middleware(RequestLimits, max_body=settings.max_request_bytes, loopback=is_loopback(host))
     return app.launch(server_name=host, server_port=port, share=False, mcp_server=True, css=CSS,
-                      max_file_size=MAX_UPLOAD, **launch_args)
-
+                      max_file_size=MAX_UPLOAD, app_kwargs={"middleware": [limits]},
+                      state_session_capacity=settings.max_sessions, **launch_args)
