@@ -11,6 +11,7 @@ in place, an unchanged file leaves the file byte for byte as it was (so nothing 
 ingested from; its absolute path is kept only to recognise it again.
 """
 import hashlib
+import json
 import re
 import datetime
 from pathlib import Path
@@ -241,21 +242,45 @@ def read_documents(path: Path, author: str | None, site_url: str | None, words: 
 
 
 def load_passages(path: Path) -> list[Passage]:
-    """Every ingested passage, from DATA_DIR/passages.jsonl (Settings.passages_path)."""
+    """Every ingested passage, from DATA_DIR/passages.jsonl (Settings.passages_path). Its first line is a
+    checksum of the rest, so damage is refused, never answered from: one flipped bit ("reward" ->
+    "regard") was shown as his words with exit 0. A store written before the checksum has no such line."""
     if not path.exists():
         return []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as e:
         raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); re-run `ask-karpathy ingest` "
                           "on its sources") from None
-    passages = []
-    for n, line in enumerate(lines, 1):
+    except IsADirectoryError:
+        raise CorpusError(f"{path} is a folder, not the passage store; move it away") from None
+    first = 1
+    if lines and lines[0].startswith(STORE_HEADER):
+        first = 2
+        body = data[data.index(b"\n") + 1:]
+        if lines[0] != _header(body):
+            raise CorpusError(f"{path} is damaged (its checksum does not match); delete it and re-run "
+                              "`ask-karpathy ingest` on its sources")
+    passages, seen = [], {}
+    for n, line in enumerate(lines[first - 1:], first):
         try:
-            passages.append(Passage.model_validate_json(line))
+            passage = Passage.model_validate_json(line)
         except ValidationError as e:
             raise CorpusError(f"{path}:{n}: {e.errors()[0]['msg']}; re-run `ask-karpathy ingest` on its sources") from None
+        if passage.id in seen:  # one would hide the other in the index
+            raise CorpusError(f"{path}:{n}: duplicate passage id {passage.id!r} (first at line {seen[passage.id]}); "
+                              "re-run `ask-karpathy ingest` on its sources")
+        seen[passage.id] = n
+        passages.append(passage)
     return passages
+
+
+STORE_HEADER = '{"passages_sha256": '
+
+
+def _header(body: bytes) -> str:
+    return STORE_HEADER + json.dumps(hashlib.sha256(body).hexdigest()) + "}"
 
 
 def _identity(p: Passage) -> str:
@@ -292,7 +317,8 @@ def _files(paths: list[Path], skipped: list[str]) -> dict[Path, str]:
 def _write(store: Path, by_document: dict[str, list[Passage]]) -> int:
     everything = [p for passages in by_document.values() for p in passages]
     store.parent.mkdir(parents=True, exist_ok=True)
-    data = "".join(p.model_dump_json() + "\n" for p in everything).encode()
+    body = "".join(p.model_dump_json() + "\n" for p in everything).encode()
+    data = (_header(body) + "\n").encode() + body
     if not store.exists() or store.read_bytes() != data:  # unchanged: not even the file's mtime moves
         write_atomic(store, data)
     return len(everything)

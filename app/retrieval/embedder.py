@@ -115,6 +115,13 @@ class OnnxExport(BaseModel):
     max_seq_length: int  # sentence-transformers truncates here, not at tokenizer.json's own 128
     dim: int
     onnx_sha256: str
+    checksum: str = ""  # sha256 of every other field: an edited max_seq_length or dim is never trusted
+
+    def sealed(self) -> "OnnxExport":
+        return self.model_copy(update={"checksum": self.own_checksum()})
+
+    def own_checksum(self) -> str:
+        return hashlib.sha256(self.model_dump_json(exclude={"checksum"}).encode()).hexdigest()
 
 
 def model_fingerprint(path: Path) -> str:
@@ -219,6 +226,8 @@ def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | Non
         export = OnnxExport.model_validate_json(export_path.read_bytes())
     except ValidationError:
         return None, f"{export_path} is corrupt"
+    if export.checksum != export.own_checksum():
+        return None, f"{export_path} is damaged (its checksum does not match)"
     if export.model != model:
         return None, f"exported from model {export.model!r}, settings say {model!r}"
     if export.model_files != model_fingerprint(model_path(model)):
@@ -242,7 +251,7 @@ def query_embedder(model: str, index_dir: Path, force: bool = False,
             notify(f"index: {model} not exported to ONNX ({reason}): {e}; questions use sentence-transformers")
             return get_embedder(model)
         write_atomic(index_dir / ONNX_FILE, data)
-        write_atomic(index_dir / ONNX_EXPORT_FILE, export.model_dump_json(indent=2).encode())  # the commit point
+        write_atomic(index_dir / ONNX_EXPORT_FILE, export.sealed().model_dump_json(indent=2).encode())  # the commit point
         notify(f"index: exported {model} to ONNX for questions ({reason})")
         return OnnxEmbedder(model, index_dir / ONNX_FILE, export)
 
