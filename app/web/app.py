@@ -161,7 +161,7 @@ class Chat:
                 clear_box: bool = True):
         """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
         question the server refuses leaves the conversation and the box as they were, with the reason."""
-        turns = kept(turns)[-(MAX_TURNS - 1):]
+        turns = kept(turns, self.settings.max_question_chars)[-(MAX_TURNS - 1):]
         turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
         box = "" if clear_box else gr.skip()
         try:
@@ -219,7 +219,7 @@ class Chat:
         return self.record_feedback(turns, evt.turn, why=str(evt.why)[:MAX_WHY].strip() or None)
 
     def record_feedback(self, turns: list, turn_id: str, **change):
-        turns = kept(turns)
+        turns = kept(turns, self.settings.max_question_chars)
         turn = next((t for t in turns if t["id"] == turn_id), None)
         if turn is None:
             return gr.skip(), gr.skip()
@@ -247,7 +247,7 @@ class Chat:
     def restore(self, turns: list, k: int, theme: str, mode: str, request: gr.Request):
         """On load: the conversation kept in the browser, then the question in the address (?q=), if it
         is not already the latest one (a reload of a shared or resumed page asks nothing twice)."""
-        turns = kept(turns)
+        turns = kept(turns, self.settings.max_question_chars)
         yield self.page(turns), turns, gr.skip(), ""
         q = request.query_params.get("q") if request else None
         if q and (not turns or turns[-1]["question"] != q):
@@ -260,16 +260,18 @@ class Chat:
         return corpus_page(self.searcher.corpus, needle)
 
 
-def kept(turns) -> list[dict]:
-    """The answered turns of a stored conversation, dropping any that this version cannot read (a reload
-    mid-answer, or a conversation kept by an older version of the page)."""
+def kept(turns, max_chars: int) -> list[dict]:
+    """The latest MAX_TURNS answered turns of a stored conversation, dropping any that this version cannot
+    read (a reload mid-answer, or a conversation kept by an older version of the page) and any the server
+    never answered (a question longer than it takes): the conversation comes back from the client and is
+    rendered again."""
     good = []
-    for t in turns if isinstance(turns, list) else []:
+    for t in turns[-MAX_TURNS:] if isinstance(turns, list) else []:
         try:
             Answer.model_validate(t["answer"])
         except (TypeError, KeyError, ValueError):
             continue
-        if isinstance(t.get("id"), str) and isinstance(t.get("question"), str):
+        if isinstance(t.get("id"), str) and isinstance(t.get("question"), str) and len(t["question"]) <= max_chars:
             good.append(t)
     return good
 

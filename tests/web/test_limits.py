@@ -56,13 +56,17 @@ def test_votes_count_only_for_answers_this_server_gave(url, settings):
     before = log.read_bytes() if log.exists() else b""
     asked = page_event(url, "submit", ["hiring", [], 3, "", "extractive"], session="voter")
     [turn] = asked["output"]["data"][1]
-    # a made-up answer (the shape of a real one, an id the server never gave, half a MB of question)
-    forged = {**turn, "id": "f" * 12, "question": "q" * 500_000, "why": "w" * 500_000}
+    # a made-up answer: the shape of a real one, an id the server never gave
+    forged = {**turn, "id": "f" * 12, "question": "made up", "why": "w" * 500_000}
     voted = page_event(url, "vote", [[forged]], {"turn": forged["id"], "liked": False}, session="forger")
     assert web.NOT_VOTABLE in voted["output"]["data"][0]
+    # half a MB of question: no answer of this server has one, so it is not even shown again
+    huge = {**forged, "question": "q" * 500_000}
+    voted = page_event(url, "vote", [[huge]], {"turn": huge["id"], "liked": False}, session="forger")
+    assert voted["success"] and len(json.dumps(voted["output"])) < 10_000
     assert (log.read_bytes() if log.exists() else b"") == before  # nothing logged
-    # the real answer's id with a question swapped in: the server logs its own record of the answer
-    swapped = {**turn, "question": "q" * 500_000, "why": "w" * 500_000}
+    # the real answer's id with another question and a huge note swapped in: the server logs its own record
+    swapped = {**turn, "question": "q" * 2000, "why": "w" * 500_000}
     voted = page_event(url, "vote", [[swapped]], {"turn": turn["id"], "liked": False}, session="voter")
     assert "Saved: not useful" in voted["output"]["data"][0]
     entry = json.loads(log.read_text().splitlines()[-1])
