@@ -296,6 +296,8 @@ def _files(paths: list[Path], skipped: list[str]) -> dict[Path, str]:
     files, outside = {}, []
     for p in paths:
         if p.is_file():
+            if not _utf8(str(p.resolve())):
+                raise CorpusError(f"{p}: its name is not UTF-8 text; rename it")
             files[p.resolve()] = p.name
             continue
         root = p.resolve()
@@ -303,7 +305,9 @@ def _files(paths: list[Path], skipped: list[str]) -> dict[Path, str]:
             if f.suffix.lower() not in SUFFIXES or f.is_dir():
                 continue
             target = f.resolve()
-            if not target.is_relative_to(root):
+            if not _utf8(str(target)):  # its name could be neither stored (JSON) nor cited
+                skipped.append(f"{f}: its name is not UTF-8, skipped (rename it)")
+            elif not target.is_relative_to(root):
                 outside.append(f"{f} -> {target}")
             elif not f.is_file():
                 skipped.append(f"{f}: not a regular file, skipped")
@@ -312,6 +316,15 @@ def _files(paths: list[Path], skipped: list[str]) -> dict[Path, str]:
     if outside:
         raise CorpusError(f"links that leave the folder, not ingested: {'; '.join(outside)}")
     return dict(sorted(files.items()))
+
+
+def _utf8(name: str) -> bool:
+    """Python hands over a file name's bytes that are not UTF-8 as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _write(store: Path, by_document: dict[str, list[Passage]]) -> int:
@@ -338,7 +351,8 @@ def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: 
     report = IngestReport()
     files = _files(paths, report.skipped)
     if not files:
-        raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}")
+        why = f" ({'; '.join(report.skipped)})" if report.skipped else ""
+        raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}{why}")
     if site_url is not None:
         web_url(site_url, "--site-url")
     read = {str(f): read_documents(f, author, site_url, words, name=name, max_bytes=max_bytes)

@@ -68,10 +68,10 @@ def read_latest(path: Path) -> tuple[list[dict], list[str]]:
     """Each answer's last judgement, in log order, and a warning per line that is not JSON.
     Raises FileNotFoundError when there is no log."""
     latest, warnings = {}, []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(path.read_bytes().splitlines(), 1):
         try:
             entry = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError):
             warnings.append(f"warning: {path}:{n}: not JSON, skipped")
             continue
         if isinstance(entry, dict):

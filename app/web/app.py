@@ -12,6 +12,7 @@ binds 127.0.0.1 unless told otherwise.
 import collections
 import datetime
 import threading
+import unicodedata
 import uuid
 
 import gradio as gr
@@ -21,7 +22,7 @@ import app.offline.feedback as feedback
 import app.local.backends as generate
 from app.answering.cards import search_response
 from app.answering.conversation import answer_in_conversation, current_turn
-from app.config import MAX_K, THEMES, get_settings
+from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
 from app.contract import Answer
 from app.local.answer import stream_answer
 from app.retrieval.question import QuestionError
@@ -57,12 +58,14 @@ def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str
     """The API takes any JSON, so its limits are enforced here, not only by the page's controls."""
     if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
         raise gr.Error(f"k must be a number from 1 to {MAX_K}.", print_exception=False)
-    if theme and theme not in THEMES:
+    if theme and (not isinstance(theme, str) or theme not in THEMES):
         raise gr.Error(f"Unknown theme {theme!r}: use one of {', '.join(THEMES)}, or leave it empty.",
                        print_exception=False)
     previous = previous_questions or []
     if not isinstance(previous, list) or not all(isinstance(q, str) for q in previous):
         raise gr.Error("previous_questions must be a list of questions (text).", print_exception=False)
+    if any(unicodedata.category(c) == "Cs" for q in previous[-MAX_PREVIOUS_QUESTIONS:] for c in q):
+        raise gr.Error("previous_questions must be valid UTF-8 text.", print_exception=False)
     return int(k), theme or None, previous  # app.answering.conversation keeps only the latest MAX_PREVIOUS_QUESTIONS
 
 
@@ -203,20 +206,22 @@ class Chat:
 
     def ask_from_page(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
         """An example clicked: asked as if typed, leaving whatever is in the question box."""
-        yield from self.respond(evt.question, turns, k, theme, mode, clear_box=False)
+        yield from self.respond(event_field(evt, "question"), turns, k, theme, mode, clear_box=False)
 
     def ask_about(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
         """"Ask about this" on a corpus card: back to the chat, asking about that insight."""
-        for step in self.respond(evt.question, turns, k, theme, mode, clear_box=False):
+        for step in self.respond(event_field(evt, "question"), turns, k, theme, mode, clear_box=False):
             yield *step, gr.Tabs(selected="chat")
 
     def vote(self, turns: list, evt: gr.EventData):
         """A thumb: one vote per answer (true, false, or null when withdrawn); the log keeps the last."""
-        return self.record_feedback(turns, evt.turn, vote=evt.liked if isinstance(evt.liked, bool) else None)
+        liked = event_field(evt, "liked")
+        return self.record_feedback(turns, event_field(evt, "turn"), vote=liked if isinstance(liked, bool) else None)
 
     def why(self, turns: list, evt: gr.EventData):
         """The optional "why" box of an answer: saved with its vote, on the same line."""
-        return self.record_feedback(turns, evt.turn, why=str(evt.why)[:MAX_WHY].strip() or None)
+        return self.record_feedback(turns, event_field(evt, "turn"),
+                                    why=str(event_field(evt, "why") or "")[:MAX_WHY].strip() or None)
 
     def record_feedback(self, turns: list, turn_id: str, **change):
         turns = kept(turns, self.settings.max_question_chars)
@@ -258,6 +263,13 @@ class Chat:
 
     def filter_corpus(self, needle: str) -> str:
         return corpus_page(self.searcher.corpus, needle)
+
+
+def event_field(evt: gr.EventData, name: str):
+    """A field of the data the page's script sends with an event; None when a raw call sent none (it
+    was a traceback)."""
+    data = getattr(evt, "_data", None)
+    return data.get(name) if isinstance(data, dict) else None
 
 
 def kept(turns, max_chars: int) -> list[dict]:
