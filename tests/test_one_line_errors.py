@@ -154,3 +154,27 @@ def test_page_events_without_event_data_do_nothing_or_say_why(searcher):
     assert chat.why([], gr.EventData(None, None)) == (gr.skip(), gr.skip())
     [(_, _, _, said)] = list(chat.ask_from_page([], 3, "", "extractive", gr.EventData(None, None)))
     assert "The question must be text." in said
+
+
+def test_control_characters_never_reach_the_terminal_from_error_lines_or_feedback(run, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    name = "\x1b]0;owned\x07\x1b[2Jpost\u202e.md"  # sets the window title, clears the screen, reverses text
+    (docs / name).write_text("---\nurl: javascript:alert(1)\n---\n\nOverfit a single batch.\n")
+    error = one_line(run("ingest", str(docs)))
+    assert error.startswith("Error: ") and "post.md: front matter: url" in error
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", error)
+    log = tmp_path / "feedback.jsonl"
+    log.write_text(json.dumps({"answer_id": "a", "question": "a\u202eb\x9b2Jc\x1b[31m", "liked": False,
+                               "why": "x\u2066y"}) + "\n")
+    result = run("feedback", "--log", str(log))
+    assert result.exit_code == 0
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", result.stdout)
+    assert json.loads(result.stdout)["q"] == "a\u202eb\x9b2Jc\x1b[31m"  # a parser still gets the exact text
+
+
+def test_the_page_neutralises_bidi_overrides_in_ingested_text():
+    from app.web.render import e
+
+    assert e("photo of a cat \u202egpj.exe") == "photo of a cat gpj.exe"
+    assert e("<b>\u2066x\u2069</b>") == "&lt;b&gt;x&lt;/b&gt;"
