@@ -350,12 +350,12 @@ def check_quotes(originals, write):
         raise UserError(f"{stale} quote outcome(s) differ from insights.toml; run with --write to record them")
 
 
-def _auth_pair(value: str | None) -> tuple[str, str] | None:
+def _auth_pair(value: str | None, where: str = "--auth") -> tuple[str, str] | None:
     if value is None:
         return None
-    user, sep, password = _text_argument(value, "--auth").partition(":")
+    user, sep, password = _text_argument(value, where).partition(":")
     if not (sep and user and password):
-        raise click.BadParameter("give a user name and a password as USER:PASSWORD", param_hint="--auth")
+        raise click.BadParameter("give a user name and a password as USER:PASSWORD", param_hint=where)
     return user, password
 
 
@@ -364,14 +364,25 @@ def _auth_pair(value: str | None) -> tuple[str, str] | None:
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Port to listen on (default 7860, or ASK_KARPATHY_PORT).")
 @click.option("--auth", default=None, metavar="USER:PASSWORD", callback=lambda ctx, param, value: _auth_pair(value),
-              help="Ask for this user name and password (for a --host other than 127.0.0.1).")
-def serve(host, port, auth):
+              help="Ask for this user name and password (for a --host other than 127.0.0.1). Visible in the "
+                   "process list: prefer --auth-file or ASK_KARPATHY_AUTH.")
+@click.option("--auth-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A file whose first line is USER:PASSWORD (instead of --auth).")
+def serve(host, port, auth, auth_file):
     """Open the web chat on http://127.0.0.1:7860, with its API (/ask, /search) and MCP tool."""
     from app.corpus.records import CorpusError
     from app.retrieval.embedder import ModelNotInstalled
     from app.storage import CannotWrite
     from app.web.server import CannotListen, serve as run
 
+    if auth is None and auth_file is not None:
+        try:
+            lines = auth_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read --auth-file {auth_file}: {e}") from None
+        auth = _auth_pair(lines[0] if lines else "", "--auth-file")
+    elif auth is None and get_settings().auth is not None:
+        auth = _auth_pair(get_settings().auth.get_secret_value(), "ASK_KARPATHY_AUTH")
     try:
         run(host, port, auth=auth)
     except (CannotListen, CorpusError, ModelNotInstalled, CannotWrite) as e:

@@ -4,10 +4,12 @@ Everything in index/ (the FAISS index, the question encoder) and DATA_DIR (inges
 through write_atomic, so a reader sees the old file or the new one, never half of one. Builds hold a
 file lock, so two processes starting at once build once, not twice over each other.
 """
+import atexit
 import contextlib
 import errno
 import fcntl
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -110,3 +112,12 @@ def _no_folders(load: Callable[[], tuple[T | None, str]]) -> Callable[[], tuple[
         except IsADirectoryError as e:
             raise CannotWrite(f"{e.filename} is a folder where a file of the index should be; move it away") from None
     return checked
+
+
+def torch_scratch() -> None:
+    """Give torch's compiler cache a temp folder of this process's own, removed when it exits: otherwise
+    every build left $TMPDIR/torchinductor_USER behind. Called before torch is first used."""
+    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        scratch = tempfile.mkdtemp(prefix="ask-karpathy-torch-")
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = scratch
+        atexit.register(shutil.rmtree, scratch, True)

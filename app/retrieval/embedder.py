@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from app.storage import load_or_build, notify_stderr, write_atomic
+from app.storage import load_or_build, notify_stderr, torch_scratch, write_atomic
 
 # ONNX Runtime's telemetry (ORT_DISABLE_TELEMETRY) and the hub (HF_HUB_OFFLINE) are switched off in
 # app/__init__.py, before anything in this app can import them.
@@ -55,6 +55,7 @@ def model_path(name: str) -> Path:
 class Embedder:
     def __init__(self, name: str):
         path = model_path(name)
+        torch_scratch()
         from sentence_transformers import SentenceTransformer  # slow import (torch): only when needed
         from transformers.utils import logging as transformers_logging
 

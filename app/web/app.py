@@ -356,7 +356,8 @@ def launch(app: gr.Blocks, host: str, port: int, **launch_args):
     """Start the server with the page's CSS, the MCP server on, every request bounded before Gradio reads
     it (app/web/limits.py), sessions capped, never a public share link."""
     settings = get_settings()
-    limits = Middleware(RequestLimits, max_body=settings.max_request_bytes, loopback=is_loopback(host))
+    limits = Middleware(RequestLimits, max_body=settings.max_request_bytes, loopback=is_loopback(host),
+                        auth=launch_args.get("auth") is not None)
     return app.launch(server_name=host, server_port=port, share=False, mcp_server=True, css=CSS,
                       max_file_size=MAX_UPLOAD, app_kwargs={"middleware": [limits]},
                       state_session_capacity=settings.max_sessions, **launch_args)

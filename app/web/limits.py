@@ -7,13 +7,16 @@ Content-Length, or as soon as it grows past the limit when it has none. Uploads 
 page or in the API takes a file; 3,582 were accepted in 15 s, from another origin's page too). On
 loopback, a request must name a loopback host: a page on the web whose name resolves to 127.0.0.1 (DNS
 rebinding) would otherwise reach the chat from the user's own browser. Failed logins are slowed down
-per client, then refused for a while, so a password cannot be guessed at hundreds a second.
+per client, then refused for a while, so a password cannot be guessed at hundreds a second. Behind
+--auth, the login page carries no API description (Gradio embedded all of it for anyone).
 """
 import asyncio
 import json
+import re
 import time
 
 UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
+LOGIN_API_INFO = re.compile(rb"gradio_api_info = [^\n]*;")  # one line: the JSON is written without newlines
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
 LOGIN_DELAY = 1.0  # seconds added to every failed login
 LOGIN_FAILURES = 5  # failed logins from one client before it is locked out
@@ -21,8 +24,8 @@ LOGIN_LOCKOUT = 60.0  # seconds
 
 
 class RequestLimits:
-    def __init__(self, app, max_body: int, loopback: bool):
-        self.app, self.max_body, self.loopback = app, max_body, loopback
+    def __init__(self, app, max_body: int, loopback: bool, auth: bool = False):
+        self.app, self.max_body, self.loopback, self.auth = app, max_body, loopback, auth
         self.failures: dict[str, list[float]] = {}  # client address -> times of its recent failed logins
 
     async def __call__(self, scope, receive, send):
@@ -43,6 +46,8 @@ class RequestLimits:
                 return await _refuse(send, 413, self.too_big())
         if path.rstrip("/") == "/login" and scope["method"] == "POST":
             return await self.login(scope, receive, send)
+        if self.auth and scope["method"] == "GET":
+            return await self.app(scope, receive, without_api_description(send))
         await self.app(scope, receive, send)
 
     def too_big(self) -> str:
@@ -86,6 +91,34 @@ class RequestLimits:
             self.failures[client] = recent + [now]
         else:
             self.failures.pop(client, None)
+
+
+def without_api_description(send):
+    """`send` for a page that, behind --auth, may be the login page: Gradio embeds the whole API
+    description (every endpoint, its parameters and docstrings) in it even for a visitor who is not logged
+    in. On a page whose config says a login is required, that description is emptied."""
+    start, chunks = None, []
+
+    async def filtered(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if not headers.get(b"content-type", b"").startswith(b"text/html"):
+                return await send(message)  # not a page: passed on as it comes
+            start = message
+            return
+        if start is None:
+            return await send(message)
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        if b'"auth_required":true' in body:
+            body = LOGIN_API_INFO.sub(b'gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};', body)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+    return filtered
 
 
 def is_loopback(host: str) -> bool:
