@@ -29,6 +29,7 @@ from app.retrieval.question import QuestionError
 from app.retrieval.search import Searcher
 from app.local.verify import as_shown
 from app.web.limits import RequestLimits, is_loopback
+from app.web.live import CorpusChanged, Live
 from app.web.assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
 from app.web.render import conversation, corpus_page, message
 
@@ -75,7 +76,15 @@ class Api:
     an MCP tool's result is text, and one serialisation everywhere keeps the three equal."""
 
     def __init__(self, searcher: Searcher):
-        self.searcher = searcher
+        self.live = Live(searcher)
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher of the corpus and passages as they are on disk now (app/web/live.py)."""
+        try:
+            return self.live.get()
+        except CorpusChanged as e:
+            raise gr.Error(str(e), print_exception=False) from None
 
     def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
         k, theme, previous = _check(k, theme, previous_questions)
@@ -131,7 +140,8 @@ class Api:
         """
         k, theme, _ = _check(k, theme)
         try:
-            return search_response(self.searcher.search(question, k, theme), self.searcher.corpus).model_dump_json()
+            searcher = self.searcher  # one searcher for the whole answer, even if a reload comes meanwhile
+            return search_response(searcher.search(question, k, theme), searcher.corpus).model_dump_json()
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
@@ -142,11 +152,15 @@ class Chat:
     each can be called, and tested, without a browser."""
 
     def __init__(self, searcher: Searcher):
-        self.searcher, self.api, self.settings = searcher, Api(searcher), searcher.settings
+        self.api, self.settings = Api(searcher), searcher.settings
         # turn id -> what the feedback log records about it; ids are random, so only the page that was
         # given an answer can rate it
         self.answered: collections.OrderedDict[str, dict] = collections.OrderedDict()
         self._answered_lock = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.api.searcher
 
     def remember(self, turn: dict) -> None:
         answer = turn["answer"]
@@ -187,12 +201,13 @@ class Chat:
         k, theme, _ = _check(k, theme)
         try:
             # read in its conversation as an extractive answer is
-            result = current_turn(self.searcher, question, [t["question"] for t in turns], k, theme).result
-            cited = [c.model_dump(mode="json") for c in search_response(result, self.searcher.corpus).citations]
+            searcher = self.searcher
+            result = current_turn(searcher, question, [t["question"] for t in turns], k, theme).result
+            cited = [c.model_dump(mode="json") for c in search_response(result, searcher.corpus).citations]
             turn["draft"] = {"status": DRAFTING, "kept": [], "citations": cited}
             yield
             backend = generate.get_backend(self.settings)
-            for event in stream_answer(result, self.searcher, backend, self.settings.llm_max_tokens):
+            for event in stream_answer(result, searcher, backend, self.settings.llm_max_tokens):
                 if event.kind == "sentence" and event.check.kept:
                     turn["draft"]["kept"].append(as_shown(event.check.text))
                     yield
