@@ -29,3 +29,40 @@ def test_the_login_page_shows_no_api_description(serve_app):
             assert detail not in login_page
         assert http.post(url + "login", data={"username": "reader", "password": "secret"}).status_code == 200
         assert "what_would_karpathy_say" in http.get(url).text  # logged in: the page as it always was
+
+
+def test_sigterm_removes_the_servers_temp_folder(tmp_path, settings, searcher):
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from app.config import REPO_DIR
+
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    (tmp_path / "tmp").mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "TMPDIR": str(tmp_path / "tmp"),
+           "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; "
+                             "main()", "serve", "--port", str(port)], cwd=REPO_DIR, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert proc.poll() is None
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/gradio_api/info", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert [p.name for p in (tmp_path / "tmp").iterdir()][0].startswith("ask-karpathy-gradio-")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert list((tmp_path / "tmp").iterdir()) == []
