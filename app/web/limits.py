@@ -21,6 +21,7 @@ LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
 LOGIN_DELAY = 1.0  # seconds added to every failed login
 LOGIN_FAILURES = 5  # failed logins from one client before it is locked out
 LOGIN_LOCKOUT = 60.0  # seconds
+MAX_CLIENTS = 10_000  # addresses whose failed logins are remembered at once
 
 
 class RequestLimits:
@@ -89,6 +90,8 @@ class RequestLimits:
         await self.app(scope, receive, watched)
         if status.get("code", 500) >= 400:
             self.failures[client] = recent + [now]
+            if len(self.failures) > MAX_CLIENTS:  # many addresses guessing: forget those no longer locked out
+                self.failures = {c: t for c, t in self.failures.items() if now - t[-1] < LOGIN_LOCKOUT}
         else:
             self.failures.pop(client, None)
 
