@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+import app.offline.feedback as feedback
 from app.answering.conversation import ask
 from app.answering.citations import cite
 
@@ -171,7 +172,8 @@ def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, we
 
 
 def feedback_lines(settings, answer_id: str) -> list[dict]:
-    lines = [json.loads(line) for line in settings.feedback_path.read_text().splitlines()]
+    """The answer's judgement as `ask-karpathy feedback` reads the log (each vote is appended; the last counts)."""
+    lines = feedback.read_latest(settings.feedback_path)[0]
     return [entry for entry in lines if entry.get("answer_id") == answer_id]
 
 
