@@ -111,18 +111,29 @@ def test_keywords_nested_5000_deep_are_one_line(run, corpus_copy):
         f"Error: {toml}: not valid TOML: arrays or tables nested too deep")
 
 
-def test_a_file_size_limit_during_ingest_is_one_line(tmp_path):
-    doc = tmp_path / "long.md"
-    doc.write_text("\n\n".join(f"Paragraph {i} about training neural networks." for i in range(3000)))
+def small_files():  # `ulimit -f 64`: no file the process writes may pass 64 KB
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
-    def small_files():  # `ulimit -f 64`: no file this process writes may pass 64 KB
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-    result = subprocess.run([sys.executable, "-c", CLI, "ingest", str(doc)], cwd=REPO_DIR, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO_DIR), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "d")},
-                            preexec_fn=small_files, timeout=300)
-    assert result.returncode == 1
-    assert result.stderr == (f"Error: cannot write {tmp_path / 'd' / 'passages.jsonl'} (File too large); set "
-                             "ASK_KARPATHY_DATA_DIR to a writable directory\n")
+
+def test_a_file_size_limit_during_ingest_or_its_build_is_one_line(tmp_path, settings, searcher):
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "d"),
+           "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index")}
+    long = tmp_path / "long.md"
+    long.write_text("\n\n".join(f"Paragraph {i} about training neural networks." for i in range(3000)))
+    stored = subprocess.run([sys.executable, "-c", CLI, "ingest", str(long)], cwd=REPO_DIR, capture_output=True,
+                            text=True, env=env, preexec_fn=small_files, timeout=600)
+    assert (stored.returncode, stored.stderr) == (1, f"Error: cannot write {tmp_path / 'd' / 'passages.jsonl'} "
+                                                     "(File too large); set ASK_KARPATHY_DATA_DIR to a writable directory\n")
+    # a small document is stored, but the index rebuilt after it (vectors of every record) is larger
+    short = tmp_path / "short.md"
+    short.write_text("Overfit a single batch first, then grow the model.")
+    built = subprocess.run([sys.executable, "-c", CLI, "ingest", str(short)], cwd=REPO_DIR, capture_output=True,
+                           text=True, env=env, preexec_fn=small_files, timeout=600)
+    assert built.returncode == 1 and "Traceback" not in built.stderr
+    assert built.stderr.splitlines()[-1].startswith(f"Error: {tmp_path / 'index'} must be rebuilt (")
+    assert built.stderr.splitlines()[-1].endswith("cannot be written (File too large): make it writable, or point "
+                                                  "ASK_KARPATHY_INDEX_DIR at a writable directory")
 
 
 def raw_call(url: str, endpoint: str, data: str) -> str:
