@@ -192,7 +192,8 @@ class Chat:
         except gr.Error as e:
             yield self.page(turns), turns, gr.skip(), message(e.message)
             return
-        self.remember(turn)
+        if "answer" in turn:  # a local model that stopped early leaves a draft: nothing to rate
+            self.remember(turn)
         turns = turns + [turn]
         yield self.page(turns), turns, box, ""
 
