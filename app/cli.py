@@ -17,7 +17,12 @@ from app.config import DEFAULT_K, MAX_K, THEMES, get_settings
 
 
 class UserError(click.ClickException):
+    """One line on stderr, exit 1. The message may hold a file name or text from a document: it is printed
+    without escape sequences and control characters (a file name once cleared the screen)."""
     exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(printable(message))
 
 
 # A terminal acts on escape sequences (CSI, OSC: colours, titles, clipboard writes, hyperlinks) and on
@@ -28,9 +33,16 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]
 _JSON_UNESCAPED = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def printable(text: str) -> str:
+    """Text as a terminal may show it: no escape sequences, C0/C1 controls or bidi overrides, and bytes that
+    were not UTF-8 (a file name, an argument) shown as U+FFFD instead of failing to print."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 def safe_echo(text: str, err: bool = False) -> None:
     """Print human-readable text with escape sequences and control characters removed."""
-    click.echo(_CONTROLS.sub("", _ESCAPES.sub("", text)), err=err)
+    click.echo(printable(text), err=err)
 
 
 def echo_json(text: str) -> None:
@@ -164,6 +176,9 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
     from app.retrieval.question import QuestionError
 
     question = _text_argument(question)
+    previous = [_text_argument(p, "An --after question") for p in previous]
+    if base_url is not None:
+        base_url = _base_url(base_url)
     searcher = _load_searcher()
     try:
         turn = current_turn(searcher, question, [_text_argument(q, "An --after question") for q in previous], k, theme)
@@ -179,6 +194,26 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
         if turn.read_as != turn.question:  # a follow-up: say how it was read, as the page does
             safe_echo(f"(read as: {turn.read_as})\n")
         safe_echo(answer.text)
+
+
+def _base_url(url: str) -> str:
+    """An http(s) address, else a usage error; one that leaves this machine is said in one line, since the
+    question and the passages go there."""
+    from urllib.parse import urlsplit
+
+    from app.web.limits import is_loopback
+
+    try:
+        parts = urlsplit(_text_argument(url, "--base-url"))
+        host = parts.hostname
+    except ValueError:
+        host, parts = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise click.BadParameter(f"{printable(url)!r} is not an http(s) address, e.g. http://127.0.0.1:11434/v1",
+                                 param_hint="--base-url")
+    if not is_loopback(host):
+        safe_echo(f"ask: warning: --base-url {url}: the question and the passages will be sent to {host}", err=True)
+    return url
 
 
 def _ask_local(searcher, turn, **overrides):
@@ -217,6 +252,8 @@ def ingest(paths, author, site_url, removals):
         if paths:
             report = run(list(paths), settings.passages_path, author=author, site_url=site_url,
                          max_bytes=settings.max_ingest_bytes)
+            for line in report.skipped:
+                safe_echo(f"ingest: {line}", err=True)
             click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, "
                        f"{len(report.unchanged)} unchanged documents; {report.passages} passages in "
                        f"{settings.passages_path}")
@@ -263,8 +300,26 @@ def evaluate(path, half, conversations, worst, as_json):
     except ValueError as e:
         raise UserError(str(e)) from None
     questions = [q for q in questions if half is None or q.half == half]
-    report = run(_load_searcher(), questions)
+    searcher = _load_searcher()
+    _check_questions(questions, searcher, path or settings.corpus_dir / "dev_questions.jsonl")
+    report = run(searcher, questions)
     click.echo(report_json(report) if as_json else format_report(report, worst))
+
+
+def _check_questions(questions, searcher, path) -> None:
+    """Every question askable and every id in the corpus, before any is scored: one line naming the first
+    that is not, instead of a traceback from the middle of the run."""
+    from app.retrieval.question import QuestionError, clean_question
+
+    known = set(searcher.corpus.keys())
+    for n, q in enumerate(questions, 1):
+        try:
+            clean_question(q.q, searcher.settings.max_question_chars)
+        except QuestionError as e:
+            raise UserError(f"{path}: question {n}: {e}") from None
+        unknown = sorted(set(q.grades) - known, key=str)
+        if unknown:
+            raise UserError(f"{path}: question {n}: no insight or passage with id {', '.join(map(str, unknown))}")
 
 
 @cli.command("check-quotes")
@@ -296,12 +351,12 @@ def check_quotes(originals, write):
         raise UserError(f"{stale} quote outcome(s) differ from insights.toml; run with --write to record them")
 
 
-def _auth_pair(value: str | None) -> tuple[str, str] | None:
+def _auth_pair(value: str | None, where: str = "--auth") -> tuple[str, str] | None:
     if value is None:
         return None
-    user, sep, password = _text_argument(value, "--auth").partition(":")
+    user, sep, password = _text_argument(value, where).partition(":")
     if not (sep and user and password):
-        raise click.BadParameter("give a user name and a password as USER:PASSWORD", param_hint="--auth")
+        raise click.BadParameter("give a user name and a password as USER:PASSWORD", param_hint=where)
     return user, password
 
 
@@ -310,14 +365,25 @@ def _auth_pair(value: str | None) -> tuple[str, str] | None:
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Port to listen on (default 7860, or ASK_KARPATHY_PORT).")
 @click.option("--auth", default=None, metavar="USER:PASSWORD", callback=lambda ctx, param, value: _auth_pair(value),
-              help="Ask for this user name and password (for a --host other than 127.0.0.1).")
-def serve(host, port, auth):
+              help="Ask for this user name and password (for a --host other than 127.0.0.1). Visible in the "
+                   "process list: prefer --auth-file or ASK_KARPATHY_AUTH.")
+@click.option("--auth-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A file whose first line is USER:PASSWORD (instead of --auth).")
+def serve(host, port, auth, auth_file):
     """Open the web chat on http://127.0.0.1:7860, with its API (/ask, /search) and MCP tool."""
     from app.corpus.records import CorpusError
     from app.retrieval.embedder import ModelNotInstalled
     from app.storage import CannotWrite
     from app.web.server import CannotListen, serve as run
 
+    if auth is None and auth_file is not None:
+        try:
+            lines = auth_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read --auth-file {auth_file}: {e}") from None
+        auth = _auth_pair(lines[0] if lines else "", "--auth-file")
+    elif auth is None and get_settings().auth is not None:
+        auth = _auth_pair(get_settings().auth.get_secret_value(), "ASK_KARPATHY_AUTH")
     try:
         run(host, port, auth=auth)
     except (CannotListen, CorpusError, ModelNotInstalled, CannotWrite) as e:
@@ -340,10 +406,12 @@ def feedback(log_path):
         entries, warnings = read_latest(path)
     except FileNotFoundError:
         raise UserError(f"no feedback log at {path} (the thumbs in `ask-karpathy serve` write it)") from None
+    if warnings and not entries:
+        raise UserError(f"{path} is not a feedback log: none of its {len(warnings)} lines is JSON")
     for warning in warnings:
-        click.echo(warning, err=True)
-    for line in eval_candidates(entries):
-        click.echo(json.dumps(line, ensure_ascii=False))
+        safe_echo(warning, err=True)
+    for line in eval_candidates(entries):  # JSON with every control character escaped (forged entries)
+        echo_json(json.dumps(line, ensure_ascii=False))
 
 
 def main():

@@ -6,6 +6,7 @@ configuration at all. Constants that more than one module needs live here, once.
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,16 @@ class Settings(BaseSettings):
     max_ingest_bytes: int = 20_000_000
     # above this many ingested passages, ingest warns and says how much memory they will take
     warn_passages: int = 100_000
+    # the thumbs' log (DATA_DIR/feedback.jsonl) is compacted to half this size when it passes it
+    max_feedback_bytes: int = 5_000_000
+    # the web chat refuses a request body larger than this before reading it (413); a 20-turn
+    # conversation sent back with a question is well under 1 MB
+    max_request_bytes: int = 2_000_000
+    # sessions the web chat keeps in memory; past it the oldest is dropped (each fresh client made one)
+    max_sessions: int = 1000
+    # `serve`'s login as USER:PASSWORD, when --auth and --auth-file are not given: an environment variable or a
+    # file keeps the password out of the process list, where --auth shows it to every user of the machine
+    auth: SecretStr | None = None
     # the web chat (`ask-karpathy serve`): local only unless asked; --host/--port override these
     host: str = "127.0.0.1"
     port: int = 7860

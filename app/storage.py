@@ -4,10 +4,12 @@ Everything in index/ (the FAISS index, the question encoder) and DATA_DIR (inges
 through write_atomic, so a reader sees the old file or the new one, never half of one. Builds hold a
 file lock, so two processes starting at once build once, not twice over each other.
 """
+import atexit
 import contextlib
 import errno
 import fcntl
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -18,7 +20,8 @@ T = TypeVar("T")
 TEMP_SUFFIX = ".tmp"
 LOCK_FILE = ".build.lock"
 # errors that mean "this directory cannot be written": a user can fix them, so they are one line, not a trace
-UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+# (EFBIG: a file-size limit, `ulimit -f`)
+UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 class CannotWrite(OSError):
@@ -80,6 +83,7 @@ def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], bui
     `load` returns (artifact, "up to date") or (None, why not). The first look is lock-free, so an
     up-to-date start never waits; a build looks again under the lock, because another process may have
     built it while this one waited."""
+    load = _no_folders(load)
     if not force:
         found, reason = load()
         if found is not None:
@@ -97,3 +101,23 @@ def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], bui
         why = "a rebuild was asked for" if force else reason
         raise CannotWrite(f"{directory} must be rebuilt ({why}) but cannot be written ({e.strerror}): make it "
                           "writable, or point ASK_KARPATHY_INDEX_DIR at a writable directory") from None
+
+
+def _no_folders(load: Callable[[], tuple[T | None, str]]) -> Callable[[], tuple[T | None, str]]:
+    """`load`, with a folder where one of its files should be as one line (it was a traceback): neither
+    loaded nor built over, since removing someone's folder is not a build's call."""
+    def checked():
+        try:
+            return load()
+        except IsADirectoryError as e:
+            raise CannotWrite(f"{e.filename} is a folder where a file of the index should be; move it away") from None
+    return checked
+
+
+def torch_scratch() -> None:
+    """Give torch's compiler cache a temp folder of this process's own, removed when it exits: otherwise
+    every build left $TMPDIR/torchinductor_USER behind. Called before torch is first used."""
+    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        scratch = tempfile.mkdtemp(prefix="ask-karpathy-torch-")
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = scratch
+        atexit.register(shutil.rmtree, scratch, True)

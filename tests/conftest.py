@@ -92,3 +92,32 @@ def run_async():
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, coroutine).result()
     return run
+
+
+def page_event(url: str, event: str, data: list, event_data=None, session: str = "test-session",
+               http=None) -> dict:
+    """Call one of the page's own events over raw HTTP, as a script (not the page) can: POST
+    /gradio_api/queue/join with the event's fn_index, then read the session's event stream to its end.
+    Returns the last message ("process_completed": its "output" and "success")."""
+    import json
+
+    import httpx
+
+    http = http or httpx.Client(timeout=60)
+    config = http.get(url + "config").json()
+    names = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+    fn_index, trigger = next((i, target) for i, dep in enumerate(config["dependencies"])
+                             for target, name in dep["targets"] if name == event)
+    joined = http.post(url + "gradio_api/queue/join", json={
+        "data": data, "event_data": event_data, "fn_index": fn_index, "trigger_id": trigger, "session_hash": session})
+    if joined.status_code != 200:
+        return {"status_code": joined.status_code, "text": joined.text}
+    last = {}
+    with http.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                last = json.loads(line[5:])
+                if last.get("msg") == "process_completed":
+                    break
+    assert names  # the config was the app's
+    return last

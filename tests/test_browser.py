@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+import app.offline.feedback as feedback
 from app.answering.conversation import ask
 from app.answering.citations import cite
 from app.answering.extractive import copy_answer
@@ -207,7 +208,8 @@ def test_a_shared_follow_up_opens_as_its_own_conversation_and_answers_as_the_pag
 
 
 def feedback_lines(settings, answer_id: str) -> list[dict]:
-    lines = [json.loads(line) for line in settings.feedback_path.read_text().splitlines()]
+    """The answer's judgement as `ask-karpathy feedback` reads the log (each vote is appended; the last counts)."""
+    lines = feedback.read_latest(settings.feedback_path)[0]
     return [entry for entry in lines if entry.get("answer_id") == answer_id]
 
 

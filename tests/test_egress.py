@@ -6,6 +6,9 @@ records every connect/sendto/sendmsg/sendmmsg of the process and its threads and
 aimed at an address other than loopback or a Unix socket fails the test, and so does any DNS query
 (even to a resolver on loopback: a lookup names the host it wants to reach). HOME is a temp folder, so
 anything written under ~/.cache by a library's telemetry is seen too. `make test` installs strace.
+The server is traced from start to stop while every public route is used: the API, each MCP tool (an MCP
+tools/call made Gradio build a gradio_client.Client, which asked huggingface.co for its "agent harnesses"
+until app/__init__.py switched the hub off), a vote, with and without --auth.
 """
 import json
 import os
@@ -16,20 +19,22 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from app.config import REPO_DIR
+from conftest import page_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 STRACE = shutil.which("strace")
 TRACED = "connect,sendto,sendmsg,sendmmsg"
-# onnxruntime's telemetry was seen sending on a 60 s timer: watch the server for longer than that
-SERVE_SECONDS = 70
 CLI = "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; main()"
+NOT_INHERITED = ("HF_", "TRANSFORMERS_", "GRADIO_", "ORT_", "DO_NOT_TRACK")
 ADDRESS = re.compile(r"sa_family=(AF_\w+)(.*?)\}")
 
 
@@ -59,7 +64,10 @@ def env(tmp_path_factory, settings, searcher):
     root = tmp_path_factory.mktemp("egress")
     shutil.copytree(settings.index_dir, root / "index")  # the session's index and ONNX export
     (root / "home").mkdir()
-    return {**os.environ, "HOME": str(root / "home"), "PYTHONPATH": str(REPO_DIR),
+    # what this pytest process switched off (building the index here sets HF_HUB_OFFLINE) must not be
+    # inherited: each command has to switch it off itself
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED)}
+    return {**inherited, "HOME": str(root / "home"), "PYTHONPATH": str(REPO_DIR),
             "ASK_KARPATHY_INDEX_DIR": str(root / "index"), "ASK_KARPATHY_DATA_DIR": str(root / "data")}
 
 
@@ -116,29 +124,56 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 300):
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read()
         try:
-            urllib.request.urlopen(url + "gradio_api/info", timeout=2)
+            httpx.get(url + "gradio_api/info", timeout=2)  # any answer, 401 behind --auth included
             return
-        except OSError:
+        except httpx.TransportError:
             time.sleep(0.5)
     pytest.fail("the server did not start")
 
 
-def test_a_running_server_makes_no_outbound_connection(env, tmp_path):
+MCP_TOOLS = {"ask": {"question": "hiring"}, "what_would_karpathy_say": {"question": "hiring"},
+             "search": {"question": "data engine", "k": 2}}
+
+
+def mcp_calls(url: str, run_async) -> dict[str, str]:
+    """Every MCP tool called once over streamable HTTP: tool name -> the text it returned."""
+    async def calls():
+        async with streamable_http_client(f"{url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                assert {t.name for t in (await session.list_tools()).tools} == set(MCP_TOOLS)
+                return {name: (await session.call_tool(name, args)).content[0].text for name, args in MCP_TOOLS.items()}
+    return run_async(calls())
+
+
+@pytest.mark.parametrize("auth", [None, ("reader", "secret")], ids=["open", "auth"])
+def test_a_running_server_makes_no_outbound_connection(env, tmp_path, auth, run_async):
     port = _free_port()
     log = tmp_path / "serve.log"
-    env = {**env, "TMPDIR": str(tmp_path / "tmp")}
+    env = {**env, "TMPDIR": str(tmp_path / "tmp"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
     (tmp_path / "tmp").mkdir()
-    proc = traced(env, log, "serve", "--port", str(port))
-    started = time.monotonic()
+    proc = traced(env, log, "serve", "--port", str(port), *(["--auth", ":".join(auth)] if auth else []))
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_until_up(url, proc)
-        client = Client(url, verbose=False)
+        _wait_until_up(url, proc)  # ready: the index is loaded and the routes answer
+        client = Client(url, verbose=False, auth=auth)
         assert as_dict(client.predict(question="what would Karpathy say about hiring?", api_name="/ask"))["citations"]
         assert as_dict(client.predict(question="data engine", k=2, api_name="/search"))["citations"]
-        urllib.request.urlopen(url, timeout=10).read()  # the page itself
-        urllib.request.urlopen(url + "gradio_api/mcp/schema", timeout=10).read()
-        time.sleep(max(0.0, SERVE_SECONDS - (time.monotonic() - started)))
+        tools = mcp_calls(url, run_async)  # with --auth each is refused, without it each answers
+        if auth:
+            assert all("credentials were not provided" in text for text in tools.values())
+        else:
+            assert json.loads(tools["ask"])["citations"] and "[1]" in tools["what_would_karpathy_say"]
+        with httpx.Client(timeout=60) as http:
+            if auth:
+                assert http.post(url + "login", data=dict(zip(["username", "password"], auth))).status_code == 200
+            assert http.get(url).status_code == 200  # the page itself
+            http.get(url + "gradio_api/mcp/schema").raise_for_status()
+            asked = page_event(url, "submit", ["hiring", [], 3, "", "extractive"], http=http)
+            turns = asked["output"]["data"][1]
+            voted = page_event(url, "vote", [turns], {"turn": turns[0]["id"], "liked": False}, http=http)
+            assert voted["success"]
+        assert len((Path(env["ASK_KARPATHY_DATA_DIR"]) / "feedback.jsonl").read_text().splitlines()) == 1
     finally:
         # the server is the traced Python process: strace's only child
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
@@ -149,6 +184,7 @@ def test_a_running_server_makes_no_outbound_connection(env, tmp_path):
     assert f"htons({port})" in trace  # the trace is the server's: Gradio checks its own address on start
     assert outbound(trace) == []
     assert_no_telemetry_files(env)
+    assert not (Path(env["HOME"]) / ".cache" / "huggingface").exists()  # the hub's agent-harness cache
     assert list(Path(env["TMPDIR"]).iterdir()) == []  # Gradio's temp folder went with the server
 
 

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
+import app.corpus.ingest as ingest
 from app.retrieval.embedder import ONNX_EXPORT_FILE, ONNX_FILE
 from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, Manifest
 
@@ -104,6 +105,29 @@ def swap_cached_vectors(path: Path):
     path.write_bytes(saved.getvalue())
 
 
+def change_a_letter(path: Path):
+    """One letter of a passage's text changed, the JSON still valid: "reward" -> "regard" was answered from."""
+    data = path.read_text()
+    at = data.index('"clean":"', data.index("\n")) + len('"clean":"') + 10
+    path.write_text(data[:at] + ("a" if data[at] != "a" else "b") + data[at + 1:])
+
+
+def duplicate_a_passage(path: Path, reseal: bool = False):
+    """A passage line repeated at the end (re-sealed: with a checksum line that matches again)."""
+    lines = path.read_text().splitlines(keepends=True)
+    body = "".join(lines[1:] + [lines[2]]).encode()
+    path.write_bytes(((ingest._header(body) + "\n").encode() if reseal else lines[0].encode()) + body)
+
+
+def edit_export(field: str, value: int):
+    def edit(path: Path):
+        export = json.loads(path.read_text())
+        export[field] = value
+        path.write_text(json.dumps(export))
+    edit.__name__ = f"edit_{field}"
+    return edit
+
+
 FAULTS = [
     (INDEX_FILE, truncate), (INDEX_FILE, empty), (INDEX_FILE, flip), (INDEX_FILE, swap_vectors),
     (FIELDS_FILE, truncate), (FIELDS_FILE, flip), (FIELDS_FILE, swap_field_rows),
@@ -114,7 +138,8 @@ FAULTS = [
     (CACHE_FILE, truncate), (CACHE_FILE, empty), (CACHE_FILE, flip), (CACHE_FILE, swap_cached_vectors),
     (ONNX_FILE, truncate), (ONNX_FILE, flip),
     (ONNX_EXPORT_FILE, truncate), (ONNX_EXPORT_FILE, flip),
-    (PASSAGES, truncate), (PASSAGES, flip),
+    (ONNX_EXPORT_FILE, edit_export("max_seq_length", 8)), (ONNX_EXPORT_FILE, edit_export("dim", 12)),
+    (PASSAGES, truncate), (PASSAGES, flip), (PASSAGES, change_a_letter), (PASSAGES, duplicate_a_passage),
 ]
 
 
@@ -133,3 +158,16 @@ def test_a_damaged_file_gives_the_same_answer_or_one_clear_error(base, tmp_path,
             assert got == want
     if name != PASSAGES:  # what was rebuilt is whole: the next start rebuilds nothing
         assert "index:" not in ask(tmp_path, "ask", QUESTIONS[0]).stderr
+
+
+def test_a_duplicated_passage_id_is_refused_with_file_and_line(base, tmp_path):
+    root, _ = base
+    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
+    store = tmp_path / "data" / PASSAGES
+    first = json.loads(store.read_text().splitlines()[2])["id"]
+    duplicate_a_passage(store, reseal=True)  # a checksum that matches: only the duplicate is wrong
+    lines = len(store.read_text().splitlines())
+    result = ask(tmp_path, "ask", QUESTIONS[1])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {store}:{lines}: duplicate passage id {first!r} (first at line 3); "
+                             "re-run `ask-karpathy ingest` on its sources\n")

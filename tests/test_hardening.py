@@ -275,7 +275,8 @@ def test_previous_questions_must_be_a_list_of_text(client, previous):
 
 
 def test_a_huge_conversation_history_is_read_only_at_its_end(client):
-    history = ["what would Karpathy say about AGI?"] * 200_000 + ["why sort my data by loss"]
+    # 40,000 questions: as many as fit in one request (ASK_KARPATHY_MAX_REQUEST_BYTES, 2 MB)
+    history = ["what would Karpathy say about AGI?"] * 40_000 + ["why sort my data by loss"]
     answer = as_dict(client.predict(question="why?", previous_questions=history, api_name="/ask"))
     # read after the last question only: "why?" asks for more on it, so #27, shown there, is not repeated
     assert answer["question"] == "why sort my data by loss why?"
@@ -288,11 +289,11 @@ def test_auth_guards_the_page_the_api_mcp_and_uploads(guarded_url, client, run_a
     for path in ("gradio_api/info", "config"):
         assert httpx.get(guarded_url + path).status_code == 401
     assert "credentials were not provided" in mcp_call(guarded_url, "ask", {"question": "hiring"}, run_async)
-    assert httpx.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 401
+    assert httpx.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 403
     with httpx.Client() as session:
         assert session.post(guarded_url + "login", data={"username": "reader", "password": "secret"}).status_code == 200
-        too_big = session.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x" * 100_000)})
-        assert too_big.status_code == 413
+        # uploads are off for everyone (app/web/limits.py), logged in or not
+        assert session.post(guarded_url + "gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 403
     assert as_dict(client.predict(question="hiring", api_name="/search"))["citations"]
 
 

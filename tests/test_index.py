@@ -8,8 +8,8 @@ import pytest
 
 from app.config import REPO_DIR
 from app.corpus.records import load_corpus
-from app.retrieval.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, get_embedder, model_path,
-                          query_embedder)
+from app.retrieval.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, OnnxExport,
+                                    get_embedder, model_path, query_embedder)
 from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
 from app.retrieval.search import Searcher, embedded, record_fields
 
@@ -66,6 +66,12 @@ def _swap_ids(path, reseal: bool):
     ids[0], ids[1] = ids[1], ids[0]
     manifest = manifest.model_copy(update={"ids": ids})
     path.write_text((manifest.sealed() if reseal else manifest).model_dump_json())
+
+
+def _stale_model_files(path):
+    """An export record, sealed, from a model whose files were not the ones installed now."""
+    export = OnnxExport.model_validate_json(path.read_text())
+    path.write_text(export.model_copy(update={"model_files": "0" + export.model_files}).sealed().model_dump_json())
 
 
 @pytest.mark.parametrize("damage, reason", [
@@ -133,8 +139,9 @@ def _flip_a_byte(path):
 @pytest.mark.parametrize("damage, reason", [
     (lambda d: (d / ONNX_FILE).write_bytes((d / ONNX_FILE).read_bytes()[:100_000]), "encoder.onnx is corrupt or truncated"),
     (lambda d: _flip_a_byte(d / ONNX_FILE), "encoder.onnx is corrupt or truncated"),
+    (lambda d: _stale_model_files(d / ONNX_EXPORT_FILE), "the model's files changed since it was exported"),
     (lambda d: (d / ONNX_EXPORT_FILE).write_text((d / ONNX_EXPORT_FILE).read_text().replace(
-        '"model_files": "', '"model_files": "0')), "the model's files changed since it was exported"),
+        '"model_files": "', '"model_files": "0')), "encoder.json is damaged (its checksum does not match)"),
     (lambda d: (d / ONNX_EXPORT_FILE).write_text("{not json"), "encoder.json is corrupt"),
     (lambda d: (d / ONNX_FILE).unlink(), "no export yet"),
 ])

@@ -11,6 +11,7 @@ in place, an unchanged file leaves the file byte for byte as it was (so nothing 
 ingested from; its absolute path is kept only to recognise it again.
 """
 import hashlib
+import json
 import re
 import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from app.corpus.records import CorpusError, Document, Passage
-from app.storage import write_atomic
+from app.storage import build_lock, write_atomic
 
 PASSAGE_WORDS = 60
 # Memory one ingested passage costs each process that searches (vectors, BM25, the passage itself), roughly:
@@ -35,6 +36,7 @@ class IngestReport(BaseModel):
     replaced: list[str] = []
     unchanged: list[str] = []
     removed: list[str] = []
+    skipped: list[str] = []  # one line each: what was not ingested, and why
     passages: int = 0
 
     @property
@@ -89,19 +91,34 @@ def document_url(path: Path, fields: dict[str, str], site_url: str | None) -> st
     return f"{site}/{post[1]}/{post[2]}/{post[3]}/{post[4]}/" if post else None
 
 
+# Markdown's inline markup, stripped with patterns that run in linear time on any input: a crafted file of
+# 100 KB of `[` took 2 minutes with `\[([^\]]+)\]`, because each `[` scanned to the end of the text for a
+# `]` that never came. Here no pattern's repeated part can step over its own opening character, so each
+# attempt stops at the next `[`, `<`, `(`, `*` or `$` and the whole text is read a bounded number of times.
+LINK_TARGET = r"\((?:[^()]|\([^()]*\))*\)"  # an address, which may hold parentheses: (.../Foo_(bar))
+IMAGE = re.compile(r"!\[[^\[\]]*\]" + LINK_TARGET)
+LINK = re.compile(r"\[([^\[\]]+)\]" + LINK_TARGET)  # keeps its words
+HTML_TAG = re.compile(r"<[^<>]+>")
+DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
+INLINE_MATH = re.compile(r"\$([^$\n]+)\$")
+INLINE_CODE = re.compile(r"`([^`]+)`")
+BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")  # bold is gone by then: no `*` inside
+LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d+\.)\s+", re.MULTILINE)
+
+
 def clean_markup(text: str) -> str:
     """The words of a Markdown paragraph without its markup."""
-    target = r"\((?:[^()]|\([^()]*\))*\)"  # a link's address, which may hold parentheses: (.../Foo_(bar))
-    text = re.sub(r"!\[[^\]]*\]" + target, "", text)  # images
-    text = re.sub(r"\[([^\]]+)\]" + target, r"\1", text)  # links keep their words
-    text = re.sub(r"<[^>]+>", "", text)  # inline HTML tags
-    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.DOTALL)
+    text = IMAGE.sub("", text)
+    text = LINK.sub(r"\1", text)
+    text = HTML_TAG.sub("", text)
+    text = DISPLAY_MATH.sub("", text)
     # inline math: keep a plain symbol like $x$, drop real LaTeX
-    text = re.sub(r"\$([^$\n]+)\$", lambda m: m[1] if "\\" not in m[1] and len(m[1]) < 20 else "", text)
-    text = re.sub(r"`([^`]+)`", r"\1", text)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", text, flags=re.MULTILINE)  # list markers
+    text = INLINE_MATH.sub(lambda m: m[1] if "\\" not in m[1] and len(m[1]) < 20 else "", text)
+    text = INLINE_CODE.sub(r"\1", text)
+    text = BOLD.sub(r"\2", text)
+    text = ITALIC.sub(r"\1", text)
+    text = LIST_MARKER.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -225,42 +242,96 @@ def read_documents(path: Path, author: str | None, site_url: str | None, words: 
 
 
 def load_passages(path: Path) -> list[Passage]:
-    """Every ingested passage, from DATA_DIR/passages.jsonl (Settings.passages_path)."""
+    """Every ingested passage, from DATA_DIR/passages.jsonl (Settings.passages_path). Its first line is a
+    checksum of the rest, so damage is refused, never answered from: one flipped bit ("reward" ->
+    "regard") was shown as his words with exit 0. A store written before the checksum has no such line."""
     if not path.exists():
         return []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as e:
         raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); re-run `ask-karpathy ingest` "
                           "on its sources") from None
-    passages = []
-    for n, line in enumerate(lines, 1):
+    except IsADirectoryError:
+        raise CorpusError(f"{path} is a folder, not the passage store; move it away") from None
+    first = 1
+    if lines and lines[0].startswith(STORE_HEADER):
+        first = 2
+        body = data[data.index(b"\n") + 1:]
+        if lines[0] != _header(body):
+            raise CorpusError(f"{path} is damaged (its checksum does not match); delete it and re-run "
+                              "`ask-karpathy ingest` on its sources")
+    passages, seen = [], {}
+    for n, line in enumerate(lines[first - 1:], first):
         try:
-            passages.append(Passage.model_validate_json(line))
+            passage = Passage.model_validate_json(line)
         except ValidationError as e:
             raise CorpusError(f"{path}:{n}: {e.errors()[0]['msg']}; re-run `ask-karpathy ingest` on its sources") from None
+        if passage.id in seen:  # one would hide the other in the index
+            raise CorpusError(f"{path}:{n}: duplicate passage id {passage.id!r} (first at line {seen[passage.id]}); "
+                              "re-run `ask-karpathy ingest` on its sources")
+        seen[passage.id] = n
+        passages.append(passage)
     return passages
+
+
+STORE_HEADER = '{"passages_sha256": '
+
+
+def _header(body: bytes) -> str:
+    return STORE_HEADER + json.dumps(hashlib.sha256(body).hexdigest()) + "}"
 
 
 def _identity(p: Passage) -> str:
     return p.doc.path or p.doc.source  # passages ingested before `path` existed name the file by `source`
 
 
-def _files(paths: list[Path]) -> dict[Path, str]:
+def _files(paths: list[Path], skipped: list[str]) -> dict[Path, str]:
     """Every file to ingest, and its name relative to the folder it was found in (a file given by
-    itself: its own name), so citations never show where on this machine the folder is."""
-    files = {}
+    itself: its own name), so citations never show where on this machine the folder is. A link in a
+    folder is followed only while it stays inside that folder (docs/notes.md -> ../outside/secret.md
+    would ingest, and serve, a file nobody asked for): CorpusError names every one that leaves it.
+    Things that are not regular files (pipes, sockets, devices) are skipped, each with a line."""
+    files, outside = {}, []
     for p in paths:
-        for f in [p] if p.is_file() else sorted(p.rglob("*")):
-            if f.is_file() and (p.is_file() or f.suffix.lower() in SUFFIXES):
-                files[f.resolve()] = f.name if p.is_file() else f.relative_to(p).as_posix()
+        if p.is_file():
+            if not _utf8(str(p.resolve())):
+                raise CorpusError(f"{p}: its name is not UTF-8 text; rename it")
+            files[p.resolve()] = p.name
+            continue
+        root = p.resolve()
+        for f in sorted(p.rglob("*")):
+            if f.suffix.lower() not in SUFFIXES or f.is_dir():
+                continue
+            target = f.resolve()
+            if not _utf8(str(target)):  # its name could be neither stored (JSON) nor cited
+                skipped.append(f"{f}: its name is not UTF-8, skipped (rename it)")
+            elif not target.is_relative_to(root):
+                outside.append(f"{f} -> {target}")
+            elif not f.is_file():
+                skipped.append(f"{f}: not a regular file, skipped")
+            else:
+                files[target] = f.relative_to(p).as_posix()
+    if outside:
+        raise CorpusError(f"links that leave the folder, not ingested: {'; '.join(outside)}")
     return dict(sorted(files.items()))
+
+
+def _utf8(name: str) -> bool:
+    """Python hands over a file name's bytes that are not UTF-8 as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _write(store: Path, by_document: dict[str, list[Passage]]) -> int:
     everything = [p for passages in by_document.values() for p in passages]
     store.parent.mkdir(parents=True, exist_ok=True)
-    data = "".join(p.model_dump_json() + "\n" for p in everything).encode()
+    body = "".join(p.model_dump_json() + "\n" for p in everything).encode()
+    data = (_header(body) + "\n").encode() + body
     if not store.exists() or store.read_bytes() != data:  # unchanged: not even the file's mtime moves
         write_atomic(store, data)
     return len(everything)
@@ -277,15 +348,23 @@ def _by_document(store: Path) -> dict[str, list[Passage]]:
 def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: str | None = None,
            words: int = PASSAGE_WORDS, max_bytes: int | None = None) -> IngestReport:
     """Add or replace the passages of each file; every file is read before anything is written."""
-    files = _files(paths)
+    report = IngestReport()
+    files = _files(paths, report.skipped)
     if not files:
-        raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}")
+        why = f" ({'; '.join(report.skipped)})" if report.skipped else ""
+        raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}{why}")
     if site_url is not None:
         web_url(site_url, "--site-url")
     read = {str(f): read_documents(f, author, site_url, words, name=name, max_bytes=max_bytes)
             for f, name in files.items()}
-    stored = _by_document(store)
-    report = IngestReport()
+    # read, merge and write under one lock: two ingests that both read the old store would each write it
+    # back with only their own documents added (3 parallel runs lost one, each saying "1 added")
+    with build_lock(store.parent):
+        return _merge(read, _by_document(store), store, report)
+
+
+def _merge(read: dict[str, tuple[str, list[Passage]]], stored: dict[str, list[Passage]], store: Path,
+           report: IngestReport) -> IngestReport:
     for path, (sha, passages) in read.items():
         new = [p.model_copy(update={"doc": p.doc.model_copy(update={"sha256": sha})}) for p in passages]
         bucket = report.unchanged if stored.get(path) == new else report.replaced if path in stored else report.added
@@ -303,7 +382,11 @@ def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: 
 def remove(paths: list[str], store: Path) -> IngestReport:
     """Forget the ingested documents at `paths` (a file, or every document under a folder; the file
     need not exist any more). Nothing is written unless every path names an ingested document."""
-    stored = _by_document(store)
+    with build_lock(store.parent):  # as ingest: a removal must not undo an ingest running beside it
+        return _remove(paths, store, _by_document(store))
+
+
+def _remove(paths: list[str], store: Path, stored: dict[str, list[Passage]]) -> IngestReport:
     report = IngestReport()
     for given in paths:
         target = Path(given).expanduser().resolve()

@@ -293,6 +293,8 @@ def _read_table(path: Path, table: str) -> tuple[str, list[dict]]:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
         raise CorpusError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:  # tomllib reads nested arrays recursively: 5,000 levels were a traceback
+        raise CorpusError(f"{path}: not valid TOML: arrays or tables nested too deep") from None
     unknown = set(data) - {table}
     if unknown:
         raise CorpusError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected [[{table}]] tables")

@@ -1,11 +1,14 @@
 """Feedback: the thumbs (and the optional "why") in the web chat go to a JSONL log; `ask-karpathy
 feedback` reads it back as candidate eval questions.
 
-One line per answer: its id, what was asked, how it was read, which records it cited, the vote (true,
-false, or null once withdrawn) and why. A second click on the same answer replaces its line, so the log
-holds each answer's last judgement once. The log is rewritten whole and atomically (app/storage.py), so
-a crash leaves the old log or the new one; lines written before answers had ids are kept as they are.
+One line per judgement: the answer's id, what was asked, how it was read, which records it cited, the
+vote (true, false, or null once withdrawn) and why. A vote is appended, never a rewrite of the whole log
+(12 forged votes once made a 240 MB log that every vote rewrote, 9 s each); a second click on the same
+answer adds a line, and readers keep each answer's last one. The log stays under a size of its own
+(Settings.max_feedback_bytes): past it, it is compacted once, atomically (app/storage.py), to each
+answer's last judgement, newest first, within half that size.
 """
+import fcntl
 import json
 import logging
 import threading
@@ -14,34 +17,49 @@ from pathlib import Path
 from app.storage import write_atomic
 
 log = logging.getLogger(__name__)
-# the server answers two events at once: two votes must not both rewrite the log from the same old copy
+# the server answers two events at once, and `feedback` or a second server may read it meanwhile
 _lock = threading.Lock()
-# The vote event can be called over raw HTTP with made-up answers, so the log keeps the newest this many
-# judgements: a few MB at most, and every vote rewrites it in milliseconds
-MAX_ANSWERS = 10_000
 
 
-def save(path: Path, entry: dict) -> bool:
-    """Record one judgement, replacing the line of the same answer_id if there is one. False if the log
-    cannot be written: a read-only data dir costs the feedback, never the chat."""
-    line, answer_id = json.dumps(entry, ensure_ascii=False), entry.get("answer_id")
+def save(path: Path, entry: dict, max_bytes: int = 5_000_000) -> bool:
+    """Append one judgement. False if the log cannot be written: a read-only data dir costs the
+    feedback, never the chat."""
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
     try:
         with _lock:
             path.parent.mkdir(parents=True, exist_ok=True)
-            old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-            others = [old_line for old_line in old if answer_id is None or _answer_id(old_line) != answer_id]
-            kept = [*others, line][-MAX_ANSWERS:]
-            write_atomic(path, ("\n".join(kept) + "\n").encode("utf-8"))
+            with open(path, "ab") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)  # another process appending or compacting waits
+                f.write(line)
+                f.flush()
+                if f.tell() > max_bytes:
+                    _compact(path, max_bytes // 2)
     except OSError as e:
         log.warning("feedback not saved to %s: %s", path, e)
         return False
     return True
 
 
-def _answer_id(line: str):
+def _compact(path: Path, budget: int) -> None:
+    """Rewrite the log as each answer's last judgement, the newest that fit in `budget` bytes."""
+    latest: dict = {}
+    for n, line in enumerate(path.read_bytes().splitlines()):
+        key = _answer_id(line) or n  # lines written before answers had ids are kept as they are
+        latest.pop(key, None)
+        latest[key] = line
+    kept, size = [], 0
+    for line in reversed(latest.values()):
+        size += len(line) + 1
+        if size > budget:
+            break
+        kept.append(line)
+    write_atomic(path, b"".join(line + b"\n" for line in reversed(kept)))
+
+
+def _answer_id(line: bytes):
     try:
         entry = json.loads(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return entry.get("answer_id") if isinstance(entry, dict) else None
 
@@ -50,10 +68,10 @@ def read_latest(path: Path) -> tuple[list[dict], list[str]]:
     """Each answer's last judgement, in log order, and a warning per line that is not JSON.
     Raises FileNotFoundError when there is no log."""
     latest, warnings = {}, []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(path.read_bytes().splitlines(), 1):
         try:
             entry = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError):
             warnings.append(f"warning: {path}:{n}: not JSON, skipped")
             continue
         if isinstance(entry, dict):

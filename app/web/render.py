@@ -17,7 +17,14 @@ from app.contract import Answer, Citation, SourceRef
 from app.corpus.records import Corpus, Insight
 
 FORMAT_NAMES = {"plain": "Plain text", "markdown": "Markdown", "bibtex": "BibTeX", "csl": "CSL-JSON"}
-e = html.escape
+# Bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069) in ingested text make the page
+# show words in an order other than the one they have ("gpj.exe" read as "exe.jpg"): removed with escaping
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def e(text: str, quote: bool = True) -> str:
+    return html.escape(BIDI_CONTROLS.sub("", text), quote)
+
 
 
 def link(url: str | None, text: str) -> str:

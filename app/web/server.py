@@ -7,6 +7,7 @@ open to the network, so `serve` says so on stderr and takes a password (--auth) 
 import errno
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -53,6 +54,9 @@ def serve(host: str | None = None, port: int | None = None, auth: tuple[str, str
         print(warning, file=sys.stderr)
     temp_dir = tempfile.mkdtemp(prefix="ask-karpathy-gradio-")
     os.environ["GRADIO_TEMP_DIR"] = temp_dir  # read when the app is built and launched, not at import
+    # SIGTERM (a service manager's stop, `kill`) ends Python without running `finally`: the temp folder
+    # was left behind. Made an ordinary exit, it is removed as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         from app.retrieval.search import Searcher
         from app.web.app import build_app, launch  # Gradio: imported only to serve
