@@ -181,7 +181,7 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
         base_url = _base_url(base_url)
     searcher = _load_searcher()
     try:
-        turn = current_turn(searcher, question, [_text_argument(q, "An --after question") for q in previous], k, theme)
+        turn = current_turn(searcher, question, previous, k, theme)
     except QuestionError as e:
         raise UserError(str(e)) from None
     answer = (_ask_local(searcher, turn, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
