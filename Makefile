@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.app-stamp
 LOCAL_STAMP := $(VENV)/.local-stamp
 TEST_STAMP := $(VENV)/.test-stamp
-# torch is pinned to its CPU build and installed first: a plain `pip install torch==2.13.0` from PyPI on
-# Linux is the CUDA build, with several GB of nvidia-* packages this app never uses. TORCH_INDEX is where
-# pip also looks for it: PyTorch's CPU wheels, whose 2.13.0+cpu outranks PyPI's 2.13.0. Empty it
-# (`make run TORCH_INDEX=`) to use only pip's own configuration, e.g. a mirror that already has the CPU wheel.
+# torch is pinned and installed first, so that no dependency pulls another build. From PyPI, torch 2.13.0 for
+# Linux is the CUDA build, with several GB of nvidia-* packages this app never uses; on such a machine run
+# `make run TORCH_INDEX=https://download.pytorch.org/whl/cpu`: pip then also looks there, and its
+# 2.13.0+cpu outranks PyPI's 2.13.0. Empty by default: pip's own configuration (a mirror with the CPU wheel,
+# as on the machine this was written on) and no host that may be unreachable.
 TORCH_SPEC := torch==2.13.0
-TORCH_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_INDEX :=
 # llama-cpp-python (the `local` extra) is built from source with these flags: its default build segfaults
 # on AMX CPUs at the first decode
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
