@@ -1,5 +1,7 @@
 """Shared fixtures: the real model and a real index, built once per test session in a temp dir."""
 import asyncio
+import importlib.util
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -7,9 +9,31 @@ from pathlib import Path
 import pytest
 
 from app.config import REPO_DIR, Settings
+from app.retrieval.embedder import ONNX_FILE
 from app.retrieval.search import Searcher
 
 SEED = REPO_DIR.parent / "shared" / "seed" / "000_0a3db5bf44cf605c.txt"
+
+# Test tiers (markers in pyproject.toml). `make check` runs the tests that have none of them, on the one
+# read-only index of the session; `make test` runs all. They are assigned here, by what a test uses, so a
+# test file needs no marks of its own: a fixture, a whole file, or, for the slow ones, the test's name.
+TIER_FIXTURES = {"chromium": "browser"}
+TIER_FILES = {"test_browser.py": "browser", "test_egress.py": "egress", "test_local_model.py": "llm"}
+# Each builds an index or an ONNX export of its own with torch, or runs whole commands in fresh processes
+SLOW = {
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    local_extra = importlib.util.find_spec("llama_cpp") is not None
+    for item in items:
+        tiers = {TIER_FIXTURES[name] for name in item.fixturenames if name in TIER_FIXTURES}
+        tiers |= {TIER_FILES[item.path.name]} if item.path.name in TIER_FILES else set()
+        tiers |= {"slow"} if item.originalname in SLOW else set()
+        for tier in tiers:
+            item.add_marker(tier)
+        if item.get_closest_marker("llm") and not local_extra:
+            item.add_marker(pytest.mark.skip(reason="needs the `local` extra: `make local`"))
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +45,27 @@ def settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def searcher(settings) -> Searcher:
     return Searcher.load(settings)
+
+
+def seed(source: Path, target: Path, damaged: str | None = None) -> Path:
+    """A private copy of an index (or data) folder that costs 2 MB, not 91: the ONNX export is a hard link,
+    which is safe because the app never writes into a file but replaces it (storage.write_atomic). A test
+    that writes into the export itself names it as `damaged` and gets a real copy."""
+    def copy(src, dst):
+        return os.link(src, dst) if Path(src).name == ONNX_FILE != damaged else shutil.copy2(src, dst)
+    return Path(shutil.copytree(source, target, copy_function=copy, dirs_exist_ok=True))
+
+
+@pytest.fixture(scope="session")
+def seed_copy():
+    return seed
+
+
+@pytest.fixture(scope="session")
+def seed_index(settings, searcher):
+    """Seed a folder with the session's index and ONNX export (see seed): a test that edits, damages or
+    rebuilds an index starts from it, embeds nothing twice and copies no 89 MB."""
+    return lambda target, damaged=None: seed(settings.index_dir, target, damaged)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The index on disk: round trip, and automatic rebuilds when it is missing, stale or corrupt; the same
 for the ONNX export of the model that embeds questions."""
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -44,8 +43,8 @@ def embedded_texts(corpus) -> int:
     return sum(1 + len(record_fields(insight)) for insight in corpus.insights)
 
 
-def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
-    build(tmp_path)
+def test_edited_corpus_makes_the_index_stale(tmp_path, build, seed_index, corpus_copy):
+    seed_index(tmp_path)
     path = corpus_copy / "insights.toml"
     path.write_text(path.read_text().replace("Start Simple and Iterate", "Start Small and Iterate"))
     edited = load_corpus(corpus_copy)
@@ -79,8 +78,8 @@ def _swap_ids(path, reseal: bool):
     (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=False), "manifest.json is damaged (its checksum does not match)"),
     (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=True), "does not list the records in the corpus's order"),
 ])
-def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, damage, reason):
-    build(tmp_path)
+def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, seed_index, damage, reason):
+    seed_index(tmp_path)  # the session's index of the same corpus: nothing is embedded again
     damage(tmp_path)
     index, notices = build(tmp_path)
     assert reason in notices[0]
@@ -138,9 +137,9 @@ def _flip_a_byte(path):
     (lambda d: (d / ONNX_EXPORT_FILE).write_text("{not json"), "encoder.json is corrupt"),
     (lambda d: (d / ONNX_FILE).unlink(), "no export yet"),
 ])
-def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, settings, searcher, capsys,
-                                                                      damage, reason):
-    shutil.copytree(settings.index_dir, tmp_path, dirs_exist_ok=True)  # the session's index and export
+def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, settings, searcher, seed_index,
+                                                                      capsys, damage, reason):
+    seed_index(tmp_path, damaged=ONNX_FILE)  # the session's index and a copy of its export
     damage(tmp_path)
     capsys.readouterr()
     local = settings.model_copy(update={"index_dir": tmp_path})
