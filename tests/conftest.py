@@ -19,8 +19,17 @@ SEED = REPO_DIR.parent / "shared" / "seed" / "000_0a3db5bf44cf605c.txt"
 # test file needs no marks of its own: a fixture, a whole file, or, for the slow ones, the test's name.
 TIER_FIXTURES = {"chromium": "browser"}
 TIER_FILES = {"test_browser.py": "browser", "test_egress.py": "egress", "test_local_model.py": "llm"}
-# Each builds an index or an ONNX export of its own with torch, or runs whole commands in fresh processes
+# Each embeds with torch (an index, an ONNX export, many questions) or starts fresh processes that do
 SLOW = {
+    "test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy",  # test_embedder.py
+    "test_an_export_that_embeds_differently_is_not_used",
+    "test_onnx_embeds_the_dev_questions_as_sentence_transformers_does",
+    "test_index_command_indexes_ingested_passages_too",  # test_cli.py: `index --force` exports again
+    "test_onnx_export_round_trip_loads_without_exporting",  # test_index.py
+    "test_damaged_or_stale_onnx_export_is_detected_and_exported_again",
+    "test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind",  # test_hardening.py
+    "test_two_processes_building_at_once_leave_one_whole_index",  # test_reliability.py
+    "test_a_damaged_file_gives_the_same_answer_or_one_clear_error",  # test_faults.py
 }
 
 
@@ -37,9 +46,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory) -> Settings:
+def settings(request, tmp_path_factory) -> Settings:
+    """The session's settings. Its index is read-only for every test, and kept between sessions in pytest's
+    cache (.pytest_cache/): an up-to-date one loads in a second, while a stale or damaged one is rebuilt
+    as at any start (app/storage.py). Without the cache plugin it is built in a temp dir."""
     root = tmp_path_factory.mktemp("ask-karpathy")
-    return Settings(index_dir=root / "index", data_dir=root / "data")
+    cache = getattr(request.config, "cache", None)
+    index_dir = cache.mkdir("ask-karpathy-index") if cache else root / "index"
+    return Settings(index_dir=index_dir, data_dir=root / "data")
 
 
 @pytest.fixture(scope="session")

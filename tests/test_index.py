@@ -1,6 +1,7 @@
 """The index on disk: round trip, and automatic rebuilds when it is missing, stale or corrupt; the same
 for the ONNX export of the model that embeds questions."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -24,9 +25,11 @@ def build(settings):
     return run
 
 
-def test_round_trip_loads_without_rebuilding(tmp_path, build):
+def test_round_trip_loads_without_rebuilding(tmp_path, build, settings, searcher):
+    shutil.copy2(settings.index_dir / CACHE_FILE, tmp_path)  # the session's embeddings: none embedded again
     first, notices = build(tmp_path)
-    assert notices == ["index: building 50 passages (no index yet)"]
+    n = embedded_texts(load_corpus(REPO_DIR / "corpus"))
+    assert notices == ["index: building 50 passages (no index yet)", f"index: reused {n} of {n} embeddings, embedded 0"]
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
     assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dim"] == 384
     assert manifest["ids"] == list(range(1, 51)) and len(manifest["corpus_hash"]) == 64
