@@ -1,4 +1,5 @@
-"""Shared fixtures: the real model and a real index, built once per test session in a temp dir."""
+"""Shared fixtures: the real model and one real index, read-only, kept between sessions in pytest's cache;
+the test tiers."""
 import asyncio
 import importlib.util
 import os
