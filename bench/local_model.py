@@ -72,7 +72,7 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str]:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise SystemExit("llama_cpp.server did not start")
+                raise SystemExit("llama_cpp.server did not start") from None
             time.sleep(0.5)
 
 

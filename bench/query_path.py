@@ -60,7 +60,7 @@ def main():
                                    "compose (answer text, citations)")}
     limit = searcher.settings.max_question_chars
     for question, topic in zip(questions, topics):
-        steps["clean + topic_of"].append(timed(lambda: topic_of(clean_question(question, limit))))
+        steps["clean + topic_of"].append(timed(lambda q=question: topic_of(clean_question(q, limit))))
         vector = searcher.embedder.encode([topic])
         steps["FAISS search"].append(timed(searcher.index.search, vector, CANDIDATES))
         steps["best curated field per insight"].append(timed(searcher.index.best_field_scores, vector))

@@ -1,5 +1,8 @@
-"""Shared fixtures: the real model and a real index, built once per test session in a temp dir."""
+"""Shared fixtures: the real model and one real index, read-only, kept between sessions in pytest's cache;
+the test tiers."""
 import asyncio
+import importlib.util
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -7,20 +10,79 @@ from pathlib import Path
 import pytest
 
 from app.config import REPO_DIR, Settings
+from app.retrieval.embedder import ONNX_FILE
 from app.retrieval.search import Searcher
 
 SEED = REPO_DIR.parent / "shared" / "seed" / "000_0a3db5bf44cf605c.txt"
 
+# Test tiers (markers in pyproject.toml). `make check` runs the tests that have none of them, on the one
+# read-only index of the session; `make test` runs all. They are assigned here, by what a test uses, so a
+# test file needs no marks of its own: a fixture, a whole file, or, for the slow ones, the test's name.
+TIER_FIXTURES = {"chromium": "browser"}
+TIER_FILES = {"test_browser.py": "browser", "test_egress.py": "egress", "test_local_model.py": "llm",
+              # compile with Debian's pdflatex + bibtex and render with pandoc, which `make test` installs
+              "test_bibtex_latex.py": "slow", "test_csl.py": "slow"}
+# Each embeds with torch (an index, an ONNX export, many questions) or starts fresh processes that do
+SLOW = {
+    "test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy",  # test_embedder.py
+    "test_an_export_that_embeds_differently_is_not_used",
+    "test_onnx_embeds_the_dev_questions_as_sentence_transformers_does",
+    "test_index_command_indexes_ingested_passages_too",  # test_cli.py: `index --force` exports again
+    "test_onnx_export_round_trip_loads_without_exporting",  # test_index.py
+    "test_damaged_or_stale_onnx_export_is_detected_and_exported_again",
+    "test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind",  # test_hardening.py
+    "test_two_processes_building_at_once_leave_one_whole_index",  # test_reliability.py
+    "test_a_damaged_file_gives_the_same_answer_or_one_clear_error",  # test_faults.py
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    local_extra = importlib.util.find_spec("llama_cpp") is not None
+    for item in items:
+        tiers = {TIER_FIXTURES[name] for name in item.fixturenames if name in TIER_FIXTURES}
+        tiers |= {TIER_FILES[item.path.name]} if item.path.name in TIER_FILES else set()
+        tiers |= {"slow"} if item.originalname in SLOW else set()
+        for tier in tiers:
+            item.add_marker(tier)
+        if item.get_closest_marker("llm") and not local_extra:
+            item.add_marker(pytest.mark.skip(reason="needs the `local` extra: `make local`"))
+
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory) -> Settings:
+def settings(request, tmp_path_factory) -> Settings:
+    """The session's settings. Its index is read-only for every test, and kept between sessions in pytest's
+    cache (.pytest_cache/): an up-to-date one loads in a second, while a stale or damaged one is rebuilt
+    as at any start (app/storage.py). Without the cache plugin it is built in a temp dir."""
     root = tmp_path_factory.mktemp("ask-karpathy")
-    return Settings(index_dir=root / "index", data_dir=root / "data")
+    cache = getattr(request.config, "cache", None)
+    index_dir = cache.mkdir("ask-karpathy-index") if cache else root / "index"
+    return Settings(index_dir=index_dir, data_dir=root / "data")
 
 
 @pytest.fixture(scope="session")
 def searcher(settings) -> Searcher:
     return Searcher.load(settings)
+
+
+def seed(source: Path, target: Path, damaged: str | None = None) -> Path:
+    """A private copy of an index (or data) folder that costs 2 MB, not 91: the ONNX export is a hard link,
+    which is safe because the app never writes into a file but replaces it (storage.write_atomic). A test
+    that writes into the export itself names it as `damaged` and gets a real copy."""
+    def copy(src, dst):
+        return os.link(src, dst) if Path(src).name == ONNX_FILE != damaged else shutil.copy2(src, dst)
+    return Path(shutil.copytree(source, target, copy_function=copy, dirs_exist_ok=True))
+
+
+@pytest.fixture(scope="session")
+def seed_copy():
+    return seed
+
+
+@pytest.fixture(scope="session")
+def seed_index(settings, searcher):
+    """Seed a folder with the session's index and ONNX export (see seed): a test that edits, damages or
+    rebuilds an index starts from it, embeds nothing twice and copies no 89 MB."""
+    return lambda target, damaged=None: seed(settings.index_dir, target, damaged)
 
 
 @pytest.fixture

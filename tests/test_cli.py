@@ -100,7 +100,8 @@ def test_index_and_eval_commands(run):
     assert report["n_on_topic"] >= 150 and report["n_off_topic"] >= 25
 
 
-def test_index_command_indexes_ingested_passages_too(tmp_path, searcher):
+def test_index_command_indexes_ingested_passages_too(tmp_path, seed_index):
+    seed_index(tmp_path / "index")  # only the ingested passages are embedded
     data = tmp_path / "data"
     env = {"ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(data)}
     ingested = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "talks.jsonl")], env=env)

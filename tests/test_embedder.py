@@ -33,7 +33,7 @@ def test_onnx_embeds_the_dev_questions_as_sentence_transformers_does(searcher):
     assert searcher.embedder.encode([]).shape == (0, 384)
 
 
-def test_a_start_with_an_up_to_date_index_never_imports_torch(tmp_path):
+def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path):
     env = {**os.environ, "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"),
            "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
     built = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "index"], env=env,
@@ -44,7 +44,7 @@ def test_a_start_with_an_up_to_date_index_never_imports_torch(tmp_path):
         ".build.lock", CACHE_FILE, ONNX_EXPORT_FILE, ONNX_FILE, FIELDS_FILE, MANIFEST_FILE, INDEX_FILE]
 
     ask = (f"import sys; from app.cli import cli; cli(['ask', {QUESTION!r}], standalone_mode=False); "
-           "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sentence_transformers', 'transformers'}))")
+           "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sentence_transformers', 'transformers', 'scipy'}))")
     answered = subprocess.run([sys.executable, "-c", ask], env=env, capture_output=True, text=True, check=True)
     assert answered.stderr == ""  # nothing rebuilt, nothing exported, no warnings
     *answer, modules = answered.stdout.splitlines()

@@ -3,7 +3,6 @@ ids swapped), then `ask` runs. It must give the same answer as before (after reb
 or refuse with one clear line: never a different answer with exit code 0."""
 import io
 import json
-import shutil
 from pathlib import Path
 
 import faiss
@@ -41,10 +40,10 @@ def answers(root: Path) -> list:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory, settings, searcher):
+def base(tmp_path_factory, seed_index):
     """An index of the corpus and ingested documents, and the answers it gives."""
     root = tmp_path_factory.mktemp("faults")
-    shutil.copytree(settings.index_dir, root / "index")
+    seed_index(root / "index")
     env = {"ASK_KARPATHY_INDEX_DIR": str(root / "index"), "ASK_KARPATHY_DATA_DIR": str(root / "data")}
     result = CliRunner().invoke(cli, ["ingest", str(FIXTURES), "--author", "Andrej Karpathy"], env=env)
     assert result.exit_code == 0, result.output
@@ -144,9 +143,9 @@ FAULTS = [
 
 
 @pytest.mark.parametrize("name, damage", FAULTS, ids=[f"{n}-{getattr(d, '__name__', 'swap')}" for n, d in FAULTS])
-def test_a_damaged_file_gives_the_same_answer_or_one_clear_error(base, tmp_path, name, damage):
+def test_a_damaged_file_gives_the_same_answer_or_one_clear_error(base, tmp_path, seed_copy, name, damage):
     root, expected = base
-    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
+    seed_copy(root, tmp_path, damaged=name)
     damage(tmp_path / ("data" if name == PASSAGES else "index") / name)
     if name == CACHE_FILE:  # the cache is read only by a build: force one
         result = ask(tmp_path, "index", "--force")

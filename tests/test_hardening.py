@@ -43,9 +43,9 @@ Overfit a single batch of zebra giraffe examples first \x1b[31mred\x1b[0m then\x
 
 
 @pytest.fixture
-def workspace(tmp_path, settings, searcher):
-    """An index and data folder of this test's own (a copy of the session's index), and a CLI run in it."""
-    shutil.copytree(settings.index_dir, tmp_path / "index")
+def workspace(tmp_path, seed_index):
+    """An index and data folder of this test's own (seeded with the session's index), and a CLI run in it."""
+    seed_index(tmp_path / "index")
     env = {"ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
 
     def run(*args, input=None, **extra_env):

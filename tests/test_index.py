@@ -25,9 +25,11 @@ def build(settings):
     return run
 
 
-def test_round_trip_loads_without_rebuilding(tmp_path, build):
+def test_round_trip_loads_without_rebuilding(tmp_path, build, settings, searcher):
+    shutil.copy2(settings.index_dir / CACHE_FILE, tmp_path)  # the session's embeddings: none embedded again
     first, notices = build(tmp_path)
-    assert notices == ["index: building 50 passages (no index yet)"]
+    n = embedded_texts(load_corpus(REPO_DIR / "corpus"))
+    assert notices == ["index: building 50 passages (no index yet)", f"index: reused {n} of {n} embeddings, embedded 0"]
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
     assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dim"] == 384
     assert manifest["ids"] == list(range(1, 51)) and len(manifest["corpus_hash"]) == 64
@@ -44,8 +46,8 @@ def embedded_texts(corpus) -> int:
     return sum(1 + len(record_fields(insight)) for insight in corpus.insights)
 
 
-def test_edited_corpus_makes_the_index_stale(tmp_path, build, corpus_copy):
-    build(tmp_path)
+def test_edited_corpus_makes_the_index_stale(tmp_path, build, seed_index, corpus_copy):
+    seed_index(tmp_path)
     path = corpus_copy / "insights.toml"
     path.write_text(path.read_text().replace("Start Simple and Iterate", "Start Small and Iterate"))
     edited = load_corpus(corpus_copy)
@@ -85,8 +87,8 @@ def _stale_model_files(path):
     (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=False), "manifest.json is damaged (its checksum does not match)"),
     (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=True), "does not list the records in the corpus's order"),
 ])
-def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, damage, reason):
-    build(tmp_path)
+def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, seed_index, damage, reason):
+    seed_index(tmp_path)  # the session's index of the same corpus: nothing is embedded again
     damage(tmp_path)
     index, notices = build(tmp_path)
     assert reason in notices[0]
@@ -145,9 +147,9 @@ def _flip_a_byte(path):
     (lambda d: (d / ONNX_EXPORT_FILE).write_text("{not json"), "encoder.json is corrupt"),
     (lambda d: (d / ONNX_FILE).unlink(), "no export yet"),
 ])
-def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, settings, searcher, capsys,
-                                                                      damage, reason):
-    shutil.copytree(settings.index_dir, tmp_path, dirs_exist_ok=True)  # the session's index and export
+def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, settings, searcher, seed_index,
+                                                                      capsys, damage, reason):
+    seed_index(tmp_path, damaged=ONNX_FILE)  # the session's index and a copy of its export
     damage(tmp_path)
     capsys.readouterr()
     local = settings.model_copy(update={"index_dir": tmp_path})

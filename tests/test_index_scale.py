@@ -5,6 +5,7 @@ search is checked on them. The timings behind the real threshold are in bench/sc
 """
 import functools
 import json
+import shutil
 
 import faiss
 import numpy as np
@@ -14,7 +15,7 @@ import app.retrieval.index as index_module
 from app.config import REPO_DIR
 from app.corpus.records import load_corpus
 from app.retrieval.embedder import get_embedder
-from app.retrieval.index import MANIFEST_FILE, Manifest, VectorIndex, ensure_index, make_faiss_index
+from app.retrieval.index import CACHE_FILE, MANIFEST_FILE, Manifest, VectorIndex, ensure_index, make_faiss_index
 from app.retrieval.search import embedded
 from app.retrieval.search import Searcher
 
@@ -73,11 +74,12 @@ def test_search_first_is_exact_over_the_first_rows_of_an_ivf_index(clustered):
     np.testing.assert_allclose(scores, -np.sort(-expected, axis=1)[:, :5], rtol=1e-5)
 
 
-def test_app_builds_loads_and_filters_by_theme_with_an_ivf_index(tmp_path, monkeypatch, settings):
+def test_app_builds_loads_and_filters_by_theme_with_an_ivf_index(tmp_path, monkeypatch, settings, searcher):
     """The whole path with the threshold at 0: manifest records the type, reload needs no rebuild,
     and a theme filter still ranks every insight of the theme."""
     monkeypatch.setattr(index_module, "make_faiss_index", functools.partial(make_faiss_index, flat_limit=0))
     corpus = load_corpus(REPO_DIR / "corpus")
+    shutil.copy2(settings.index_dir / CACHE_FILE, tmp_path)  # the session's embeddings: none embedded again
     built = ensure_index(*embedded(corpus), settings.model, tmp_path, notify=lambda _: None)
     assert json.loads((tmp_path / MANIFEST_FILE).read_text())["index_type"] == "IndexIVFFlat"
     notices = []

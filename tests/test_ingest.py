@@ -85,7 +85,8 @@ def test_malformed_file_is_a_clear_error_and_nothing_is_written(tmp_path):
         ingest([odd], tmp_path / "passages.jsonl")
 
 
-def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_path, settings):
+def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_path, settings, seed_index):
+    seed_index(tmp_path / "index")  # the insights' embeddings and the export: only the passages are embedded
     docs, data = tmp_path / "docs", tmp_path / "data"
     shutil.copytree(FIXTURES, docs)
     ingest([docs], data / "passages.jsonl", author=None)  # the post names its author; the garden notes have none

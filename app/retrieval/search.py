@@ -8,6 +8,8 @@ evidence (hybrid ranking, measured in docs/). When even the most relevant record
 calibrated floor, the result says so (on_topic=False) instead of pretending. k is a maximum: `shown`
 keeps only the cards close enough to the best one.
 """
+import sys
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -91,17 +93,32 @@ class SearchResult(BaseModel):
     on_topic: bool
 
 
+def _import_bm25s():
+    """bm25s without scipy: it imports scipy.sparse only to offer it as an optional backend (its default is
+    numpy's) and does without when it is missing. That import was 0.1-0.15 s of a cold `ask`
+    (docs/performance.md), so scipy is hidden while bm25s loads, unless something imported it already."""
+    if "bm25s" in sys.modules or "scipy" in sys.modules:
+        import bm25s
+        return bm25s
+    sys.modules["scipy"] = None  # `import scipy.sparse` now raises ImportError
+    try:
+        import bm25s
+    finally:
+        del sys.modules["scipy"]
+    return bm25s
+
+
 class LexicalIndex:
     """BM25 (bm25s) over the passage texts, with English stopwords and Snowball stemming, so "hiring"
     matches "hire" and a rare word the embedder blurs still counts."""
 
     def __init__(self, texts: list[str]):
-        import bm25s
         import Stemmer
 
+        bm25s = _import_bm25s()
         self._bm25s = bm25s
         self.stemmer = Stemmer.Stemmer("english")
-        self.bm25 = bm25s.BM25()
+        self.bm25 = bm25s.BM25()  # its default matrix backend is numpy's, with or without scipy
         self.bm25.index(self._tokenize(texts, return_ids=True), show_progress=False)
 
     def _tokenize(self, texts: list[str], return_ids: bool):
