@@ -9,7 +9,6 @@ Everything goes to 127.0.0.1 only, and every loop is bounded in count.
     python bench/abuse.py [--rounds 1]
 """
 import argparse
-import json
 import os
 import shutil
 import signal

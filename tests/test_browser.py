@@ -8,7 +8,6 @@ conversation survives a reload, one vote per answer, the corpus can be browsed, 
 and axe-core finds no serious or critical accessibility problem. The page makes no outside request.
 The browser is never downloaded (no `playwright install`): `make test` installs Debian's chromium.
 """
-import json
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse

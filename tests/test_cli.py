@@ -1,7 +1,6 @@
 """The ask-karpathy command line: every command, its JSON contract and its errors."""
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path

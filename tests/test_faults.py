@@ -3,6 +3,7 @@ ids swapped), then `ask` runs. It must give the same answer as before (after reb
 or refuse with one clear line: never a different answer with exit code 0."""
 import io
 import json
+import shutil
 from pathlib import Path
 
 import faiss

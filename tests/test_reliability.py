@@ -42,6 +42,9 @@ def test_fuzzed_questions_answer_or_fail_clearly(searcher, question, k):
     except QuestionError as e:
         assert str(e) and "\n" not in str(e)  # one clear line
         return
+    if answer.lead.startswith("What does"):  # no topic of its own ("why?", "a"): nothing to show yet
+        assert answer.citations == [] and not answer.on_topic
+        return
     assert 1 <= len(answer.citations) <= k
     check_answer(answer, searcher.corpus)
 

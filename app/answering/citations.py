@@ -226,7 +226,8 @@ def _work(source: Source | None) -> dict[str, str | None]:
     description ("Post on X", "Talk"), never the curator's heading for the insight."""
     if source is None or source.status == "unresolved":
         return {"title": "Source not identified"}
-    cap = lambda s: s[0].upper() + s[1:]
+    def cap(s):
+        return s[0].upper() + s[1:]
     if source.status == "partial":
         return {"title": cap(source.kind), "howpublished": cap(source.description()), "date": source.date}
     return {"title": source.title, "howpublished": cap(source.kind), "date": source.date, "url": source.url}

@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-import app.answering.citations as citations
 from app.answering.cards import record_citation
 from app.answering.conversation import answer_in_conversation
 from app.web.render import card
