@@ -9,7 +9,8 @@ import pytest
 
 import app.answering.citations as citations
 from app.config import REPO_DIR
-from app.corpus.records import Insight, QuoteCheck, load_corpus
+from app.contract import QuoteCheck
+from app.corpus.records import Insight, load_corpus
 
 QUOTED = re.compile(r'"([^"]+)"')
 CURLY = re.compile(r"“([^”]+)”")

@@ -19,7 +19,8 @@ import json
 import re
 from typing import Literal
 
-from app.corpus.records import Corpus, Insight, Passage, QuoteCheck, Source
+from app.contract import QuoteCheck
+from app.corpus.records import Corpus, Insight, Passage, Source
 
 # how every surface (answer text, cards, copy strings) introduces a curator's words
 PARAPHRASE_LABEL = "Paraphrase, not his words"

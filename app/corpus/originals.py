@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote as percent_encode
 
-from app.corpus.records import Corpus, Insight, QuoteCheck, Source
+from app.contract import QuoteCheck
+from app.corpus.records import Corpus, Insight, Source
 
 BLOG_URL = re.compile(r"^https://karpathy\.github\.io/(\d{4})/(\d{2})/(\d{2})/([^/#?]+)/$")
 ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from app.config import THEMES, Theme
+from app.contract import QuoteCheck
 
 QUOTED = re.compile(r'"([^"]+)"')
 
@@ -68,35 +69,6 @@ class Source(BaseModel):
         """One line naming the source, e.g. for a citation card."""
         # "[source n]", never a bare "[n]": in an answer, [n] is a citation number
         return f"[source {self.n}] {self.description()}"
-
-
-class QuoteCheck(BaseModel):
-    """How one quote of an insight compares with the original of its source (app/corpus/originals.py)."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # verified: found in the original, only typographic differences; differs: found, with a difference
-    # in the words (`how`, and the original's words); not available: no original to check it against
-    status: Literal["verified", "differs", "not available"]
-    how: str  # one line: what was allowed, or the difference, or why there is no original
-    source: int | None = None  # the reference number whose original was read
-    start: int | None = None  # the passage is the original file's characters [start:end]
-    end: int | None = None
-    original: str | None = None  # differs: the original's words for the passage, markup stripped
-    fragment: str | None = None  # the text directive for the source's url, ":~:text=start,end" (if unique)
-
-    @model_validator(mode="after")
-    def fields_match_status(self):
-        located = (self.start, self.end)
-        if self.status == "not available":
-            if any(x is not None for x in (self.source, *located, self.original, self.fragment)):
-                raise ValueError("quote_checks: an unchecked quote has no source, offsets, original or fragment")
-        elif self.source is None:
-            raise ValueError("quote_checks: a checked quote names the source whose original was read")
-        elif self.status == "verified" and (None in located or self.original is not None):
-            raise ValueError("quote_checks: a verified quote has start and end, and no other original wording")
-        elif self.status == "differs" and (None in located) != (self.original is None):
-            raise ValueError("quote_checks: a difference located in the original has start, end and its words")
-        return self
 
 
 class Insight(BaseModel):

@@ -23,7 +23,8 @@ from app.contract import Answer, LocalReport
 from app.corpus.records import Passage, Record
 from app.local.backends import Backend, Message
 from app.retrieval.search import SearchResult, Searcher
-from app.local.verify import SentenceCheck, SentenceSplitter, Verifier, as_shown
+from app.contract import SentenceCheck
+from app.local.verify import SentenceSplitter, Verifier, as_shown
 
 SYSTEM_PROMPT = (
     "You explain what Andrej Karpathy thinks, using only the numbered passages you are given. "

@@ -16,8 +16,8 @@ so each sentence is checked as soon as the next one starts.
 import re
 
 import numpy as np
-from pydantic import BaseModel
 
+from app.contract import SentenceCheck
 from app.corpus.records import Passage, Record, fold, is_verbatim
 from app.retrieval.embedder import Embedder, OnnxEmbedder
 
@@ -42,14 +42,6 @@ ENDED = re.compile(r"""[.!?]["”’')]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*$""")
 ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|cf)$", re.IGNORECASE)
 # small models misspell his name ("Karpathi"); a sentence that does is not fit to show
 HIS_NAME = re.compile(r"\bkarp\w*", re.IGNORECASE)
-
-
-class SentenceCheck(BaseModel):
-    text: str  # the sentence as the model wrote it
-    cited: list[int]
-    kept: bool
-    reason: str | None = None  # why it was dropped
-    support: float | None = None  # best cosine similarity to a cited passage, when measured
 
 
 def _quotes_balanced(text: str) -> bool:
