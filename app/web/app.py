@@ -24,7 +24,7 @@ from app.answering.cards import search_response
 from app.answering.citations import FORMATS
 from app.answering.conversation import answer_in_conversation, current_turn
 from app.answering.extractive import copy_answer
-from app.config import MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
+from app.config import DEFAULT_K, MAX_K, MAX_PREVIOUS_QUESTIONS, THEMES, get_settings
 from app.contract import Answer
 from app.local.answer import stream_answer
 from app.retrieval.question import QuestionError
@@ -57,8 +57,10 @@ DRAFTING = "The local model is drafting; each sentence is shown only once it is 
 
 
 
-def _check(k, theme, previous_questions=None) -> tuple[int, str | None, list[str]]:
-    """The API takes any JSON, so its limits are enforced here, not only by the page's controls."""
+def _check(k, theme, previous_questions=None, default_k: int = DEFAULT_K) -> tuple[int, str | None, list[str]]:
+    """The API takes any JSON, so its limits are enforced here, not only by the page's controls. No k: the
+    server's setting (ASK_KARPATHY_TOP_K)."""
+    k = default_k if k is None else k
     if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
         raise gr.Error(f"k must be a number from 1 to {MAX_K}.", print_exception=False)
     if theme and (not isinstance(theme, str) or theme not in THEMES):
@@ -89,13 +91,13 @@ class Api:
             raise gr.Error(str(e), print_exception=False) from None
 
     def answer(self, question: str, k: int, theme: str, previous_questions: list[str] | None = None) -> Answer:
-        k, theme, previous = _check(k, theme, previous_questions)
+        k, theme, previous = _check(k, theme, previous_questions, self.live.settings.top_k)
         try:
             return answer_in_conversation(self.searcher, question, previous, k, theme)
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
-    def ask(self, question: str, k: int = 3, theme: str = "", previous_questions: list[str] | None = None) -> str:
+    def ask(self, question: str, k: int | None = None, theme: str = "", previous_questions: list[str] | None = None) -> str:
         """What would Andrej Karpathy say about a topic? His own words from a curated corpus, as an answer with structured citations.
 
         The answer is extractive (no language model writes it): the closest insights, numbered [1], [2]...,
@@ -105,7 +107,7 @@ class Api:
 
         Args:
             question: the question, e.g. "what would Karpathy say about hiring?" (a few sentences at most)
-            k: how many citations at most, 1 to 10
+            k: how many citations at most, 1 to 10 (empty: the server's setting, 3 unless changed)
             theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
             previous_questions: earlier questions of the same conversation, oldest first, so that a short follow-up such as "and for startups?" or "why?" is understood
 
@@ -114,13 +116,13 @@ class Api:
         """
         return self.answer(question, k, theme, previous_questions).model_dump_json()
 
-    def what_would_karpathy_say(self, question: str, k: int = 3, theme: str = "",
+    def what_would_karpathy_say(self, question: str, k: int | None = None, theme: str = "",
                                 previous_questions: list[str] | None = None) -> str:
         """What would Andrej Karpathy say about a topic? The same answer as the ask tool, as text only.
 
         Args:
             question: the question, e.g. "what would Karpathy say about hiring?" (a few sentences at most)
-            k: how many citations at most, 1 to 10
+            k: how many citations at most, 1 to 10 (empty: the server's setting, 3 unless changed)
             theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
             previous_questions: earlier questions of the same conversation, oldest first
 
@@ -129,18 +131,18 @@ class Api:
         """
         return self.answer(question, k, theme, previous_questions).text
 
-    def search(self, question: str, k: int = 3, theme: str = "") -> str:
+    def search(self, question: str, k: int | None = None, theme: str = "") -> str:
         """Search Andrej Karpathy's insights: the records closest to a question, ranked and scored.
 
         Args:
             question: what to look for, e.g. "data labeling"
-            k: how many at most, 1 to 10
+            k: how many at most, 1 to 10 (empty: the server's setting, 3 unless changed)
             theme: only insights of one theme: software-2.0, strategy, training, learning or future; empty for all
 
         Returns:
             JSON: question (as searched), on_topic, and citations, as in the ask tool
         """
-        k, theme, _ = _check(k, theme)
+        k, theme, _ = _check(k, theme, None, self.live.settings.top_k)
         try:
             searcher = self.searcher  # one searcher for the whole answer, even if a reload comes meanwhile
             return search_response(searcher.search(question, k, theme), searcher.corpus).model_dump_json()
