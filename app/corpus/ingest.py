@@ -16,6 +16,7 @@ import re
 import datetime
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from app.corpus.records import CorpusError, Document, Passage
@@ -55,18 +56,21 @@ class JsonlDocument(BaseModel):
 
 
 def front_matter(text: str) -> tuple[dict[str, str], int]:
-    """Jekyll-style `---` front matter as simple key: value pairs, and where the body starts."""
+    """Jekyll-style `---` front matter (YAML) as its top-level scalar fields in text, and where the body
+    starts. Front matter that is not a YAML mapping is no front matter: the file is read as it stands."""
     if not text.startswith("---\n"):
         return {}, 0
     end = text.find("\n---\n", 4)
     if end < 0:
         return {}, 0
-    fields = {}
-    for line in text[4:end].splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() and not key.startswith((" ", "#")):
-            fields[key.strip()] = value.strip().strip("\"'")
-    return fields, end + len("\n---\n")
+    try:
+        fields = yaml.safe_load(text[4:end])  # safe_load: a document never builds Python objects
+    except yaml.YAMLError:
+        return {}, 0
+    if not isinstance(fields, dict):
+        return {}, 0
+    return ({str(key): str(value) for key, value in fields.items() if isinstance(value, str | int | float | datetime.date)},
+            end + len("\n---\n"))
 
 
 def web_url(url: str | None, where: str) -> str | None:

@@ -23,11 +23,12 @@ mark, "--" or "...": the site's renderer prints those typographically (It's beco
 term might not match. Each term is percent-encoded, "-", "," and "&" included.
 """
 import difflib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote as percent_encode
+
+import tomlkit
 
 from app.contract import QuoteCheck
 from app.corpus.records import Corpus, Insight, Source
@@ -298,25 +299,19 @@ def compare_with_recorded(corpus: Corpus, found: dict[int, list[QuoteCheck]]) ->
     return lines, stale
 
 
-def toml_checks(checks: list[QuoteCheck]) -> str:
-    """The checks as the [[insight.quote_checks]] tables that end an insight's record in insights.toml."""
-    blocks = []
-    for check in checks:
-        lines = ["[[insight.quote_checks]]"]
-        for field, value in check.model_dump(exclude_none=True).items():
-            lines.append(f"{field} = {json.dumps(value, ensure_ascii=False)}")  # a JSON string is a TOML string
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
 def write_checks(insights_path: Path, checks: dict[int, list[QuoteCheck]]) -> None:
-    """Record the checks in insights.toml: each insight's quote_checks tables replaced, the rest untouched."""
-    records = re.split(r"(?m)^(?=\[\[insight\]\]$)", insights_path.read_text(encoding="utf-8"))
-    out = [records[0]]
-    for record in records[1:]:
-        insight_id = int(re.search(r"(?m)^id = (\d+)$", record)[1])
-        body = re.split(r"(?m)^\[\[insight\.quote_checks\]\]$", record)[0].rstrip("\n")
-        if checks.get(insight_id):
-            body += "\n\n" + toml_checks(checks[insight_id])
-        out.append(body + "\n\n")
-    insights_path.write_text("".join(out).rstrip("\n") + "\n", encoding="utf-8")
+    """Record the checks in insights.toml: each insight's quote_checks tables replaced, every other line,
+    comment and layout kept as the curator wrote it (tomlkit edits the document, not a dump of it)."""
+    document = tomlkit.parse(insights_path.read_text(encoding="utf-8"))
+    for insight in document["insight"]:
+        insight.pop("quote_checks", None)
+        if checks.get(insight["id"]):
+            tables = tomlkit.aot()
+            for check in checks[insight["id"]]:
+                table = tomlkit.table()
+                for field, value in check.model_dump(exclude_none=True).items():
+                    table.add(field, value)
+                tables.append(table)
+            tables[-1].add(tomlkit.nl())  # a blank line before the next insight, as the file has it
+            insight["quote_checks"] = tables
+    insights_path.write_text(tomlkit.dumps(document).rstrip("\n") + "\n", encoding="utf-8")
