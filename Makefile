@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
-.PHONY: run test index eval docs
+.PHONY: run test train index eval docs
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP)
 		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 		$$sudo apt-get update && $$sudo apt-get install -y chromium strace; }
 	$(PY) -m pytest
+
+# fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (a few minutes on 2 cores);
+# the next `make index` (or any start) rebuilds the index with it
+train: $(STAMP)
+	$(VENV)/bin/ask-karpathy train
 
 index: $(STAMP)
 	$(VENV)/bin/ask-karpathy index
