@@ -20,7 +20,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 # the fast tier: no browser, no strace, no language model, no slow end-to-end runs (tests/conftest.py)
 FAST := not browser and not egress and not llm and not slow
 
-.PHONY: run local check test index eval docs
+.PHONY: run local check test train index eval docs
 
 $(APP_STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -60,6 +60,11 @@ test: $(TEST_STAMP) $(LOCAL_STAMP)
 		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 		$$sudo apt-get update && $$sudo apt-get install -y chromium strace texlive-latex-base pandoc poppler-utils; }
 	$(PY) -m pytest
+
+# fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (a few minutes on 2 cores);
+# the next `make index` (or any start) rebuilds the index with it
+train: $(APP_STAMP)
+	$(VENV)/bin/ask-karpathy train
 
 index: $(APP_STAMP)
 	$(VENV)/bin/ask-karpathy index

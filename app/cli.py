@@ -71,10 +71,12 @@ def _load_searcher(force: bool = False, progress: bool = False):
         raise UserError(str(e)) from None
 
 
-def _search_or_fail(searcher, questions, k, theme):
+def _search_or_fail(searcher, questions, k, theme, ranked=False):
     from app.retrieval.question import QuestionError
 
     try:
+        if ranked:  # the full ranking to depth k, without the cut an answer makes (search.shown)
+            return searcher.rank_many(questions, theme, depth=k or searcher.settings.top_k)
         return searcher.search_many(questions, k, theme)
     except QuestionError as e:
         raise UserError(str(e)) from None
@@ -95,6 +97,23 @@ def index(force):
                f"in {m.build_seconds:.2f}s, at {searcher.settings.index_dir}")
 
 
+@cli.command()
+@click.option("--epochs", type=click.IntRange(1, 20), default=None, help="Passes over the training data (default 2).")
+def train(epochs):
+    """Fine-tune the embedder on corpus/training/ and write the adapter to app/retrieval/adapter/.
+
+    Run it after editing the training data or the insights; the next `index` uses the new adapter."""
+    from app.retrieval.embedder import ModelNotInstalled
+    from app.retrieval.train import EPOCHS, train as run_training
+
+    settings = get_settings()
+    try:
+        run_training(settings.model, settings.corpus_dir, epochs=epochs or EPOCHS,
+                     log=lambda line: click.echo(line, err=True))
+    except ModelNotInstalled as e:
+        raise UserError(str(e)) from None
+
+
 THEME_CHOICE = click.Choice(list(THEMES))
 K_OPTION = click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None,
                         help=f"How many insights at most (default {DEFAULT_K}).")
@@ -105,15 +124,17 @@ K_OPTION = click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None,
 @K_OPTION
 @click.option("--theme", type=THEME_CHOICE, help="Only insights of this theme.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question (docs/contract.schema.json).")
-def search(question, k, theme, as_json):
+@click.option("--ranked", is_flag=True, help="Every candidate to depth k, best first, without the cut to the "
+                                              "cards close to the best one.")
+def search(question, k, theme, as_json, ranked):
     """Find the insights closest to QUESTION. Use - to read one question per line from stdin."""
     from app.answering.cards import search_response
 
     if question == "-":
-        return _search_lines(_load_searcher(), k, theme)
+        return _search_lines(_load_searcher(), k, theme, ranked)
     question = _text_argument(question)
     searcher = _load_searcher()
-    for result in _search_or_fail(searcher, [question], k, theme):
+    for result in _search_or_fail(searcher, [question], k, theme, ranked):
         response = search_response(result, searcher.corpus)
         if as_json:
             echo_json(response.model_dump_json())
@@ -124,7 +145,7 @@ def search(question, k, theme, as_json):
             safe_echo(f"{c.n}. #{c.id} [{c.score:.3f}] {c.title} ({c.theme_name}, {c.kind})")
 
 
-def _search_lines(searcher, k, theme):
+def _search_lines(searcher, k, theme, ranked):
     """`search -`: one JSON line per non-blank stdin line, in order. A line that cannot be searched (not
     UTF-8, empty after cleaning, too long) gets {"line", "error"} in its place and the rest are answered;
     the exit code is then 1."""
@@ -140,7 +161,7 @@ def _search_lines(searcher, k, theme):
             errors[n] = "The question is not valid UTF-8 text."
         except QuestionError as e:
             errors[n] = str(e)
-    found = _search_or_fail(searcher, list(questions.values()), k, theme) if questions else []
+    found = _search_or_fail(searcher, list(questions.values()), k, theme, ranked) if questions else []
     results = dict(zip(questions, found))
     for n, _ in lines:
         if n in errors:

@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import search  # noqa: E402
+from app.retrieval import search  # noqa: E402
 from app.config import Settings, get_settings  # noqa: E402
 from app.offline.evaluate import evaluate, load_questions, report, score_question  # noqa: E402
 from app.retrieval.question import clean_question, topic_of  # noqa: E402

@@ -91,7 +91,7 @@ def test_broken_corpus_is_a_clear_error(run, corpus_copy):
 
 def test_index_and_eval_commands(run):
     result = run("index")
-    assert result.exit_code == 0 and "index: 50 passages, model all-MiniLM-L6-v2 (384-dim)" in result.output
+    assert result.exit_code == 0 and "index: 50 passages, model all-MiniLM-L6-v2+adapter (384-dim)" in result.output
     result = run("eval", "--worst", "3")
     assert result.exit_code == 0
     assert "hit@1" in result.output and "worst 3 questions (sorted by loss):" in result.output

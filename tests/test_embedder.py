@@ -39,7 +39,7 @@ def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path)
     built = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "index"], env=env,
                            capture_output=True, text=True, check=True)
     assert "index: building 50 passages (no index yet)" in built.stderr
-    assert "index: exported all-MiniLM-L6-v2 to ONNX for questions (no export yet)" in built.stderr
+    assert "index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (no export yet)" in built.stderr
     assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
         ".build.lock", CACHE_FILE, ONNX_EXPORT_FILE, ONNX_FILE, FIELDS_FILE, MANIFEST_FILE, INDEX_FILE]
 
@@ -58,7 +58,7 @@ def test_an_export_that_embeds_differently_is_not_used(tmp_path, settings, searc
     notices = []
     embedder = query_embedder(settings.model, tmp_path, notify=notices.append)
     assert len(notices) == 1 and notices[0].startswith(
-        "index: all-MiniLM-L6-v2 not exported to ONNX (no export yet): its vectors differ from sentence-transformers'")
+        "index: all-MiniLM-L6-v2+adapter not exported to ONNX (no export yet): its vectors differ from sentence-transformers'")
     assert notices[0].endswith("; questions use sentence-transformers")
     assert isinstance(embedder, Embedder)
     assert [p.name for p in tmp_path.iterdir()] == [".build.lock"]  # nothing written

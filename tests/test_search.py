@@ -22,9 +22,11 @@ def test_the_score_shown_is_the_order(searcher):
 
 
 def test_a_clearly_better_dense_match_is_not_buried(searcher):
-    """The issue's example: #33 ("Seek the Meal, Not the Snack") has by far the highest cosine for a
-    beginner's question, yet curated fields and BM25 used to put three other insights above it."""
-    assert searcher.search("how to learn ML as a beginner").hits[0].record.id == 33
+    """The issue's example: curated fields and BM25 used to put three other insights above the best dense
+    match for a beginner's question. With the base model that was #33 ("Seek the Meal, Not the Snack"); with
+    the trained adapter (issue 21) the best dense match is #34 ("The Best Way to Understand is to Build",
+    cosine 0.388 against 0.347 for the next), and it leads."""
+    assert searcher.search("how to learn ML as a beginner").hits[0].record.id == 34
 
 
 def test_off_topic_question_is_flagged_not_answered(searcher):

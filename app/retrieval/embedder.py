@@ -14,6 +14,7 @@ import functools
 import hashlib
 import importlib.util
 import io
+import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -32,12 +33,23 @@ KNOWN_MODELS = {
 }
 
 
+# The committed adapter, and the suffix of a model name that asks for it to be merged into the base model
+ADAPTER_DIR = Path(__file__).resolve().parent / "adapter"
+ADAPTED = "+adapter"
+
+
+def base_name(name: str) -> str:
+    """The base model of a model name: the name without ADAPTED."""
+    return name.removesuffix(ADAPTED)
+
+
 class ModelNotInstalled(Exception):
     """The configured embedding model is not on this machine; the message says what to install."""
 
 
 def model_path(name: str) -> Path:
-    """Where the model's files are: a known packaged model, or a directory given by path."""
+    """Where the (base) model's files are: a known packaged model, or a directory given by path."""
+    name = base_name(name)
     if name in KNOWN_MODELS:
         package, module, folder = KNOWN_MODELS[name]
         spec = importlib.util.find_spec(module)
@@ -65,6 +77,8 @@ class Embedder:
 
         self.name = name
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        if name.endswith(ADAPTED):
+            merge_adapter(self.model, ADAPTER_DIR)
         self.dim = self.model.get_embedding_dimension()
         self._torch, self.threads = torch, torch.get_num_threads()
 
@@ -80,6 +94,31 @@ class Embedder:
         vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def merge_adapter(model, adapter_dir: Path) -> None:
+    """Merge a peft LoRA adapter into a sentence-transformers model in place: W += B·A·alpha/r in every
+    adapted layer, after which the model is a plain BertModel again (same size, same speed, exportable)."""
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise ModelNotInstalled(f"no adapter at {adapter_dir}: run `ask-karpathy train`, or set "
+                                f"ASK_KARPATHY_MODEL to a model name without {ADAPTED!r}")
+    from peft import PeftModel
+
+    # peft reads the fp16 weights and casts them up to the base model's fp32 (autocast_adapter_dtype)
+    model[0].auto_model = PeftModel.from_pretrained(model[0].auto_model, str(adapter_dir)).merge_and_unload()
+
+
+def adapter_description(name: str) -> str:
+    """One line on the model a name stands for: which adapter, trained on what, or none."""
+    if not name.endswith(ADAPTED):
+        return f"{name} (no adapter)"
+    try:
+        manifest = json.loads((ADAPTER_DIR / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return f"{base_name(name)} + adapter {ADAPTER_DIR} (no readable manifest.json)"
+    return (f"{base_name(name)} + adapter {ADAPTER_DIR.name}/ (LoRA r={manifest['lora_rank']}, trained "
+            f"{manifest['trained_at']} on {manifest['training_pairs']} questions, data sha256 "
+            f"{manifest['training_data_sha256'][:12]})")
 
 
 @functools.cache
@@ -125,12 +164,27 @@ class OnnxExport(BaseModel):
         return hashlib.sha256(self.model_dump_json(exclude={"checksum"}).encode()).hexdigest()
 
 
-def model_fingerprint(path: Path) -> str:
+def model_fingerprint(name: str) -> str:
     """A hash of the name, size and mtime of every file in the model directory: an upgraded model package
-    or an edited config changes it, and checking it costs a few stat calls, not reading 90 MB of weights."""
+    or an edited config changes it, and checking it costs a few stat calls, not reading 90 MB of weights.
+    An adapted model adds the sha256 of the adapter's files (1.4 MB): a retrained adapter changes it."""
+    path = model_path(name)
     files = sorted((str(f.relative_to(path)), f.stat().st_size, f.stat().st_mtime_ns)
                    for f in path.rglob("*") if f.is_file())
+    if name.endswith(ADAPTED):
+        files += sorted((f.name, hashlib.sha256(f.read_bytes()).hexdigest())
+                        for f in ADAPTER_DIR.iterdir() if f.name.startswith("adapter_"))
     return hashlib.sha256(repr(files).encode()).hexdigest()
+
+
+def model_sha256(path: Path) -> str:
+    """The sha256 of the name and content of every file of a model directory. Unlike model_fingerprint it
+    survives a reinstall (new mtimes), so the committed adapter's manifest can name the base model it was
+    trained on; reading 90 MB takes ~0.2 s, so only training and its tests use it."""
+    digest = hashlib.sha256()
+    for f in sorted(f for f in path.rglob("*") if f.is_file()):
+        digest.update(str(f.relative_to(path)).encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 class OnnxEmbedder:
@@ -174,7 +228,6 @@ def export_onnx(embedder: Embedder) -> tuple[bytes, OnnxExport]:
     exported from, after checking that it embeds ONNX_CHECK_TEXTS as sentence-transformers does."""
     import torch
 
-    path = model_path(embedder.name)
     features = embedder.model.preprocess(ONNX_CHECK_TEXTS[:2])
     inputs = [name for name in MODEL_INPUTS if name in features]
 
@@ -200,7 +253,7 @@ def export_onnx(embedder: Embedder) -> tuple[bytes, OnnxExport]:
                               input_names=inputs, output_names=["sentence_embedding"], dynamic_axes=axes,
                               opset_version=17, dynamo=False)
         data = onnx.getvalue()
-        export = OnnxExport(model=embedder.name, model_files=model_fingerprint(path),
+        export = OnnxExport(model=embedder.name, model_files=model_fingerprint(embedder.name),
                             max_seq_length=embedder.model.max_seq_length, dim=embedder.dim,
                             onnx_sha256=hashlib.sha256(data).hexdigest())
         exported = OnnxEmbedder(embedder.name, data, export)
@@ -231,7 +284,7 @@ def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | Non
         return None, f"{export_path} is damaged (its checksum does not match)"
     if export.model != model:
         return None, f"exported from model {export.model!r}, settings say {model!r}"
-    if export.model_files != model_fingerprint(model_path(model)):
+    if export.model_files != model_fingerprint(model):
         return None, "the model's files changed since it was exported"
     # streamed, and ONNX Runtime reads the file itself: handing it the 90 MB as bytes instead cost
     # 120 MB of peak memory and 60 ms at every start

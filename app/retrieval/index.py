@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from app.retrieval.embedder import Embedder, get_embedder
+from app.retrieval.embedder import Embedder, adapter_description, get_embedder, model_fingerprint
 from app.storage import load_or_build, notify_stderr, write_atomic
 
 INDEX_FILE = "vectors.faiss"
@@ -65,6 +65,7 @@ def make_faiss_index(vectors: np.ndarray, flat_limit: int = FLAT_LIMIT) -> faiss
 
 class Manifest(BaseModel):
     model: str
+    model_files: str = ""  # model_fingerprint at build time: a retrained adapter or upgraded model makes it stale
     dim: int
     corpus_hash: str  # of the embedded texts: any edit to them makes the index stale
     ids: list[int | str]  # the record in each row: an insight number or a passage id
@@ -135,8 +136,10 @@ def cache_checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
 
 def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, progress: bool,
                      notify: Callable[[str], None]) -> np.ndarray:
-    """Vectors for `texts`, encoding only those whose sha256 is not cached for this model yet."""
-    keys = [hashlib.sha256(f"{embedder.name}\n{t}".encode()).hexdigest() for t in texts]
+    """Vectors for `texts`, encoding only those whose sha256 is not cached for this model yet (its files
+    included: a retrained adapter keeps the model's name but not its vectors)."""
+    model = f"{embedder.name}\n{model_fingerprint(embedder.name)}"
+    keys = [hashlib.sha256(f"{model}\n{t}".encode()).hexdigest() for t in texts]
     cached = {}
     if cache_path.exists():
         try:
@@ -181,7 +184,7 @@ def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]],
     np.save(saved, field_vectors)
     write_atomic(index_dir / FIELDS_FILE, saved.getvalue())
     manifest = Manifest(
-        model=embedder.name, dim=embedder.dim, corpus_hash=corpus_hash(texts, ids, fields), ids=ids,
+        model=embedder.name, model_files=model_fingerprint(embedder.name), dim=embedder.dim, corpus_hash=corpus_hash(texts, ids, fields), ids=ids,
         index_sha256=hashlib.sha256(index_data).hexdigest(), field_rows=field_rows,
         fields_sha256=hashlib.sha256(saved.getvalue()).hexdigest(), index_type=type(index).__name__,
         faiss_version=faiss.__version__,
@@ -207,6 +210,8 @@ def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], 
         return None, f"{manifest_path} is damaged (its checksum does not match)"
     if manifest.model != model:
         return None, f"built with model {manifest.model!r}, settings say {model!r}"
+    if manifest.model_files != model_fingerprint(model):
+        return None, "the model's files (or its adapter) changed since it was built"
     if manifest.corpus_hash != corpus_hash(texts, ids, fields):
         return None, "the corpus changed since it was built"
     field_rows = [row for row, record in enumerate(fields) for _ in record]
@@ -232,6 +237,7 @@ def ensure_index(texts: list[str], ids: list[int | str], fields: list[list[str]]
     when missing, stale or damaged, saying why in one line. The model is loaded only to build."""
     def build(reason: str) -> VectorIndex:
         notify(f"index: building {len(texts)} passages ({reason})")
+        notify(f"index: model {adapter_description(model)}")
         return build_index(texts, ids, fields, get_embedder(model), index_dir, progress=progress, notify=notify)
 
     return load_or_build(index_dir, lambda: load_index(texts, ids, fields, model, index_dir), build, force)
