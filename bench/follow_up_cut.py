@@ -1,10 +1,9 @@
-"""Fit the follow-up cut (FOLLOW_MARGIN, FOLLOW_FLOOR in app/answering/conversation.py) on the tune half of
+"""Fit the follow-up cut (FOLLOW_FLOOR in app/answering/conversation.py) on the tune half of
 the realistic conversations, and print the grid: for "more", "example" and "aspect" turns, how often the
 first card bears on the topic, how often a card of the turn before is repeated, and the cards shown.
 
     .venv/bin/python bench/follow_up_cut.py            # the tune half (what the constants are fitted on)
 """
-import itertools
 import sys
 from pathlib import Path
 
@@ -23,18 +22,18 @@ def main(half: str = "tune") -> None:
     path = get_settings().corpus_dir / "realistic" / "conversations.jsonl"
     chosen = [c for c in load_conversations(path) if c.half == half]
     print(f"{half} half: {len(chosen)} conversations\n")
-    print(f"{'margin':>7} {'floor':>6} {'first on topic':>15} {'repeats':>8} {'cards':>6}")
+    print(f"{'floor':>6} {'first on topic':>15} {'repeats':>8} {'cards':>6}")
     rows = []
-    for margin, floor in itertools.product((0.20, 0.30, 0.40, 1.0), (0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.40)):
-        conversation.FOLLOW_MARGIN, conversation.FOLLOW_FLOOR = margin, floor
+    for floor in (0.22, 0.24, 0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.40):
+        conversation.FOLLOW_FLOOR = floor
         turns = [s for s in score_conversations(searcher, chosen) if s.kind in FOLLOW_UPS and s.grades]
         on_topic = sum(s.first_on_topic for s in turns) / len(turns)
         repeats = sum(s.repeats for s in turns) / len(turns)
         cards = sum(len(s.shown) for s in turns) / len(turns)
-        rows.append((on_topic - repeats, margin, floor))
-        print(f"{margin:>7.2f} {floor:>6.2f} {on_topic:>15.3f} {repeats:>8.3f} {cards:>6.2f}")
+        rows.append((on_topic - repeats, floor))
+        print(f"{floor:>6.2f} {on_topic:>15.3f} {repeats:>8.3f} {cards:>6.2f}")
     best = max(rows)
-    print(f"\nbest (first on topic - repeats): margin {best[1]:.2f}, floor {best[2]:.2f}")
+    print(f"\nbest (first on topic - repeats): floor {best[1]:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,7 @@ import sys
 import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation, not_a_view, turn_kind
-from app.answering.extractive import _LEANS_BACK, _leading_words, lead, view
-from app.retrieval.search import SHOW_FLOOR
+from app.answering.extractive import _LEANS_BACK, ANSWER_FLOOR, _leading_words, lead, view
 from app.config import REPO_DIR
 
 
@@ -125,7 +124,7 @@ def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(sea
 def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
     result = searcher.search("what would Karpathy say about the data engine?")
     assert lead(result).startswith("His answer — The Data Engine is the Moat")
-    weak = result.hits[0].model_copy(update={"relevance": SHOW_FLOOR - 0.01})
+    weak = result.hits[0].model_copy(update={"relevance": ANSWER_FLOOR - 0.01})
     assert lead(result.model_copy(update={"hits": [weak]})).startswith("The closest he comes — The Data Engine is")
 
 
