@@ -48,7 +48,7 @@ def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path)
     answered = subprocess.run([sys.executable, "-c", ask], env=env, capture_output=True, text=True, check=True)
     assert answered.stderr == ""  # nothing rebuilt, nothing exported, no warnings
     *answer, modules = answered.stdout.splitlines()
-    assert answer[0].startswith("Karpathy's short answer: “The first step to training a neural net")  # #23
+    assert "Step 1: Become One with the Data: Karpathy said “The first step to training a neural net" in answer[0]  # #23
     assert modules == "[]"
 
 

@@ -260,7 +260,7 @@ def mcp_call(url: str, tool: str, arguments: dict, run_async) -> str:
     ({"question": 42}, "The question must be text."),
     ({"question": ["hiring"]}, "The question must be text."),
     ({"question": "hiring", "k": "3"}, "k must be a number from 1 to 10."),
-    ({"question": "hiring", "k": None}, "k must be a number from 1 to 10."),
+    ({"question": "hiring", "k": "many"}, "k must be a number from 1 to 10."),
     ({"question": "hiring", "theme": 5}, "Unknown theme 5"),
 ])
 def test_wrong_types_on_every_endpoint_get_one_short_message(client, endpoint, kwargs, message):

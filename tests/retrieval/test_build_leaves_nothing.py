@@ -19,5 +19,5 @@ def test_a_build_leaves_no_temp_folder(tmp_path, settings, searcher):
     built = subprocess.run([sys.executable, "-c", CLI, "index", "--force"], cwd=REPO_DIR, env=env, capture_output=True,
                            text=True, timeout=900)
     assert built.returncode == 0, built.stderr
-    assert "exported all-MiniLM-L6-v2 to ONNX" in built.stderr
+    assert "exported all-MiniLM-L6-v2+adapter to ONNX" in built.stderr
     assert list((tmp_path / "tmp").iterdir()) == []
