@@ -61,12 +61,12 @@ def _text_argument(value: str, what: str = "The question") -> str:
 
 def _load_searcher(force: bool = False, progress: bool = False):
     from app.corpus.records import CorpusError
+    from app.load import load
     from app.retrieval.embedder import ModelNotInstalled
-    from app.retrieval.search import Searcher
     from app.storage import CannotWrite
 
     try:
-        return Searcher.load(force=force, progress=progress)
+        return load(force=force, progress=progress)
     except (CorpusError, ModelNotInstalled, CannotWrite) as e:
         raise UserError(str(e)) from None
 

@@ -17,7 +17,7 @@ from app.config import Settings, get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
 from app.retrieval import search  # noqa: E402
 from app.retrieval.embedder import base_name  # noqa: E402
-from app.retrieval.search import Searcher  # noqa: E402
+from app.load import load  # noqa: E402
 from bench.retrieval_variants import rule, scored, signals  # noqa: E402
 
 # the constants each model was fitted with: the base model's from before the adapter (git history of
@@ -36,7 +36,7 @@ def main():
     print("|---|---|---|" + "---|" * (len(COLUMNS) + 1))
     for model, constants in ((base_name(settings.model), BASE_CONSTANTS), (settings.model, ADAPTED_CONSTANTS)):
         with tempfile.TemporaryDirectory() as tmp:
-            searcher = Searcher.load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
+            searcher = load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
                                               corpus_dir=settings.corpus_dir, model=model))
             ids = [i.id for i in searcher.corpus.insights]
             tune_features, test_features = signals(searcher, tune), signals(searcher, test)

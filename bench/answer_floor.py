@@ -12,11 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
-from app.retrieval.search import Searcher  # noqa: E402
+from app.load import load  # noqa: E402
 
 
 def main(half: str = "tune") -> None:
-    searcher = Searcher.load()
+    searcher = load()
     questions = [q for q in load_questions(get_settings().corpus_dir / "realistic_questions.jsonl") if q.half == half]
     firsts = []  # (relevance of the first card, it answers the question directly)
     for q, result in zip(questions, searcher.search_many([q.q for q in questions])):

@@ -26,8 +26,8 @@ from app.config import REPO_DIR, Settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
 from app.local.backends import get_backend  # noqa: E402
 from app.local.answer import build_messages  # noqa: E402
-from app.retrieval.search import Searcher  # noqa: E402
 from app.local.verify import SUPPORT_THRESHOLD, Verifier, similarities, split_sentences  # noqa: E402
+from app.load import load  # noqa: E402
 
 THRESHOLDS = [0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60]
 
@@ -69,7 +69,7 @@ def main():
     args = parser.parse_args()
 
     settings = Settings()
-    searcher = Searcher.load(settings)
+    searcher = load(settings)
     backend = get_backend(settings)
     dev = load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")
     questions = [dq for dq in dev[1::2] if dq.ids][:args.questions]

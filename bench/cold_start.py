@@ -2,7 +2,7 @@
 
 Each run is a fresh process on an index that is already up to date (built once, untimed, in a temp
 dir): wall time and peak RSS of the CLI `ask`; the same steps split up (imports, index, query embedder,
-BM25, answer) as Searcher.load does them; `serve` started on a free port on 127.0.0.1, polled until it
+BM25, answer) as app.load.load does them; `serve` started on a free port on 127.0.0.1, polled until it
 listens and asked once through /ask with gradio_client, then stopped by its PID; and what the imports
 cost (python -X importtime). Goal (issue 7): a served answer within 4 s of starting the process. Served
 throughput under many users is bench/load.py's.
@@ -33,7 +33,7 @@ RUNS = 5
 SERVE_TIMEOUT = 120
 
 # The CLI's `ask` with a timestamp after each step (seconds since the epoch, compared with the parent's
-# clock at spawn): where the time before the first answer goes. The steps are Searcher.load's; the last
+# clock at spawn): where the time before the first answer goes. The steps are app.load.load's; the last
 # line fails the bench if the start was not the fast one (an up-to-date index never imports torch).
 STEPS = """
 import sys, time; marks = [time.time()]

@@ -12,13 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import app.answering.conversation as conversation  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_conversations, score_conversations  # noqa: E402
-from app.retrieval.search import Searcher  # noqa: E402
+from app.load import load  # noqa: E402
 
 FOLLOW_UPS = ("more", "example", "aspect")
 
 
 def main(half: str = "tune") -> None:
-    searcher = Searcher.load()
+    searcher = load()
     path = get_settings().corpus_dir / "realistic" / "conversations.jsonl"
     chosen = [c for c in load_conversations(path) if c.half == half]
     print(f"{half} half: {len(chosen)} conversations\n")

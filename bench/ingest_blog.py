@@ -20,7 +20,7 @@ from app.answering.conversation import ask  # noqa: E402
 from app.config import REPO_DIR, Settings  # noqa: E402
 from app.corpus.records import Passage  # noqa: E402
 from app.corpus.ingest import ingest, load_passages  # noqa: E402
-from app.retrieval.search import Searcher  # noqa: E402
+from app.load import load  # noqa: E402
 
 BLOG = Path(os.environ.get("BLOG_DIR", REPO_DIR.parent / "shared" / "data" / "karpathy_blog"))
 SIZES = (60, 120, 200, 300)
@@ -64,7 +64,7 @@ def main():
             ingest_s = time.perf_counter() - start
             n = len(load_passages(settings.passages_path))
             start = time.perf_counter()
-            searcher = Searcher.load(settings)
+            searcher = load(settings)
             embed_s = time.perf_counter() - start
             hits = {k: 0 for k in (1, 3, 5)}
             for question, (stem, heading) in QUESTIONS.items():
@@ -75,7 +75,7 @@ def main():
             print(f"| {size} | {n} | {ingest_s:.2f} | {n / embed_s:.0f} | {hits[1] / q:.2f} | {hits[3] / q:.2f} | "
                   f"{hits[5] / q:.2f} |")
         settings = Settings(data_dir=Path(tmp) / "data-120", index_dir=Path(tmp) / "index")
-        answer = ask(Searcher.load(settings), "how should I start training a new network?", k=5)
+        answer = ask(load(settings), "how should I start training a new network?", k=5)
         print("\n" + answer.text)
 
 

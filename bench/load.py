@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import REPO_DIR  # noqa: E402
 from app.offline.evaluate import load_questions, percentile  # noqa: E402
+from app.load import load  # noqa: E402
 
 MAX_REQUESTS_PER_USER = 10_000  # a bound on count as well as time
 
@@ -59,10 +60,9 @@ def main():
 
     from gradio_client import Client
 
-    from app.retrieval.search import Searcher
 
     questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
-    searcher = Searcher.load()
+    searcher = load()
     expected = {r.question: r.hits[0].record.id for r in searcher.search_many(questions, k=3)}
     server = None if args.url else start_server(port := free_port())
     url = args.url or f"http://127.0.0.1:{port}"

@@ -27,7 +27,7 @@ from app.offline.evaluate import load_questions  # noqa: E402
 from app.local.backends import get_backend, packaged_gguf  # noqa: E402
 from app.answering.conversation import current_turn  # noqa: E402
 from app.local.answer import stream_answer  # noqa: E402
-from app.retrieval.search import Searcher  # noqa: E402
+from app.load import load  # noqa: E402
 
 
 def run(searcher, backend, questions, max_tokens) -> dict:
@@ -95,7 +95,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     settings = Settings()
-    searcher = Searcher.load(settings)
+    searcher = load(settings)
     dev = load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")
     questions = [dq.q for dq in dev[0::2] if dq.ids][:args.questions]
     warm_up = "what would Karpathy say about looking at your data?"

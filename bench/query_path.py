@@ -2,7 +2,7 @@
 
 Every dev question (243, repeated to at least 200 timed) is run three ways, interleaved so that other
 processes on the machine slow all three alike: embedding the question alone (the floor, with the
-query embedder Searcher.load gives: the ONNX export unless it failed its check), the whole
+query embedder app.load.load gives: the ONNX export unless it failed its check), the whole
 Searcher.search, and the whole extractive answer.ask. A second table splits search and ask into their
 steps. Goals (issue 7): ask p50 <= 1.3x the embedding p50, search <= 1.5x.
 
@@ -21,7 +21,8 @@ from app.answering.extractive import compose  # noqa: E402
 from app.config import REPO_DIR, get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
 from app.retrieval.question import clean_question, topic_of  # noqa: E402
-from app.retrieval.search import CANDIDATES, Searcher  # noqa: E402
+from app.retrieval.search import CANDIDATES  # noqa: E402
+from app.load import load  # noqa: E402
 from bench.machine import header  # noqa: E402
 
 MIN_TIMED = 200
@@ -41,7 +42,7 @@ def row(name: str, seconds: list[float], floor: float | None = None) -> str:
 
 
 def main():
-    searcher = Searcher.load(get_settings())
+    searcher = load(get_settings())
     questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
     questions = questions * -(-MIN_TIMED // len(questions))
     topics = [topic_of(clean_question(q, searcher.settings.max_question_chars)) for q in questions]

@@ -23,6 +23,7 @@ from app.config import Settings, get_settings  # noqa: E402
 from app.offline.evaluate import evaluate, load_questions, report, score_question  # noqa: E402
 from app.retrieval.question import clean_question, topic_of  # noqa: E402
 from app.retrieval.search import Searcher  # noqa: E402
+from app.load import load  # noqa: E402
 
 K = 3
 
@@ -85,7 +86,7 @@ def row(name, r) -> str:
 def main():
     settings = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
-        searcher = Searcher.load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
+        searcher = load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
                                           corpus_dir=settings.corpus_dir, model=settings.model))
         ids = [i.id for i in searcher.corpus.insights]
         realistic = load_questions(settings.corpus_dir / "realistic_questions.jsonl")

@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 import app.web.app as web
 from app.config import get_settings
-from app.retrieval.search import Searcher
+from app.load import load
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -31,13 +31,13 @@ def row(name: str, seconds: list[float]) -> None:
 
 
 def main(runs: int) -> None:
-    app = web.build_app(Searcher.load(get_settings()))
+    app = web.build_app(load(get_settings()))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     web.launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"
-    load, shared, typed = [], [], []
+    opened, shared, typed = [], [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for i in range(runs):
@@ -46,7 +46,7 @@ def main(runs: int) -> None:
             start = time.perf_counter()
             page.goto(url)
             page.wait_for_selector("#conversation .empty")
-            load.append(time.perf_counter() - start)
+            opened.append(time.perf_counter() - start)
             page.fill("#question textarea", question)
             start = time.perf_counter()
             page.press("#question textarea", "Enter")
@@ -62,7 +62,7 @@ def main(runs: int) -> None:
         browser.close()
     app.close()
     print("| what (chromium, 1280x900) | median | range |\n|---|---|---|")
-    row("open the page → ready to type", load)
+    row("open the page → ready to type", opened)
     row("Enter → the answer's first words (lead and cards arrive together)", typed)
     row("open a shared /?q= link → its answer shown", shared)
 

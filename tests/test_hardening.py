@@ -29,7 +29,7 @@ from app.config import REPO_DIR
 from app.retrieval.embedder import ONNX_FILE
 from app.corpus.ingest import ingest, load_passages, remove
 from app.corpus.records import CorpusError
-from app.retrieval.search import Searcher
+from app.load import load
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 CLI = "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; main()"
@@ -220,7 +220,7 @@ def test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind(workspace, set
     proc.wait()
     leftovers = list((root / "index").glob(f".{ONNX_FILE}.*.tmp"))
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0
-    searcher = Searcher.load(settings.model_copy(update={"index_dir": root / "index"}))  # up to date: no build
+    searcher = load(settings.model_copy(update={"index_dir": root / "index"}))  # up to date: no build
     assert searcher.search("hiring").hits
     assert not list((root / "index").glob("*.tmp")) and not list((root / "index").glob(".*.tmp"))
 
@@ -317,7 +317,7 @@ def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_fi
     monkeypatch.setattr(server, "check_port", lambda host, port: None)
     monkeypatch.setattr(web, "launch", fake_launch)
     monkeypatch.setattr(web, "build_app", lambda searcher: None)
-    monkeypatch.setattr(Searcher, "load", lambda settings: searcher)
+    monkeypatch.setattr(server, "load", lambda settings: searcher)
     server.serve(host, 7999, auth=auth)
     err = capsys.readouterr().err
     if warned is None:

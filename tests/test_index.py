@@ -11,7 +11,8 @@ from app.corpus.records import load_corpus
 from app.retrieval.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, OnnxExport,
                                     get_embedder, model_path, query_embedder)
 from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
-from app.retrieval.search import Searcher, embedded, record_fields
+from app.retrieval.search import embedded, record_fields
+from app.load import load
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, s
     damage(tmp_path)
     capsys.readouterr()
     local = settings.model_copy(update={"index_dir": tmp_path})
-    repaired = Searcher.load(local)
+    repaired = load(local)
     notices = capsys.readouterr().err.splitlines()
     assert len(notices) == 1 and notices[0].startswith("index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (")
     assert reason in notices[0]
@@ -165,5 +166,5 @@ def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, s
     np.testing.assert_allclose(repaired.embedder.encode(texts), get_embedder(settings.model).encode(texts), atol=1e-5)
     for question in texts:
         assert [hit.key for hit in repaired.search(question).hits] == [hit.key for hit in searcher.search(question).hits]
-    Searcher.load(local)
+    load(local)
     assert capsys.readouterr().err == ""  # the new export is whole

@@ -11,7 +11,7 @@ from app.corpus.records import CorpusError, load_corpus
 from app.retrieval.index import ensure_index
 from app.retrieval.search import embedded, record_fields
 from app.corpus.ingest import ingest, load_passages, read_documents
-from app.retrieval.search import Searcher
+from app.load import load
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 POST = FIXTURES / "2020-01-02-tiny-post.markdown"
@@ -91,7 +91,7 @@ def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_
     shutil.copytree(FIXTURES, docs)
     ingest([docs], data / "passages.jsonl", author=None)  # the post names its author; the garden notes have none
     local = Settings(index_dir=tmp_path / "index", data_dir=data, model=settings.model)
-    searcher = Searcher.load(local)
+    searcher = load(local)
     question = "what should I do first with a new model? overfit a single batch?"
     answer = ask(searcher, question, k=5)
     # both kinds ranked together, told apart. Ranked, not shown: with the trained adapter insight #26 ("Start

@@ -92,8 +92,8 @@ def test_a_full_ask_makes_no_outbound_connection(searcher, monkeypatch):
 
 
 def test_two_processes_building_at_once_leave_one_whole_index(tmp_path):
-    script = ("import sys; from pathlib import Path; from app.config import Settings; from app.retrieval.search import Searcher; "
-              "s = Searcher.load(Settings(index_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[1]) / 'data')); "
+    script = ("import sys; from pathlib import Path; from app.config import Settings; from app.load import load; "
+              "s = load(Settings(index_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[1]) / 'data')); "
               "print(s.index.index.ntotal)")
     procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=REPO_DIR,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]

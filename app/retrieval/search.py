@@ -13,11 +13,10 @@ import sys
 import numpy as np
 from pydantic import BaseModel
 
-from app.config import Settings, get_settings
-from app.corpus.records import Corpus, Passage, Record, load_corpus
-from app.retrieval.embedder import Embedder, OnnxEmbedder, query_embedder
-from app.retrieval.index import VectorIndex, ensure_index
-from app.corpus.ingest import load_passages
+from app.config import Settings
+from app.corpus.records import Corpus, Passage, Record
+from app.retrieval.embedder import Embedder, OnnxEmbedder
+from app.retrieval.index import VectorIndex
 from app.retrieval.question import QuestionError, clean_question, topic_of
 
 # How evidence combines (bench/retrieval_variants.py prints the rules tried; bench/refit.py fits these).
@@ -144,17 +143,6 @@ class Searcher:
         self.settings = settings
         self.lexical_weight = lexical_weight
         self.lexical = LexicalIndex([passage_text(corpus.get(i)) for i in index.ids]) if lexical_weight else None
-
-    @classmethod
-    def load(cls, settings: Settings | None = None, force: bool = False, progress: bool = False) -> "Searcher":
-        """The one way in: the corpus (with ingested passages), its index and the question embedder, each
-        loaded from disk, or built first when missing, stale or damaged (`force`: rebuilt regardless).
-        A start with an up-to-date index embeds questions with ONNX Runtime and never imports torch."""
-        settings = settings or get_settings()
-        corpus = load_corpus(settings.corpus_dir, load_passages(settings.passages_path))
-        index = ensure_index(*embedded(corpus), settings.model, settings.index_dir, force=force, progress=progress)
-        embedder = query_embedder(settings.model, settings.index_dir, force=force)
-        return cls(corpus, embedder, index, settings)
 
     def search(self, question: str, k: int | None = None, theme: str | None = None) -> SearchResult:
         return self.search_many([question], k, theme)[0]

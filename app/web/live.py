@@ -14,6 +14,7 @@ from app.corpus.records import CorpusError
 from app.retrieval.embedder import ModelNotInstalled
 from app.retrieval.search import Searcher
 from app.storage import CannotWrite
+from app.load import load
 
 
 class CorpusChanged(Exception):
@@ -47,7 +48,7 @@ class Live:
             now = fingerprint(self.settings)
             if now != self.seen:
                 try:
-                    self.searcher = Searcher.load(self.settings)
+                    self.searcher = load(self.settings)
                 except (CorpusError, CannotWrite, ModelNotInstalled) as e:
                     raise CorpusChanged(f"The corpus changed on disk and cannot be loaded again ({e}); "
                                         "fix it, or restart the server.") from None

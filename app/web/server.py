@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 from app.config import get_settings
+from app.load import load
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -58,9 +59,8 @@ def serve(host: str | None = None, port: int | None = None, auth: tuple[str, str
     # was left behind. Made an ordinary exit, it is removed as on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        from app.retrieval.search import Searcher
         from app.web.app import build_app, launch  # Gradio: imported only to serve
 
-        launch(build_app(Searcher.load(settings)), host, port, auth=auth)
+        launch(build_app(load(settings)), host, port, auth=auth)
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)

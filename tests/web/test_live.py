@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import app.web.app as web
 from app.cli import cli
 from app.config import Settings
-from app.retrieval.search import Searcher
+from app.load import load
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
 QUESTION = "what should I do first with a new model? overfit a single batch?"
@@ -22,7 +22,7 @@ def test_a_running_server_follows_ingest_and_remove_and_never_answers_from_a_dam
     shutil.copytree(settings.index_dir, tmp_path / "index")
     env = {"ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
     mine = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data")
-    api = web.Api(Searcher.load(mine))  # the server, started before anything was ingested
+    api = web.Api(load(mine))  # the server, started before anything was ingested
 
     def cited() -> list:
         return [c["id"] for c in json.loads(api.search(QUESTION, 3, ""))["citations"]]
