@@ -1,6 +1,6 @@
 """The page's "Copy whole answer" (issue 23), in Debian's chromium as a reader uses it: ask, click
 Markdown under "Copy whole answer", and the clipboard holds the whole answer exactly as the core makes it
-(the lead, each card's words once, one footnote per card). See tests/test_browser.py for the set-up."""
+(the lead, each card's words once, one footnote per card). See tests/web/test_browser.py for the set-up."""
 from pathlib import Path
 from urllib.parse import urlparse
 

@@ -1,6 +1,6 @@
 """Local-model answers with a fake backend that replays fixed text: what the verifier keeps and drops,
 the fallback to the extractive answer, prompt injection; and what the page and CLI say when a backend is
-missing or down. The real model is tests/test_local_model.py's."""
+missing or down. The real model is tests/local/test_local_model.py's."""
 import importlib.util
 import socket
 import sys

@@ -13,7 +13,7 @@ from app.retrieval.search import embedded, record_fields
 from app.corpus.ingest import ingest, load_passages, read_documents
 from app.load import load
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 POST = FIXTURES / "2020-01-02-tiny-post.markdown"
 
 

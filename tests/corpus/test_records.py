@@ -34,7 +34,7 @@ def test_every_quote_span_is_verbatim_in_the_seed(corpus, seed_text):
     assert sum(len(i.quotes) - len(i.from_original) for i in corpus.insights) == 22
     for insight in corpus.insights:  # quotes and quoted fragments in paraphrases, as the seed has them
         # his too: the original's wording of a differing quote, and words taken from the original where
-        # the seed only paraphrases (each verified in it: tests/test_originals.py)
+        # the seed only paraphrases (each verified in it: tests/corpus/test_originals.py)
         originals = {c.original for c in insight.quote_checks} | set(insight.from_original)
         for span in set(insight.his_words) - originals:
             assert normalise(f'"{span}"') in seed, span
