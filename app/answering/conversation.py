@@ -155,9 +155,11 @@ def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
     return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
 
 
-# "what is software 2.0?" is about software 2.0: how a question asks is dropped where a topic is named
+# "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss: how
+# a question asks is dropped where a topic is named
 TOPIC_WORDS = 8
-_ASKING = re.compile(r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain)\s+", re.IGNORECASE)
+_ASKING = re.compile(r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?"
+                     r"|how\s+(?:do|should|can|would)\s+(?:i|we|you))\s+", re.IGNORECASE)
 
 
 def about(topic: str, aspect: str | None) -> str:
