@@ -48,6 +48,7 @@ run: $(APP_STAMP)
 local: $(LOCAL_STAMP)
 
 check: $(TEST_STAMP)
+	$(VENV)/bin/ruff format --check app tests bench
 	$(VENV)/bin/ruff check app tests bench
 	$(PY) -m pytest -m "$(FAST)"
 
@@ -59,6 +60,8 @@ test: $(TEST_STAMP) $(LOCAL_STAMP)
 		-a -x /usr/bin/pdftotext || { \
 		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
 		$$sudo apt-get update && $$sudo apt-get install -y chromium strace texlive-latex-base pandoc poppler-utils; }
+	$(VENV)/bin/ruff format --check app tests bench
+	$(VENV)/bin/ruff check app tests bench
 	$(PY) -m pytest
 
 # fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (a few minutes on 2 cores);

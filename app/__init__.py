@@ -2,6 +2,7 @@
 
 The data flows one way: corpus -> index -> search -> answer -> render (CLI, web, API).
 """
+
 import os
 
 # Nothing leaves the machine, in every process, from its first import. Libraries read these when they are

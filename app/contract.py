@@ -6,15 +6,16 @@ of an ingested document, with its sources and the exact strings a user copies. N
 through it: no curated keywords or questions, no path on this machine. The JSON Schema is kept in
 docs/contract.schema.json (`python -m app.contract` writes it; a test keeps it current).
 """
+
 import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 
-
 class QuoteCheck(BaseModel):
     """How one quote of an insight compares with the original of its source (app/corpus/originals.py checks it)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # verified: found in the original, only typographic differences; differs: found, with a difference
@@ -44,6 +45,7 @@ class QuoteCheck(BaseModel):
 
 class SentenceCheck(BaseModel):
     """One sentence of a local model's answer, as app/local/verify.py judged it."""
+
     text: str  # the sentence as the model wrote it
     cited: list[int]
     kept: bool
@@ -53,6 +55,7 @@ class SentenceCheck(BaseModel):
 
 class SourceRef(BaseModel):
     """A work a citation comes from: a reference number of corpus/sources.toml, or an ingested document."""
+
     n: int | None  # the reference number; None for an ingested document
     # resolved: the work is known; partial: only its kind (and maybe venue, date); unresolved: nothing
     status: Literal["resolved", "partial", "unresolved"]
@@ -66,6 +69,7 @@ class SourceRef(BaseModel):
 
 class DocumentPlace(BaseModel):
     """Where in an ingested document a passage is: its characters [start:end] of `file`."""
+
     file: str  # the file's name, not its path on this machine
     headings: list[str]
     start: int
@@ -92,7 +96,9 @@ class Citation(BaseModel):
     # the work's address; for a quote found in its original, with a text fragment that opens it at the words
     url: str | None = None
     quote_checks: list[QuoteCheck] = []  # per quote: verified / differs (how, the original's words) / not available
-    copy_text: dict[str, str]  # format (plain, markdown, bibtex, csl: a CSL-JSON array) -> the exact string a user copies
+    copy_text: dict[
+        str, str
+    ]  # format (plain, markdown, bibtex, csl: a CSL-JSON array) -> the exact string a user copies
 
 
 class SearchResponse(BaseModel):
@@ -103,6 +109,7 @@ class SearchResponse(BaseModel):
 
 class LocalReport(BaseModel):
     """How a local model's answer was made: which model, what it wrote, what was kept and why."""
+
     model: str
     verified: str | None = None  # "k of n sentences kept"
     notice: str | None = None  # why the answer is the extractive one after all

@@ -4,6 +4,7 @@ corpus (with ingested passages) -> index (built first when missing, stale or dam
 embedder. A start with an up-to-date index embeds questions with ONNX Runtime and never imports torch.
 The CLI, the server and the tests all start here.
 """
+
 from app.config import Settings, get_settings
 from app.corpus.ingest import load_passages
 from app.corpus.records import load_corpus

@@ -4,6 +4,7 @@ Everything in index/ (the FAISS index, the question encoder) and DATA_DIR (inges
 through write_atomic, so a reader sees the old file or the new one, never half of one. Builds hold a
 file lock, so two processes starting at once build once, not twice over each other.
 """
+
 import atexit
 import contextlib
 import errno
@@ -76,8 +77,9 @@ def tidy(directory: Path) -> None:
         pass
 
 
-def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], build: Callable[[str], T],
-                  force: bool = False) -> T:
+def load_or_build(
+    directory: Path, load: Callable[[], tuple[T | None, str]], build: Callable[[str], T], force: bool = False
+) -> T:
     """What `load` finds if it is whole and up to date, else what `build` makes, given the reason.
 
     `load` returns (artifact, "up to date") or (None, why not). The first look is lock-free, so an
@@ -99,18 +101,22 @@ def load_or_build(directory: Path, load: Callable[[], tuple[T | None, str]], bui
         if e.errno not in UNWRITABLE:
             raise
         why = "a rebuild was asked for" if force else reason
-        raise CannotWrite(f"{directory} must be rebuilt ({why}) but cannot be written ({e.strerror}): make it "
-                          "writable, or point ASK_KARPATHY_INDEX_DIR at a writable directory") from None
+        raise CannotWrite(
+            f"{directory} must be rebuilt ({why}) but cannot be written ({e.strerror}): make it "
+            "writable, or point ASK_KARPATHY_INDEX_DIR at a writable directory"
+        ) from None
 
 
 def _no_folders(load: Callable[[], tuple[T | None, str]]) -> Callable[[], tuple[T | None, str]]:
     """`load`, with a folder where one of its files should be as one line (it was a traceback): neither
     loaded nor built over, since removing someone's folder is not a build's call."""
+
     def checked():
         try:
             return load()
         except IsADirectoryError as e:
             raise CannotWrite(f"{e.filename} is a folder where a file of the index should be; move it away") from None
+
     return checked
 
 

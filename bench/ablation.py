@@ -5,6 +5,7 @@ is the one that gave it the best F1 on the tune half; the display cut is the app
 
     PYTHONPATH=. .venv/bin/python bench/ablation.py
 """
+
 import sys
 import tempfile
 from pathlib import Path
@@ -23,8 +24,12 @@ from bench.retrieval_variants import rule, scored, signals  # noqa: E402
 # the constants each model was fitted with: the base model's from before the adapter (git history of
 # app/retrieval/search.py), the adapted model's as they are now
 BASE_CONSTANTS = {"blend": 0.6, "lexical": 0.15, "margin": 0.12, "show_floor": 0.48}
-ADAPTED_CONSTANTS = {"blend": search.BLEND_WEIGHT, "lexical": search.LEXICAL_WEIGHT,
-                     "margin": search.SHOW_MARGIN, "show_floor": search.SHOW_FLOOR}
+ADAPTED_CONSTANTS = {
+    "blend": search.BLEND_WEIGHT,
+    "lexical": search.LEXICAL_WEIGHT,
+    "margin": search.SHOW_MARGIN,
+    "show_floor": search.SHOW_FLOOR,
+}
 COLUMNS = ["first=2", "ndcg@5", "hit@1", "shown_precision", "recall2_shown", "cards"]
 
 
@@ -36,8 +41,9 @@ def main():
     print("|---|---|---|" + "---|" * (len(COLUMNS) + 1))
     for model, constants in ((base_name(settings.model), BASE_CONSTANTS), (settings.model, ADAPTED_CONSTANTS)):
         with tempfile.TemporaryDirectory() as tmp:
-            searcher = load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
-                                              corpus_dir=settings.corpus_dir, model=model))
+            searcher = load(
+                Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data", corpus_dir=settings.corpus_dir, model=model)
+            )
             ids = [i.id for i in searcher.corpus.insights]
             tune_features, test_features = signals(searcher, tune), signals(searcher, test)
             for fields in (True, False):
@@ -48,13 +54,16 @@ def main():
                         apply = rule(blend, lexical, floor, constants["margin"], constants["show_floor"])
                         return scored(qs, ids, *apply(*features), searcher)
 
-                    floors = {round(f, 3): run(tune, tune_features, f).abstention["f1"]
-                              for f in np.arange(0.2, 0.6, 0.005)}
+                    floors = {
+                        round(f, 3): run(tune, tune_features, f).abstention["f1"] for f in np.arange(0.2, 0.6, 0.005)
+                    }
                     floor = max(floors, key=floors.get)
                     r = run(test, test_features, floor)
-                    print(f"| {model} | {'yes' if fields else 'no'} | {lexical if lexical else 'off'} | "
-                          + " | ".join(f"{r.metrics[c]:.3f}" for c in COLUMNS)
-                          + f" | {r.abstention['f1']:.3f} ({floor}) |")
+                    print(
+                        f"| {model} | {'yes' if fields else 'no'} | {lexical if lexical else 'off'} | "
+                        + " | ".join(f"{r.metrics[c]:.3f}" for c in COLUMNS)
+                        + f" | {r.abstention['f1']:.3f} ({floor}) |"
+                    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Everything goes to 127.0.0.1 only, and every loop is bounded in count.
 
     python bench/abuse.py [--rounds 1]
 """
+
 import argparse
 import os
 import shutil
@@ -73,17 +74,26 @@ def abuse(url: str, rounds: int, pid: int) -> tuple[dict[str, int], dict[str, fl
                 except httpx.TransportError as e:
                     count("20 MB chunked", type(e).__name__)
             for n in range(200):  # uploads
-                count("upload", http.post(url + "gradio_api/upload", files={"files": (f"{n}.txt", b"x" * 60_000)}).status_code)
+                count(
+                    "upload",
+                    http.post(url + "gradio_api/upload", files={"files": (f"{n}.txt", b"x" * 60_000)}).status_code,
+                )
             for n in range(50):  # forged votes: made-up answers with 0.5 MB of question and note
                 forged = {**real[0], "id": f"forged{n:06d}", "question": "q" * 500_000, "why": "w" * 500_000}
-                voted = page_event(url, "vote", [[forged]], {"turn": forged["id"], "liked": False}, session=f"f{n}", http=http)
+                voted = page_event(
+                    url, "vote", [[forged]], {"turn": forged["id"], "liked": False}, session=f"f{n}", http=http
+                )
                 count("forged vote", voted.get("msg", voted.get("status_code")))
             for n in range(100):  # votes on the real answer, with a 0.5 MB note
                 swapped = [{**real[0], "why": "w" * 500_000}]
-                voted = page_event(url, "vote", [swapped], {"turn": real[0]["id"], "liked": n % 2 == 0}, session="real", http=http)
+                voted = page_event(
+                    url, "vote", [swapped], {"turn": real[0]["id"], "liked": n % 2 == 0}, session="real", http=http
+                )
                 count("vote on a real answer", voted.get("msg", voted.get("status_code")))
             for n in range(100):  # fresh sessions, each asking
-                asked = page_event(url, "submit", ["data engine", [], 3, "", "extractive"], session=f"s{time.time_ns()}{n}", http=http)
+                asked = page_event(
+                    url, "submit", ["data engine", [], 3, "", "extractive"], session=f"s{time.time_ns()}{n}", http=http
+                )
                 count("fresh session question", asked.get("msg", asked.get("status_code")))
     return seen, rss
 
@@ -95,9 +105,20 @@ def main():
     root = Path(tempfile.mkdtemp(prefix="ask-karpathy-abuse-"))
     (root / "tmp").mkdir()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ASK_KARPATHY_DATA_DIR": str(root / "data"), "TMPDIR": str(root / "tmp")}
-    server = subprocess.Popen([sys.executable, "-c", CLI, "serve", "--port", str(port)], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "ASK_KARPATHY_DATA_DIR": str(root / "data"),
+        "TMPDIR": str(root / "tmp"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", CLI, "serve", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 300

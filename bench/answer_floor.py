@@ -5,6 +5,7 @@ floor: of the answers framed as his answer, the share whose first card answers t
 
     .venv/bin/python bench/answer_floor.py [tune|test]
 """
+
 import sys
 from pathlib import Path
 
@@ -27,8 +28,10 @@ def main(half: str = "tune") -> None:
     print(f"{'floor':>6} {'his answer':>11} {'direct among them':>18} {'direct framed so':>17}")
     for floor in [x / 100 for x in range(30, 62, 2)]:
         framed = [d for r, d in firsts if r >= floor]
-        print(f"{floor:>6.2f} {len(framed):>11} {sum(framed) / max(len(framed), 1):>18.3f} "
-              f"{sum(framed) / max(direct, 1):>17.3f}")
+        print(
+            f"{floor:>6.2f} {len(framed):>11} {sum(framed) / max(len(framed), 1):>18.3f} "
+            f"{sum(framed) / max(direct, 1):>17.3f}"
+        )
 
 
 if __name__ == "__main__":

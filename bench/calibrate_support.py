@@ -12,6 +12,7 @@ pairs are read and precision / recall of "kept" against them is printed for each
 
     .venv/bin/python bench/calibrate_support.py [--questions 60] [--dump FILE] [--labels FILE]
 """
+
 import argparse
 import json
 import random
@@ -72,7 +73,7 @@ def main():
     searcher = load(settings)
     backend = get_backend(settings)
     dev = load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")
-    questions = [dq for dq in dev[1::2] if dq.ids][:args.questions]
+    questions = [dq for dq in dev[1::2] if dq.ids][: args.questions]
     rows = candidates(searcher, backend, questions, settings.llm_max_tokens)
 
     rng = random.Random(0)
@@ -80,22 +81,32 @@ def main():
     measured = []
     for q, sentence, cited, others in rows:
         elsewhere = rng.sample([r for r in everything if r not in cited and r not in others], 5)
-        measured.append({"q": q, "sentence": sentence, "cited": [getattr(r, "id", None) for r in cited],
-                         "cited_sim": best(sentence, cited, searcher.embedder),
-                         "other_shown_sim": best(sentence, others, searcher.embedder),
-                         "random_sim": best(sentence, elsewhere, searcher.embedder)})
+        measured.append(
+            {
+                "q": q,
+                "sentence": sentence,
+                "cited": [getattr(r, "id", None) for r in cited],
+                "cited_sim": best(sentence, cited, searcher.embedder),
+                "other_shown_sim": best(sentence, others, searcher.embedder),
+                "random_sim": best(sentence, elsewhere, searcher.embedder),
+            }
+        )
     if args.dump:
         args.dump.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in measured))
 
-    print(f"{len(measured)} sentences passing the citation and quote checks, from {len(questions)} questions "
-          f"(model: {backend.label})\n")
+    print(
+        f"{len(measured)} sentences passing the citation and quote checks, from {len(questions)} questions "
+        f"(model: {backend.label})\n"
+    )
     print("share of sentences at or above the threshold, by which passage they are compared with:")
     print(f"{'threshold':>9} | {'cited':>6} | {'other shown':>11} | {'random':>6}")
     for t in THRESHOLDS:
         mark = "  <- SUPPORT_THRESHOLD" if abs(t - SUPPORT_THRESHOLD) < 1e-9 else ""
-        print(f"{t:>9.2f} | {share_at_least([m['cited_sim'] for m in measured], t):>6} | "
-              f"{share_at_least([m['other_shown_sim'] for m in measured], t):>11} | "
-              f"{share_at_least([m['random_sim'] for m in measured], t):>6}{mark}")
+        print(
+            f"{t:>9.2f} | {share_at_least([m['cited_sim'] for m in measured], t):>6} | "
+            f"{share_at_least([m['other_shown_sim'] for m in measured], t):>11} | "
+            f"{share_at_least([m['random_sim'] for m in measured], t):>6}{mark}"
+        )
 
     if args.labels:
         labels = {}

@@ -9,6 +9,7 @@ throughput under many users is bench/load.py's.
 
     .venv/bin/python bench/cold_start.py
 """
+
 import contextlib
 import json
 import os
@@ -142,28 +143,42 @@ def stats(values: list[float]) -> str:
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ASK_KARPATHY_INDEX_DIR": f"{tmp}/index", "ASK_KARPATHY_DATA_DIR": f"{tmp}/data",
-               "GRADIO_ANALYTICS_ENABLED": "False"}
+        env = {
+            **os.environ,
+            "ASK_KARPATHY_INDEX_DIR": f"{tmp}/index",
+            "ASK_KARPATHY_DATA_DIR": f"{tmp}/data",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+        }
         subprocess.run([CLI, "index"], env=env, check=True, capture_output=True)  # up to date before timing
 
         steps = [step_times(env) for _ in range(RUNS)]
         asks = [run([CLI, "ask", QUESTION], env) for _ in range(RUNS)]
         ask_peak = max(peak for _, peak, _ in asks)
         serves = [serve_once(env) for _ in range(RUNS)]
-        ask_imports = top_imports(["-c", "import sys; from app.cli import cli; cli(sys.argv[1:])", "ask", QUESTION],
-                                  env)
+        ask_imports = top_imports(
+            ["-c", "import sys; from app.cli import cli; cli(sys.argv[1:])", "ask", QUESTION], env
+        )
         serve_imports = top_imports(["-c", "import app.web.app"], env)
 
     print(header("Cold start: process start to first answer"))
-    print(f"Median of {RUNS} fresh processes each (min, max), seconds; the index is up to date. "
-          f"Question: {QUESTION!r}\n")
+    print(
+        f"Median of {RUNS} fresh processes each (min, max), seconds; the index is up to date. Question: {QUESTION!r}\n"
+    )
     print("| what | seconds | peak RSS MB |")
     print("|---|---|---|")
     print(f"| `ask-karpathy ask` (CLI), whole process | {stats([w for w, _, _ in asks])} | {ask_peak:.0f} |")
-    print(f"| `ask-karpathy serve`, spawn to first /ask answer (goal <= 4 s) | {stats([w for w, _ in serves])} | "
-          f"{max(p for _, p in serves):.0f} |")
-    names = ["interpreter start", "app imports (pydantic, FAISS...)", "corpus + index loaded (no rebuild)",
-             "query embedder (ONNX Runtime import + load)", "BM25 (bm25s import + index)", "first answer"]
+    print(
+        f"| `ask-karpathy serve`, spawn to first /ask answer (goal <= 4 s) | {stats([w for w, _ in serves])} | "
+        f"{max(p for _, p in serves):.0f} |"
+    )
+    names = [
+        "interpreter start",
+        "app imports (pydantic, FAISS...)",
+        "corpus + index loaded (no rebuild)",
+        "query embedder (ONNX Runtime import + load)",
+        "BM25 (bm25s import + index)",
+        "first answer",
+    ]
     print("\n| `ask` step by step | seconds |")
     print("|---|---|")
     for name, values in zip(names, zip(*steps)):

@@ -4,6 +4,7 @@ first card bears on the topic, how often a card of the turn before is repeated, 
 
     .venv/bin/python bench/follow_up_cut.py            # the tune half (what the constants are fitted on)
 """
+
 import sys
 from pathlib import Path
 

@@ -8,6 +8,7 @@ and never copied into the project; without them the script says so and exits 0.
 
     .venv/bin/python bench/ingest_blog.py
 """
+
 import os
 import sys
 import tempfile
@@ -59,8 +60,13 @@ def main():
         for size in SIZES:
             settings = Settings(data_dir=Path(tmp) / f"data-{size}", index_dir=Path(tmp) / "index")
             start = time.perf_counter()
-            ingest(posts, settings.passages_path, author="Andrej Karpathy", site_url="https://karpathy.github.io",
-                   words=size)
+            ingest(
+                posts,
+                settings.passages_path,
+                author="Andrej Karpathy",
+                site_url="https://karpathy.github.io",
+                words=size,
+            )
             ingest_s = time.perf_counter() - start
             n = len(load_passages(settings.passages_path))
             start = time.perf_counter()
@@ -72,8 +78,10 @@ def main():
                 for k in hits:
                     hits[k] += section_hit(found[:k], stem, heading)
             q = len(QUESTIONS)
-            print(f"| {size} | {n} | {ingest_s:.2f} | {n / embed_s:.0f} | {hits[1] / q:.2f} | {hits[3] / q:.2f} | "
-                  f"{hits[5] / q:.2f} |")
+            print(
+                f"| {size} | {n} | {ingest_s:.2f} | {n / embed_s:.0f} | {hits[1] / q:.2f} | {hits[3] / q:.2f} | "
+                f"{hits[5] / q:.2f} |"
+            )
         settings = Settings(data_dir=Path(tmp) / "data-120", index_dir=Path(tmp) / "index")
         answer = ask(load(settings), "how should I start training a new network?", k=5)
         print("\n" + answer.text)

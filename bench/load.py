@@ -8,6 +8,7 @@ turned away by the bounded queue ("Queue is full") are counted as busy, not as e
     .venv/bin/python bench/load.py                 # starts a server on a free port, stops it after
     .venv/bin/python bench/load.py --url http://127.0.0.1:7860
 """
+
 import argparse
 import json
 import os
@@ -36,8 +37,12 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("ask-karpathy")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "ASK_KARPATHY_HOST": "127.0.0.1"})
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ASK_KARPATHY_HOST": "127.0.0.1"},
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -59,7 +64,6 @@ def main():
         raise SystemExit("load tests only target this machine's loopback")
 
     from gradio_client import Client
-
 
     questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
     searcher = load()
@@ -106,11 +110,15 @@ def main():
     elapsed = time.perf_counter() - start
     ms = sorted(x * 1000 for x in latencies)
     print(f"{args.users} users for {elapsed:.0f} s against {url}")
-    print(f"requests answered {len(ms)}, busy (queue full) {counts['busy']}, errors {len(errors)}, "
-          f"wrong or mixed-up answers {counts['mixed']}")
+    print(
+        f"requests answered {len(ms)}, busy (queue full) {counts['busy']}, errors {len(errors)}, "
+        f"wrong or mixed-up answers {counts['mixed']}"
+    )
     if ms:
-        print(f"latency p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
-              f"mean {statistics.mean(ms):.0f} ms; throughput {len(ms) / elapsed:.1f} answers/s")
+        print(
+            f"latency p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
+            f"mean {statistics.mean(ms):.0f} ms; throughput {len(ms) / elapsed:.1f} answers/s"
+        )
     for e in errors[:5]:
         print("error:", e)
 

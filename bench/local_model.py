@@ -9,6 +9,7 @@ the first), total answer time, share of model sentences kept, share of answers t
 
     .venv/bin/python bench/local_model.py [--questions 20] [--backend llama-cpp|http] [--base-url URL]
 """
+
 import argparse
 import os
 import signal
@@ -48,8 +49,14 @@ def run(searcher, backend, questions, max_tokens) -> dict:
         kept += sum(c.kept for c in answer.local.checks)
         checked += len(answer.local.checks)
         fell_back += answer.mode != "local"
-    return {"first": first, "speed": speed, "total": total, "kept": kept / max(checked, 1),
-            "sentences": checked, "fell_back": fell_back / len(questions)}
+    return {
+        "first": first,
+        "speed": speed,
+        "total": total,
+        "kept": kept / max(checked, 1),
+        "sentences": checked,
+        "fell_back": fell_back / len(questions),
+    }
 
 
 def p90(values):
@@ -60,9 +67,23 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()),
-                                "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(packaged_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_threads",
+            str(threads),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
     while True:
@@ -77,17 +98,24 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str]:
 
 
 def print_row(name: str, r: dict) -> None:
-    print(f"| {name} | {statistics.median(r['first']):.2f} / {p90(r['first']):.2f} "
-          f"| {statistics.median(r['speed']):.0f} "
-          f"| {statistics.median(r['total']):.2f} / {p90(r['total']):.2f} "
-          f"| {r['kept']:.0%} of {r['sentences']} | {r['fell_back']:.0%} |", flush=True)
+    print(
+        f"| {name} | {statistics.median(r['first']):.2f} / {p90(r['first']):.2f} "
+        f"| {statistics.median(r['speed']):.0f} "
+        f"| {statistics.median(r['total']):.2f} / {p90(r['total']):.2f} "
+        f"| {r['kept']:.0%} of {r['sentences']} | {r['fell_back']:.0%} |",
+        flush=True,
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=20)
-    parser.add_argument("--backend", choices=["llama-cpp", "http"], action="append",
-                        help="only this backend (repeatable; default: both)")
+    parser.add_argument(
+        "--backend",
+        choices=["llama-cpp", "http"],
+        action="append",
+        help="only this backend (repeatable; default: both)",
+    )
     parser.add_argument("--base-url", help="an OpenAI-compatible server already running (default: start one)")
     args = parser.parse_args()
     backends = args.backend or ["llama-cpp", "http"]
@@ -97,22 +125,28 @@ def main():
     settings = Settings()
     searcher = load(settings)
     dev = load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")
-    questions = [dq.q for dq in dev[0::2] if dq.ids][:args.questions]
+    questions = [dq.q for dq in dev[0::2] if dq.ids][: args.questions]
     warm_up = "what would Karpathy say about looking at your data?"
     threads = settings.llm_threads or os.cpu_count()
 
-    print(f"{len(questions)} on-topic dev questions (held-out half), {threads} threads, max_tokens "
-          f"{settings.llm_max_tokens}, load average at start {os.getloadavg()[0]:.1f}; warm runs\n")
-    print("| backend | first token median / p90 (s) | tokens/s median | total median / p90 (s) "
-          "| sentences kept | answers fell back |")
+    print(
+        f"{len(questions)} on-topic dev questions (held-out half), {threads} threads, max_tokens "
+        f"{settings.llm_max_tokens}, load average at start {os.getloadavg()[0]:.1f}; warm runs\n"
+    )
+    print(
+        "| backend | first token median / p90 (s) | tokens/s median | total median / p90 (s) "
+        "| sentences kept | answers fell back |"
+    )
     print("| --- | --- | --- | --- | --- | --- |", flush=True)
     if "llama-cpp" in backends:
         start = time.perf_counter()
         in_process = get_backend(settings)
         load_seconds = time.perf_counter() - start
         run(searcher, in_process, [warm_up], settings.llm_max_tokens)
-        print_row(f"in-process ({in_process.label}, loaded in {load_seconds:.2f} s)",
-                  run(searcher, in_process, questions, settings.llm_max_tokens))
+        print_row(
+            f"in-process ({in_process.label}, loaded in {load_seconds:.2f} s)",
+            run(searcher, in_process, questions, settings.llm_max_tokens),
+        )
     if "http" in backends:
         server, url = (None, args.base_url) if args.base_url else start_server(threads)
         try:

@@ -8,6 +8,7 @@ steps. Goals (issue 7): ask p50 <= 1.3x the embedding p50, search <= 1.5x.
 
     .venv/bin/python bench/query_path.py
 """
+
 import sys
 import time
 from pathlib import Path
@@ -56,9 +57,17 @@ def main():
         answer.append(timed(ask, searcher, question))
 
     # the steps, each timed on its own
-    steps = {name: [] for name in ("clean + topic_of", "FAISS search", "best curated field per insight",
-                                   "BM25 scores (all rows)", "rerank (BM25 scores + fusion)",
-                                   "compose (answer text, citations)")}
+    steps = {
+        name: []
+        for name in (
+            "clean + topic_of",
+            "FAISS search",
+            "best curated field per insight",
+            "BM25 scores (all rows)",
+            "rerank (BM25 scores + fusion)",
+            "compose (answer text, citations)",
+        )
+    }
     limit = searcher.settings.max_question_chars
     for question, topic in zip(questions, topics):
         steps["clean + topic_of"].append(timed(lambda q=question: topic_of(clean_question(q, limit))))
@@ -68,16 +77,22 @@ def main():
         if searcher.lexical:
             steps["BM25 scores (all rows)"].append(timed(searcher.lexical.scores, topic))
         scores, rows = searcher.index.search(vector, CANDIDATES)
-        best_field = dict(zip(searcher.index.field_owners.tolist(), searcher.index.best_field_scores(vector)[0].tolist()))
-        steps["rerank (BM25 scores + fusion)"].append(timed(searcher._fuse, topic, scores[0], rows[0], best_field, None))
+        best_field = dict(
+            zip(searcher.index.field_owners.tolist(), searcher.index.best_field_scores(vector)[0].tolist())
+        )
+        steps["rerank (BM25 scores + fusion)"].append(
+            timed(searcher._fuse, topic, scores[0], rows[0], best_field, None)
+        )
         result = searcher.search(question)
         steps["compose (answer text, citations)"].append(timed(compose, result, searcher.corpus))
 
     floor = float(np.percentile(embed, 50))
     print(header("Warm query path (in process)"))
-    print(f"{len(questions)} questions (the dev set, repeated), {len(searcher.index.ids)} rows in the index "
-          f"({searcher.index.manifest.index_type}), model {searcher.embedder.name} "
-          f"({type(searcher.embedder).__name__}); ms.\n")
+    print(
+        f"{len(questions)} questions (the dev set, repeated), {len(searcher.index.ids)} rows in the index "
+        f"({searcher.index.manifest.index_type}), model {searcher.embedder.name} "
+        f"({type(searcher.embedder).__name__}); ms.\n"
+    )
     print("| step | p50 ms | p95 ms | p50 vs embedding |")
     print("|---|---|---|---|")
     print(row("embed the question (floor)", embed, floor))

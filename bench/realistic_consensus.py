@@ -9,6 +9,7 @@ into a tuning half and a test half; the test half is scored and never tuned on.
 
     python bench/realistic_consensus.py   # rewrites corpus/realistic_questions.jsonl, prints agreement
 """
+
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -39,13 +40,23 @@ def main():
         agree += len(both)
         same_grade += sum(ga[i] == gb[i] for i in both)
         q = questions[qid]
-        rows.append({"id": qid, "q": q["q"], "style": q["style"], "half": half[qid],
-                     "grades": {str(i): g for i, g in grades.items()}, "disputed": disputed})
+        rows.append(
+            {
+                "id": qid,
+                "q": q["q"],
+                "style": q["style"],
+                "half": half[qid],
+                "grades": {str(i): g for i, g in grades.items()},
+                "disputed": disputed,
+            }
+        )
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     no_direct = [r["id"] for r in rows if r["style"] not in ("near-miss", "far") and 2 not in r["grades"].values()]
     print(f"{len(rows)} questions -> {OUT.relative_to(REPO)}")
-    print(f"insights named by either grader: {pairs}; by both: {agree} ({agree / pairs:.0%}); "
-          f"same grade when both: {same_grade / agree:.0%}")
+    print(
+        f"insights named by either grader: {pairs}; by both: {agree} ({agree / pairs:.0%}); "
+        f"same grade when both: {same_grade / agree:.0%}"
+    )
     print(f"on-topic questions without a consensus grade-2 insight: {len(no_direct)} {no_direct[:20]}")
     for style, ids in sorted(by_style.items()):
         print(f"  {style:10} {len(ids):4} ({sum(half[i] == 'test' for i in ids)} in the test half)")

@@ -11,6 +11,7 @@ Three fits, in order, each on the tune half alone:
 
     PYTHONPATH=. .venv/bin/python bench/refit.py
 """
+
 import sys
 import tempfile
 from pathlib import Path
@@ -30,13 +31,18 @@ RECALL_TARGET = 0.88  # issue 21: a direct card shown >= 0.88 of the time one ex
 def main():
     settings = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
-        searcher = load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
-                                          corpus_dir=settings.corpus_dir, model=settings.model))
+        searcher = load(
+            Settings(
+                index_dir=Path(tmp), data_dir=Path(tmp) / "data", corpus_dir=settings.corpus_dir, model=settings.model
+            )
+        )
         ids = [i.id for i in searcher.corpus.insights]
         tune = [q for q in load_questions(settings.corpus_dir / "realistic_questions.jsonl") if q.half == "tune"]
         features = signals(searcher, tune)
-        print(f"model {settings.model}; tune half: {sum(1 for q in tune if q.grades)} on-topic, "
-              f"{sum(1 for q in tune if not q.grades)} off-topic")
+        print(
+            f"model {settings.model}; tune half: {sum(1 for q in tune if q.grades)} on-topic, "
+            f"{sum(1 for q in tune if not q.grades)} off-topic"
+        )
 
         def run(blend, lexical, floor, margin=None, show_floor=0.0):
             return scored(tune, ids, *rule(blend, lexical, floor, margin, show_floor)(*features), searcher)
@@ -49,8 +55,10 @@ def main():
         best = max(ranking.values())[0]
         ties = sorted(key for key, value in ranking.items() if value[0] >= best - 1e-9)
         blend, lexical = ties[len(ties) // 2]
-        print(f"1. ranking: best first=2 + nDCG@5 = {best:.3f} at {ties}; chosen blend {blend}, lexical {lexical} "
-              f"(first=2 {ranking[(blend, lexical)][1]:.3f}, nDCG@5 {ranking[(blend, lexical)][2]:.3f})")
+        print(
+            f"1. ranking: best first=2 + nDCG@5 = {best:.3f} at {ties}; chosen blend {blend}, lexical {lexical} "
+            f"(first=2 {ranking[(blend, lexical)][1]:.3f}, nDCG@5 {ranking[(blend, lexical)][2]:.3f})"
+        )
 
         floors = {round(f, 3): run(blend, lexical, f).abstention["f1"] for f in np.arange(0.20, 0.60, 0.005)}
         top = max(floors.values())
@@ -67,11 +75,15 @@ def main():
         pool = allowed or cuts
         key = max(pool, key=lambda c: (round(pool[c]["shown_precision"], 3), pool[c]["recall2_shown"], -c[1]))
         m = pool[key]
-        print(f"3. display cut: {len(allowed)} of {len(cuts)} pairs keep recall2_shown >= {RECALL_TARGET}; chosen "
-              f"SHOW_MARGIN {key[0]}, SHOW_FLOOR {key[1]}: precision {m['shown_precision']:.3f}, "
-              f"recall2_shown {m['recall2_shown']:.3f}, kept2 {m['kept2']:.3f}, cards {m['cards']:.2f}")
-        print(f"\nBLEND_WEIGHT = {blend}\nLEXICAL_WEIGHT = {lexical}\nMIN_RELEVANCE = {floor}\n"
-              f"SHOW_MARGIN = {key[0]}\nSHOW_FLOOR = {key[1]}")
+        print(
+            f"3. display cut: {len(allowed)} of {len(cuts)} pairs keep recall2_shown >= {RECALL_TARGET}; chosen "
+            f"SHOW_MARGIN {key[0]}, SHOW_FLOOR {key[1]}: precision {m['shown_precision']:.3f}, "
+            f"recall2_shown {m['recall2_shown']:.3f}, kept2 {m['kept2']:.3f}, cards {m['cards']:.2f}"
+        )
+        print(
+            f"\nBLEND_WEIGHT = {blend}\nLEXICAL_WEIGHT = {lexical}\nMIN_RELEVANCE = {floor}\n"
+            f"SHOW_MARGIN = {key[0]}\nSHOW_FLOOR = {key[1]}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ rule's abstention floor is the one that gave it the best F1 on the tune half.
 
     PYTHONPATH=. .venv/bin/python bench/retrieval_variants.py
 """
+
 import sys
 import tempfile
 from pathlib import Path
@@ -44,9 +45,11 @@ def signals(searcher: Searcher, questions) -> tuple[np.ndarray, np.ndarray, np.n
 def rule(blend: float, lexical: float, floor: float, margin: float | None = None, show_floor: float = 0.0):
     """A rule: relevance = blend x cosine + (1 - blend) x best field; order by relevance + lexical x BM25;
     abstain below `floor`; show cards within `margin` of the best and above `show_floor` (None: all k)."""
+
     def apply(dense, field, bm25):
         relevance = blend * dense + (1 - blend) * field
         return relevance + lexical * bm25, relevance, floor, margin, show_floor
+
     return apply
 
 
@@ -55,11 +58,15 @@ def scored(questions, ids, fused, relevance, floor, margin, show_floor, searcher
     for q, row, rel in zip(questions, fused, relevance):
         order = np.argsort(-row)
         top = order[:K]
-        keep = [j for n, j in enumerate(top) if margin is None or n == 0 or
-                (row[j] >= row[top[0]] - margin and rel[j] >= show_floor)]
+        keep = [
+            j
+            for n, j in enumerate(top)
+            if margin is None or n == 0 or (row[j] >= row[top[0]] - margin and rel[j] >= show_floor)
+        ]
         group = q.style or (searcher.corpus.get(max(q.grades, key=q.grades.get)).theme if q.grades else None)
-        scores.append(score_question(q, group, [ids[j] for j in order[:10]], [ids[j] for j in keep],
-                                     [], bool(rel.max() >= floor)))
+        scores.append(
+            score_question(q, group, [ids[j] for j in order[:10]], [ids[j] for j in keep], [], bool(rel.max() >= floor))
+        )
     return report(scores, K)
 
 
@@ -71,9 +78,10 @@ RULES = {
     "0.7 blend + 0.3 field + 0.1 BM25": rule(0.7, 0.1, 0.35),
     "0.6 blend + 0.4 field + 0.3 BM25": rule(0.6, 0.3, 0.365),
     "0.6 blend + 0.4 field + 0.15 BM25, always k cards": rule(0.6, 0.15, 0.35),
-    (f"**new rule**: {search.BLEND_WEIGHT} blend + {1 - search.BLEND_WEIGHT:.1f} field + {search.LEXICAL_WEIGHT} BM25, "
-     f"abstain < {search.MIN_RELEVANCE}, cut {search.SHOW_MARGIN} / {search.SHOW_FLOOR}"):
-        rule(search.BLEND_WEIGHT, search.LEXICAL_WEIGHT, search.MIN_RELEVANCE, search.SHOW_MARGIN, search.SHOW_FLOOR),
+    (
+        f"**new rule**: {search.BLEND_WEIGHT} blend + {1 - search.BLEND_WEIGHT:.1f} field + {search.LEXICAL_WEIGHT} BM25, "
+        f"abstain < {search.MIN_RELEVANCE}, cut {search.SHOW_MARGIN} / {search.SHOW_FLOOR}"
+    ): rule(search.BLEND_WEIGHT, search.LEXICAL_WEIGHT, search.MIN_RELEVANCE, search.SHOW_MARGIN, search.SHOW_FLOOR),
 }
 COLUMNS = ["hit@1", "first=2", "ndcg@5", "shown_precision", "recall2_shown", "kept2", "cards"]
 
@@ -86,14 +94,19 @@ def row(name, r) -> str:
 def main():
     settings = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
-        searcher = load(Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data",
-                                          corpus_dir=settings.corpus_dir, model=settings.model))
+        searcher = load(
+            Settings(
+                index_dir=Path(tmp), data_dir=Path(tmp) / "data", corpus_dir=settings.corpus_dir, model=settings.model
+            )
+        )
         ids = [i.id for i in searcher.corpus.insights]
         realistic = load_questions(settings.corpus_dir / "realistic_questions.jsonl")
-        sets = {"realistic, tune half (fitted on)": [q for q in realistic if q.half == "tune"],
-                "realistic, test half (never tuned on)": [q for q in realistic if q.half == "test"],
-                "dev set (old)": load_questions(settings.corpus_dir / "dev_questions.jsonl"),
-                "held-out set (old)": load_questions(settings.corpus_dir / "heldout_questions.jsonl")}
+        sets = {
+            "realistic, tune half (fitted on)": [q for q in realistic if q.half == "tune"],
+            "realistic, test half (never tuned on)": [q for q in realistic if q.half == "test"],
+            "dev set (old)": load_questions(settings.corpus_dir / "dev_questions.jsonl"),
+            "held-out set (old)": load_questions(settings.corpus_dir / "heldout_questions.jsonl"),
+        }
         for title, questions in sets.items():
             n_on = sum(1 for q in questions if q.grades)
             print(f"\n{title}: {n_on} on-topic, {len(questions) - n_on} off-topic questions; model {settings.model}")

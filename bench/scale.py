@@ -16,6 +16,7 @@ $TMPDIR/ask-karpathy-bench, never in the project.
     .venv/bin/python bench/scale.py --sizes 10000,30000   # a quick look
     .venv/bin/python bench/scale.py --sizes "" --no-beside  # the embedding rate only
 """
+
 import argparse
 import hashlib
 import inspect
@@ -168,8 +169,10 @@ def scale_row(n: int, base: np.ndarray, questions: list[str], question_embedder)
     faiss.omp_set_num_threads(os.cpu_count())
     _, truth = exact.search(np.stack(query_vectors), 10)
     recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)])
-    return (f"| {n:,} | {describe(index)} | {build_s:.1f} | {size_mb:,.0f} | {load_s:.2f} | {ms(search_s)} | "
-            f"{ms(flat_s)} | {ms(embed_s)} | {ms(whole_s)} | {recall:.3f} |")
+    return (
+        f"| {n:,} | {describe(index)} | {build_s:.1f} | {size_mb:,.0f} | {load_s:.2f} | {ms(search_s)} | "
+        f"{ms(flat_s)} | {ms(embed_s)} | {ms(whole_s)} | {recall:.3f} |"
+    )
 
 
 def rss_mb() -> float:
@@ -191,9 +194,11 @@ def app_side(n: int, questions: list[str]) -> list[str]:
         start = time.perf_counter()
         lexical.scores(question)
         scores_s.append(time.perf_counter() - start)
-    return ["| passages | load passages.jsonl | RSS | BM25 build (every start) | RSS | BM25 scores, one question |",
-            "|---|---|---|---|---|---|",
-            f"| {n:,} | {load_s:.1f} s | {load_mb:.0f} MB | {bm25_s:.1f} s | {bm25_mb:.0f} MB | {ms(scores_s)} ms |"]
+    return [
+        "| passages | load passages.jsonl | RSS | BM25 build (every start) | RSS | BM25 scores, one question |",
+        "|---|---|---|---|---|---|",
+        f"| {n:,} | {load_s:.1f} s | {load_mb:.0f} MB | {bm25_s:.1f} s | {bm25_mb:.0f} MB | {ms(scores_s)} ms |",
+    ]
 
 
 class NoEncode:
@@ -228,21 +233,28 @@ def throughput(embedder, texts: list[str]) -> list[str]:
     best = max(rates[b] for b in BATCHES)
     default = inspect.signature(embedder.encode).parameters["batch_size"].default
     lines = [f"| what | passages/s | vs the best raw rate | vs raw at batch {default} |", "|---|---|---|---|"]
-    lines += [f"| raw model.encode, batch {b} | {rates[b]:.0f} | {rates[b] / best:.0%} | "
-              f"{rates[b] / rates[default]:.0%} |" for b in BATCHES]
-    lines.append(f"| index build path (embed_with_cache), batch {default} (goal >= 90%) | {rates['path']:.0f} | "
-                 f"{rates['path'] / best:.0%} | {rates['path'] / rates[default]:.0%} |")
+    lines += [
+        f"| raw model.encode, batch {b} | {rates[b]:.0f} | {rates[b] / best:.0%} | {rates[b] / rates[default]:.0%} |"
+        for b in BATCHES
+    ]
+    lines.append(
+        f"| index build path (embed_with_cache), batch {default} (goal >= 90%) | {rates['path']:.0f} | "
+        f"{rates['path'] / best:.0%} | {rates['path'] / rates[default]:.0%} |"
+    )
     encoding = len(texts) / best
-    lines.append(f"| the path's own work (hash, cache, write) without encoding: {overhead * 1000:.0f} ms, "
-                 f"{overhead / encoding:.1%} of the encoding time | | | |")
+    lines.append(
+        f"| the path's own work (hash, cache, write) without encoding: {overhead * 1000:.0f} ms, "
+        f"{overhead / encoding:.1%} of the encoding time | | | |"
+    )
     return lines
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     # 10k and 20k sit either side of app.retrieval.index.FLAT_LIMIT: the crossover from exact to IVF
-    parser.add_argument("--sizes", default="10000,20000,50000,100000,1000000",
-                        help="comma-separated vector counts (empty: none)")
+    parser.add_argument(
+        "--sizes", default="10000,20000,50000,100000,1000000", help="comma-separated vector counts (empty: none)"
+    )
     parser.add_argument("--no-throughput", action="store_true", help="skip the embedding-rate table")
     parser.add_argument("--no-beside", action="store_true", help="skip the passages-and-BM25 table")
     args = parser.parse_args()
@@ -262,13 +274,17 @@ def main():
     kind = "50 insights + SciFact passages" if len(texts) > 50 else "the 50 insights (SciFact not found)"
     if sizes:
         print(header("Scale: FAISS index by size"))
-        print(f"Vectors: real {embedder.name} embeddings of {len(texts):,} passages ({kind}), repeated with "
-              f"gaussian variation (std {VARIATION}/dim) and renormalised. Queries: {len(questions)} real questions "
-              f"(dev set + SciFact), embedded one at a time by {type(question_embedder).__name__}; each fetches "
-              f"{CANDIDATES} candidates as Searcher does.")
+        print(
+            f"Vectors: real {embedder.name} embeddings of {len(texts):,} passages ({kind}), repeated with "
+            f"gaussian variation (std {VARIATION}/dim) and renormalised. Queries: {len(questions)} real questions "
+            f"(dev set + SciFact), embedded one at a time by {type(question_embedder).__name__}; each fetches "
+            f"{CANDIDATES} candidates as Searcher does."
+        )
         print("Latencies p50 / p95 in ms, one thread per query.\n")
-        print("| vectors | index (chosen by size) | build s | disk MB | load s | search | exact flat search | "
-              "embed question | embed + search | recall@10 vs exact |")
+        print(
+            "| vectors | index (chosen by size) | build s | disk MB | load s | search | exact flat search | "
+            "embed question | embed + search | recall@10 vs exact |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         print(scale_row(n, base, questions, question_embedder), flush=True)
@@ -277,10 +293,12 @@ def main():
         print("SciFact abstracts cut into passages by app.corpus.ingest; one Searcher holds all of this per process.\n")
         print("\n".join(beside))
     if not args.no_throughput:
-        sample = texts[50:50 + THROUGHPUT_PASSAGES] if len(texts) > 50 else texts
+        sample = texts[50 : 50 + THROUGHPUT_PASSAGES] if len(texts) > 50 else texts
         print(f"\n{header('Embedding throughput of an index build')}")
-        print(f"{len(sample)} passages ({'SciFact' if len(texts) > 50 else 'the insights'}), best of {ROUNDS} "
-              "interleaved runs; sentence-transformers sorts each call's texts by length before batching.\n")
+        print(
+            f"{len(sample)} passages ({'SciFact' if len(texts) > 50 else 'the insights'}), best of {ROUNDS} "
+            "interleaved runs; sentence-transformers sorts each call's texts by length before batching.\n"
+        )
         print("\n".join(throughput(embedder, sample)))
 
 

@@ -10,6 +10,7 @@ exits 0.
 
     .venv/bin/python bench/scifact.py
 """
+
 import json
 import os
 import platform
@@ -51,8 +52,10 @@ def main():
     test_ids = sorted(qrels)
     doc_ids = [d["_id"] for d in docs]
     configured = get_settings().model
-    print(f"SciFact test ({len(docs)} docs, {len(test_ids)} queries), {date.today()}, "
-          f"{platform.machine()} {os.cpu_count()} cores")
+    print(
+        f"SciFact test ({len(docs)} docs, {len(test_ids)} queries), {date.today()}, "
+        f"{platform.machine()} {os.cpu_count()} cores"
+    )
 
     for model in dict.fromkeys([base_name(configured), configured]):  # the base model first, then the app's
         embedder = get_embedder(model)
@@ -64,8 +67,9 @@ def main():
 
         def ndcg(encoder) -> float:
             _, rows = index.search(encoder.encode([queries[q] for q in test_ids]), 10)
-            return sum(ndcg_at([doc_ids[r] for r in row], qrels[q], depth=10)
-                       for q, row in zip(test_ids, rows)) / len(test_ids)
+            return sum(ndcg_at([doc_ids[r] for r in row], qrels[q], depth=10) for q, row in zip(test_ids, rows)) / len(
+                test_ids
+            )
 
         encoders = [("sentence-transformers", embedder)]
         if model == configured:
@@ -74,9 +78,11 @@ def main():
         published = PUBLISHED.get(model)
         for name, encoder in encoders:
             score = ndcg(encoder)
-            print(f"{model}: nDCG@10 {score:.4f}"
-                  + (f" (published {published}, diff {score - published:+.4f})" if published else "")
-                  + f", queries embedded by {name} ({type(encoder).__name__})")
+            print(
+                f"{model}: nDCG@10 {score:.4f}"
+                + (f" (published {published}, diff {score - published:+.4f})" if published else "")
+                + f", queries embedded by {name} ({type(encoder).__name__})"
+            )
         print(f"{model}: encode {len(docs) / encode_s:.0f} docs/s ({encode_s:.1f} s)")
 
 

@@ -5,6 +5,7 @@ Debian's chromium with Playwright, at a laptop's size. Prints median and range p
 
     .venv/bin/python bench/web_page.py [--runs 7]
 """
+
 import argparse
 import socket
 import statistics
@@ -17,11 +18,25 @@ import app.web.app as web
 from app.config import get_settings
 from app.load import load
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-QUESTIONS = ["how should I start training a neural network?", "what would Karpathy say about hiring?",
-             "is AGI coming soon?", "how do I learn deep learning?", "what is the data engine?",
-             "why look at your data first?", "what is Software 2.0?"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUESTIONS = [
+    "how should I start training a neural network?",
+    "what would Karpathy say about hiring?",
+    "is AGI coming soon?",
+    "how do I learn deep learning?",
+    "what is the data engine?",
+    "why look at your data first?",
+    "what is Software 2.0?",
+]
 LEAD = "#conversation .turn:last-of-type .lead"
 
 

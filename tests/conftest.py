@@ -1,5 +1,6 @@
 """Shared fixtures: the real model and one real index, read-only, kept between sessions in pytest's cache;
 the test tiers."""
+
 import asyncio
 import importlib.util
 import os
@@ -20,9 +21,14 @@ SEED = REPO_DIR.parent / "shared" / "seed" / "000_0a3db5bf44cf605c.txt"
 # read-only index of the session; `make test` runs all. They are assigned here, by what a test uses, so a
 # test file needs no marks of its own: a fixture, a whole file, or, for the slow ones, the test's name.
 TIER_FIXTURES = {"chromium": "browser"}
-TIER_FILES = {"test_browser.py": "browser", "test_egress.py": "egress", "test_local_model.py": "llm",
-              # compile with Debian's pdflatex + bibtex and render with pandoc, which `make test` installs
-              "test_bibtex_latex.py": "slow", "test_csl.py": "slow"}
+TIER_FILES = {
+    "test_browser.py": "browser",
+    "test_egress.py": "egress",
+    "test_local_model.py": "llm",
+    # compile with Debian's pdflatex + bibtex and render with pandoc, which `make test` installs
+    "test_bibtex_latex.py": "slow",
+    "test_csl.py": "slow",
+}
 # Each embeds with torch (an index, an ONNX export, many questions) or starts fresh processes that do
 SLOW = {
     "test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy",  # test_embedder.py
@@ -69,8 +75,10 @@ def seed(source: Path, target: Path, damaged: str | None = None) -> Path:
     """A private copy of an index (or data) folder that costs 2 MB, not 91: the ONNX export is a hard link,
     which is safe because the app never writes into a file but replaces it (storage.write_atomic). A test
     that writes into the export itself names it as `damaged` and gets a real copy."""
+
     def copy(src, dst):
         return os.link(src, dst) if Path(src).name == ONNX_FILE != damaged else shutil.copy2(src, dst)
+
     return Path(shutil.copytree(source, target, copy_function=copy, dirs_exist_ok=True))
 
 
@@ -102,8 +110,16 @@ def seed_text() -> str:
 
 
 # The web app and the browser, shared by the tests that drive the page.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +142,7 @@ def serve_app(searcher):
             yield f"http://127.0.0.1:{port}/"
         finally:
             app.close()
+
     return served
 
 
@@ -151,14 +168,15 @@ def chromium():
 def run_async():
     """Run a coroutine to its end in a thread of its own: the browser tests' Playwright may hold an
     event loop in the main thread, where asyncio.run refuses to start another."""
+
     def run(coroutine):
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, coroutine).result()
+
     return run
 
 
-def page_event(url: str, event: str, data: list, event_data=None, session: str = "test-session",
-               http=None) -> dict:
+def page_event(url: str, event: str, data: list, event_data=None, session: str = "test-session", http=None) -> dict:
     """Call one of the page's own events over raw HTTP, as a script (not the page) can: POST
     /gradio_api/queue/join with the event's fn_index, then read the session's event stream to its end.
     Returns the last message ("process_completed": its "output" and "success")."""
@@ -169,10 +187,19 @@ def page_event(url: str, event: str, data: list, event_data=None, session: str =
     http = http or httpx.Client(timeout=60)
     config = http.get(url + "config").json()
     names = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
-    fn_index, trigger = next((i, target) for i, dep in enumerate(config["dependencies"])
-                             for target, name in dep["targets"] if name == event)
-    joined = http.post(url + "gradio_api/queue/join", json={
-        "data": data, "event_data": event_data, "fn_index": fn_index, "trigger_id": trigger, "session_hash": session})
+    fn_index, trigger = next(
+        (i, target) for i, dep in enumerate(config["dependencies"]) for target, name in dep["targets"] if name == event
+    )
+    joined = http.post(
+        url + "gradio_api/queue/join",
+        json={
+            "data": data,
+            "event_data": event_data,
+            "fn_index": fn_index,
+            "trigger_id": trigger,
+            "session_hash": session,
+        },
+    )
     if joined.status_code != 200:
         return {"status_code": joined.status_code, "text": joined.text}
     last = {}

@@ -1,4 +1,5 @@
 """The ask-karpathy command line: every command, its JSON contract and its errors."""
+
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ def run(settings, searcher):
 
     def invoke(*args, input=None):
         return CliRunner().invoke(cli, list(args), input=input, env=env)
+
     return invoke
 
 
@@ -32,12 +34,28 @@ def test_search_json_contract(run):
     data = json.loads(result.output)
     assert data["question"] == "why sort my data by loss" and data["on_topic"] is True
     top = data["citations"][0]
-    assert set(top) == {"n", "id", "kind", "title", "theme", "theme_name", "score", "quotes", "quoting",
-                        "paraphrase", "sources", "document", "url", "quote_checks", "copy_text"}
+    assert set(top) == {
+        "n",
+        "id",
+        "kind",
+        "title",
+        "theme",
+        "theme_name",
+        "score",
+        "quotes",
+        "quoting",
+        "paraphrase",
+        "sources",
+        "document",
+        "url",
+        "quote_checks",
+        "copy_text",
+    }
     assert (top["n"], top["id"], top["theme"], top["kind"]) == (1, 27, "training", "quote")
     assert [(s["n"], s["status"], s["kind"]) for s in top["sources"]] == [(2, "partial", "post on X")]
     assert [(c["status"], c["how"]) for c in top["quote_checks"]] == [
-        ("not available", "which work it is from is not identified (post on X)")]
+        ("not available", "which work it is from is not identified (post on X)")
+    ]
     assert len(data["citations"]) <= 2  # k is a maximum: only cards close to the best are shown
     assert "keywords" not in result.output and "questions" not in result.output  # curated enrichment stays inside
 
@@ -59,15 +77,17 @@ def test_search_human_output(run):
 def test_ask_prints_cited_answer_and_json(run):
     result = run("ask", "what would Karpathy say about the data engine?")
     assert result.exit_code == 0
-    assert "[1] Karpathy said: \"Competitive advantage in AI" in result.output
+    assert '[1] Karpathy said: "Competitive advantage in AI' in result.output
     data = json.loads(run("ask", "data engine?", "--json").output)
     assert data["citations"][0]["id"] == 11
     assert data["citations"][0]["copy_text"]["plain"].startswith('"Competitive advantage in AI')
     assert data["citations"][0]["quote_checks"][0]["status"] == "not available"
 
 
-@pytest.mark.parametrize("question, message", [("", "The question is empty"), ("   ", "The question is empty"),
-                                               ("x" * 5000, "The question is too long")])
+@pytest.mark.parametrize(
+    "question, message",
+    [("", "The question is empty"), ("   ", "The question is empty"), ("x" * 5000, "The question is too long")],
+)
 def test_bad_question_exits_nonzero_with_one_clear_line(run, question, message):
     for command in ("ask", "search"):
         result = run(command, question)

@@ -1,5 +1,6 @@
 """One result contract: the CLI, the web API (gradio_client) and the MCP tools answer the same question
 with the same JSON, in the shape docs/contract.schema.json describes."""
+
 import json
 
 import pytest

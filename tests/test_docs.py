@@ -1,4 +1,5 @@
 """Generated documentation stays true: the CLI reference is every command's --help as it prints today."""
+
 from cogapp import Cog
 
 from app.config import REPO_DIR

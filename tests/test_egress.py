@@ -10,6 +10,7 @@ The server is traced from start to stop while every public route is used: the AP
 tools/call made Gradio build a gradio_client.Client, which asked huggingface.co for its "agent harnesses"
 until app/__init__.py switched the hub off), a vote, with and without --auth.
 """
+
 import json
 import os
 import re
@@ -67,14 +68,42 @@ def env(tmp_path_factory, settings, searcher):
     # what this pytest process switched off (building the index here sets HF_HUB_OFFLINE) must not be
     # inherited: each command has to switch it off itself
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED)}
-    return {**inherited, "HOME": str(root / "home"), "PYTHONPATH": str(REPO_DIR),
-            "ASK_KARPATHY_INDEX_DIR": str(root / "index"), "ASK_KARPATHY_DATA_DIR": str(root / "data")}
+    return {
+        **inherited,
+        "HOME": str(root / "home"),
+        "PYTHONPATH": str(REPO_DIR),
+        "ASK_KARPATHY_INDEX_DIR": str(root / "index"),
+        "ASK_KARPATHY_DATA_DIR": str(root / "data"),
+    }
 
 
 def traced(env: dict, log: Path, *args: str, **popen) -> subprocess.Popen:
-    return subprocess.Popen([STRACE, "-f", "-qq", "--seccomp-bpf", "-e", f"trace={TRACED}", "-e", "signal=none",
-                             "-s", "120", "-o", str(log), sys.executable, "-c", CLI, *args],
-                            cwd=REPO_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    return subprocess.Popen(
+        [
+            STRACE,
+            "-f",
+            "-qq",
+            "--seccomp-bpf",
+            "-e",
+            f"trace={TRACED}",
+            "-e",
+            "signal=none",
+            "-s",
+            "120",
+            "-o",
+            str(log),
+            sys.executable,
+            "-c",
+            CLI,
+            *args,
+        ],
+        cwd=REPO_DIR,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
 
 
 def run_traced(env: dict, log: Path, *args: str, input: str | None = None) -> str:
@@ -95,15 +124,26 @@ def test_the_commands_make_no_outbound_connection(env, tmp_path):
     assert json.loads(run_traced(env, tmp_path / "ask.log", "ask", "why sort my data by loss", "--json"))["citations"]
     lines = run_traced(env, tmp_path / "search.log", "search", "-", input="hiring\ndata engine\n").splitlines()
     assert len(lines) == 2
-    run_traced(env, tmp_path / "ingest.log", "ingest", str(FIXTURES), "--author", "Andrej Karpathy")  # embeds with torch
+    run_traced(
+        env, tmp_path / "ingest.log", "ingest", str(FIXTURES), "--author", "Andrej Karpathy"
+    )  # embeds with torch
     assert "passage" in run_traced(env, tmp_path / "ask2.log", "ask", "overfit a single batch", "--json")
     assert_no_telemetry_files(env)
 
 
 def test_a_local_model_answer_makes_no_outbound_connection(env, tmp_path):
     pytest.importorskip("llama_cpp", reason="the `local` extra (llama-cpp-python) is not installed")
-    out = run_traced(env, tmp_path / "local.log", "ask", "how should I start training a neural network?",
-                     "--mode", "local", "--backend", "llama-cpp", "--json")
+    out = run_traced(
+        env,
+        tmp_path / "local.log",
+        "ask",
+        "how should I start training a neural network?",
+        "--mode",
+        "local",
+        "--backend",
+        "llama-cpp",
+        "--json",
+    )
     assert json.loads(out)["local"]["verified"]  # the model ran (its sentences checked, kept or not)
     assert_no_telemetry_files(env)
 
@@ -131,18 +171,23 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 300):
     pytest.fail("the server did not start")
 
 
-MCP_TOOLS = {"ask": {"question": "hiring"}, "what_would_karpathy_say": {"question": "hiring"},
-             "search": {"question": "data engine", "k": 2}}
+MCP_TOOLS = {
+    "ask": {"question": "hiring"},
+    "what_would_karpathy_say": {"question": "hiring"},
+    "search": {"question": "data engine", "k": 2},
+}
 
 
 def mcp_calls(url: str, run_async) -> dict[str, str]:
     """Every MCP tool called once over streamable HTTP: tool name -> the text it returned."""
+
     async def calls():
         async with streamable_http_client(f"{url}gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 assert {t.name for t in (await session.list_tools()).tools} == set(MCP_TOOLS)
                 return {name: (await session.call_tool(name, args)).content[0].text for name, args in MCP_TOOLS.items()}
+
     return run_async(calls())
 
 
@@ -189,13 +234,15 @@ def test_a_running_server_makes_no_outbound_connection(env, tmp_path, auth, run_
 
 
 def test_the_trace_check_catches_what_it_must():
-    sample = "\n".join([
-        '1 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("20.42.65.92")}, 16) = 0',
-        '1 connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.11")}, 16) = 0',
-        '1 sendto(4, "x", 1, 0, {sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), '
-        'inet_pton(AF_INET6, "2001:db8::1", &sin6_addr), sin6_scope_id=0}, 28) = 1',
-        '1 connect(3, {sa_family=AF_INET, sin_port=htons(7860), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
-        '1 connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',
-        '1 sendto(5, "abc", 3, MSG_NOSIGNAL, NULL, 0) = 3',
-    ])
+    sample = "\n".join(
+        [
+            '1 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("20.42.65.92")}, 16) = 0',
+            '1 connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.11")}, 16) = 0',
+            '1 sendto(4, "x", 1, 0, {sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), '
+            'inet_pton(AF_INET6, "2001:db8::1", &sin6_addr), sin6_scope_id=0}, 28) = 1',
+            '1 connect(3, {sa_family=AF_INET, sin_port=htons(7860), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+            '1 connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',
+            '1 sendto(5, "abc", 3, MSG_NOSIGNAL, NULL, 0) = 3',
+        ]
+    )
     assert len(outbound(sample)) == 3  # a remote host, DNS (even to a resolver on loopback), a remote IPv6

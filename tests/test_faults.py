@@ -1,6 +1,7 @@
 """Fault injection: each file the app reads at start is damaged in turn (truncated, bytes flipped, rows or
 ids swapped), then `ask` runs. It must give the same answer as before (after rebuilding what was damaged)
 or refuse with one clear line: never a different answer with exit code 0."""
+
 import io
 import json
 import shutil
@@ -55,7 +56,7 @@ def base(tmp_path_factory, seed_index):
 
 
 def truncate(path: Path):
-    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
 
 
 def empty(path: Path):
@@ -109,7 +110,7 @@ def change_a_letter(path: Path):
     """One letter of a passage's text changed, the JSON still valid: "reward" -> "regard" was answered from."""
     data = path.read_text()
     at = data.index('"clean":"', data.index("\n")) + len('"clean":"') + 10
-    path.write_text(data[:at] + ("a" if data[at] != "a" else "b") + data[at + 1:])
+    path.write_text(data[:at] + ("a" if data[at] != "a" else "b") + data[at + 1 :])
 
 
 def duplicate_a_passage(path: Path, reseal: bool = False):
@@ -124,22 +125,40 @@ def edit_export(field: str, value: int):
         export = json.loads(path.read_text())
         export[field] = value
         path.write_text(json.dumps(export))
+
     edit.__name__ = f"edit_{field}"
     return edit
 
 
 FAULTS = [
-    (INDEX_FILE, truncate), (INDEX_FILE, empty), (INDEX_FILE, flip), (INDEX_FILE, swap_vectors),
-    (FIELDS_FILE, truncate), (FIELDS_FILE, flip), (FIELDS_FILE, swap_field_rows),
-    (MANIFEST_FILE, truncate), (MANIFEST_FILE, empty), (MANIFEST_FILE, flip), (MANIFEST_FILE, swap_manifest_ids),
+    (INDEX_FILE, truncate),
+    (INDEX_FILE, empty),
+    (INDEX_FILE, flip),
+    (INDEX_FILE, swap_vectors),
+    (FIELDS_FILE, truncate),
+    (FIELDS_FILE, flip),
+    (FIELDS_FILE, swap_field_rows),
+    (MANIFEST_FILE, truncate),
+    (MANIFEST_FILE, empty),
+    (MANIFEST_FILE, flip),
+    (MANIFEST_FILE, swap_manifest_ids),
     (MANIFEST_FILE, lambda p: swap_manifest_ids(p, reseal=True)),
     (MANIFEST_FILE, lambda p: swap_manifest_ids(p, field="field_rows")),
     (MANIFEST_FILE, lambda p: swap_manifest_ids(p, reseal=True, field="field_rows")),
-    (CACHE_FILE, truncate), (CACHE_FILE, empty), (CACHE_FILE, flip), (CACHE_FILE, swap_cached_vectors),
-    (ONNX_FILE, truncate), (ONNX_FILE, flip),
-    (ONNX_EXPORT_FILE, truncate), (ONNX_EXPORT_FILE, flip),
-    (ONNX_EXPORT_FILE, edit_export("max_seq_length", 8)), (ONNX_EXPORT_FILE, edit_export("dim", 12)),
-    (PASSAGES, truncate), (PASSAGES, flip), (PASSAGES, change_a_letter), (PASSAGES, duplicate_a_passage),
+    (CACHE_FILE, truncate),
+    (CACHE_FILE, empty),
+    (CACHE_FILE, flip),
+    (CACHE_FILE, swap_cached_vectors),
+    (ONNX_FILE, truncate),
+    (ONNX_FILE, flip),
+    (ONNX_EXPORT_FILE, truncate),
+    (ONNX_EXPORT_FILE, flip),
+    (ONNX_EXPORT_FILE, edit_export("max_seq_length", 8)),
+    (ONNX_EXPORT_FILE, edit_export("dim", 12)),
+    (PASSAGES, truncate),
+    (PASSAGES, flip),
+    (PASSAGES, change_a_letter),
+    (PASSAGES, duplicate_a_passage),
 ]
 
 
@@ -169,5 +188,7 @@ def test_a_duplicated_passage_id_is_refused_with_file_and_line(base, tmp_path):
     lines = len(store.read_text().splitlines())
     result = ask(tmp_path, "ask", QUESTIONS[1])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {store}:{lines}: duplicate passage id {first!r} (first at line 3); "
-                             "re-run `ask-karpathy ingest` on its sources\n")
+    assert result.stderr == (
+        f"Error: {store}:{lines}: duplicate passage id {first!r} (first at line 3); "
+        "re-run `ask-karpathy ingest` on its sources\n"
+    )

@@ -4,6 +4,7 @@ Invalid UTF-8 on argv and stdin, one bad line in `search -`, escape sequences in
 javascript: links and HTML in its metadata, absolute paths, oversized files, forgetting a document,
 re-ingesting without a rebuild, a stale index that cannot be written, and a kill mid-export.
 """
+
 import errno
 import json
 import os
@@ -50,13 +51,23 @@ def workspace(tmp_path, seed_index):
 
     def run(*args, input=None, **extra_env):
         return CliRunner().invoke(cli, list(args), input=input, env={**env, **extra_env})
+
     return tmp_path, run
 
 
 def test_invalid_utf8_in_argv_is_one_line():
-    result = subprocess.run([sys.executable, "-c", CLI, "ask", b"caf\xe9 \xff"], cwd=REPO_DIR, capture_output=True,
-                            text=True, env={**os.environ, "PYTHONPATH": str(REPO_DIR)})
-    assert (result.returncode, result.stdout, result.stderr) == (1, "", "Error: The question is not valid UTF-8 text.\n")
+    result = subprocess.run(
+        [sys.executable, "-c", CLI, "ask", b"caf\xe9 \xff"],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_DIR)},
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "Error: The question is not valid UTF-8 text.\n",
+    )
 
 
 def test_one_bad_line_in_search_stdin_is_reported_and_the_others_answered(workspace):
@@ -64,11 +75,15 @@ def test_one_bad_line_in_search_stdin_is_reported_and_the_others_answered(worksp
     stdin = b"hiring\n\xff\xfe not utf-8\n" + b"x" * 3000 + b"\n   \ndata engine\n"
     result = run("search", "-", input=stdin)
     assert result.exit_code == 1 and result.stderr == (
-        "Error: 2 of 4 lines could not be searched (their JSON says why)\n")
+        "Error: 2 of 4 lines could not be searched (their JSON says why)\n"
+    )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line.get("error") for line in lines] == [
-        None, "The question is not valid UTF-8 text.", "The question is too long (3,000 characters; the limit is 2,000).",
-        None]
+        None,
+        "The question is not valid UTF-8 text.",
+        "The question is too long (3,000 characters; the limit is 2,000).",
+        None,
+    ]
     assert [line.get("line") for line in lines] == [None, 2, 3, None]
     assert lines[0]["citations"] and lines[3]["question"] == "data engine"
 
@@ -102,11 +117,14 @@ def test_html_and_links_in_a_title_never_reach_copied_citations(workspace):
         assert "<" not in text and "javascript:" not in text
 
 
-@pytest.mark.parametrize("name, content", [
-    ("post.md", "---\ntitle: A post\nurl: javascript:alert(1)\n---\n\nSome words here.\n"),
-    ("post.md", "---\ntitle: A post\nurl: ' JAVASCRIPT:alert(1)'\n---\n\nSome words here.\n"),
-    ("talks.jsonl", '{"text": "Some words here.", "url": "data:text/html,<script>alert(1)</script>"}\n'),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("post.md", "---\ntitle: A post\nurl: javascript:alert(1)\n---\n\nSome words here.\n"),
+        ("post.md", "---\ntitle: A post\nurl: ' JAVASCRIPT:alert(1)'\n---\n\nSome words here.\n"),
+        ("talks.jsonl", '{"text": "Some words here.", "url": "data:text/html,<script>alert(1)</script>"}\n'),
+    ],
+)
 def test_a_non_web_url_in_metadata_is_refused_at_ingest(tmp_path, name, content):
     (tmp_path / name).write_text(content)
     with pytest.raises(CorpusError, match=r"is not an http\(s\) address"):
@@ -130,8 +148,10 @@ def test_a_file_over_the_size_limit_is_refused(workspace):
     big.write_text("Words and more words.\n\n" * 10_000)
     result = run("ingest", str(big), ASK_KARPATHY_MAX_INGEST_BYTES="100000")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {big}: 0.2 MB is over the 0.1 MB limit for one file; split it, or raise "
-                             "ASK_KARPATHY_MAX_INGEST_BYTES\n")
+    assert result.stderr == (
+        f"Error: {big}: 0.2 MB is over the 0.1 MB limit for one file; split it, or raise "
+        "ASK_KARPATHY_MAX_INGEST_BYTES\n"
+    )
     assert not (root / "data" / "passages.jsonl").exists()
 
 
@@ -178,8 +198,10 @@ def test_a_stale_index_that_cannot_be_written_is_one_line(workspace, monkeypatch
     root, run = workspace
     (root / "index" / "manifest.json").write_text("{}")  # stale: must be rebuilt
     if os.geteuid() == 0:  # root writes anywhere: make the directory refuse as a read-only one would
+
         def refuse(directory):
             raise PermissionError(errno.EACCES, "Permission denied", str(directory / storage.LOCK_FILE))
+
         monkeypatch.setattr(storage, "build_lock", refuse)
     else:
         (root / "index").chmod(0o555)
@@ -188,9 +210,11 @@ def test_a_stale_index_that_cannot_be_written_is_one_line(workspace, monkeypatch
     finally:
         (root / "index").chmod(0o755)
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr == (f"Error: {root / 'index'} must be rebuilt ({root / 'index' / 'manifest.json'} is corrupt) "
-                             "but cannot be written (Permission denied): make it writable, or point "
-                             "ASK_KARPATHY_INDEX_DIR at a writable directory\n")
+    assert result.stderr == (
+        f"Error: {root / 'index'} must be rebuilt ({root / 'index' / 'manifest.json'} is corrupt) "
+        "but cannot be written (Permission denied): make it writable, or point "
+        "ASK_KARPATHY_INDEX_DIR at a writable directory\n"
+    )
 
 
 KILLED_EXPORT = """
@@ -210,8 +234,12 @@ query_embedder("all-MiniLM-L6-v2", Path(sys.argv[1]), force=True)
 def test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind(workspace, settings):
     root, _ = workspace
     marker = root / "writing"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(root / "index"), str(marker)], cwd=REPO_DIR,
-                            env={**os.environ, "PYTHONPATH": str(REPO_DIR)}, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_EXPORT, str(root / "index"), str(marker)],
+        cwd=REPO_DIR,
+        env={**os.environ, "PYTHONPATH": str(REPO_DIR)},
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 300
     while not marker.exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
@@ -251,18 +279,22 @@ def mcp_call(url: str, tool: str, arguments: dict, run_async) -> str:
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return (await session.call_tool(tool, arguments)).content[0].text
+
     return run_async(call())
 
 
 @pytest.mark.parametrize("endpoint", ["/ask", "/search", "/what_would_karpathy_say"])
-@pytest.mark.parametrize("kwargs, message", [
-    ({"question": None}, "The question must be text."),
-    ({"question": 42}, "The question must be text."),
-    ({"question": ["hiring"]}, "The question must be text."),
-    ({"question": "hiring", "k": "3"}, "k must be a number from 1 to 10."),
-    ({"question": "hiring", "k": "many"}, "k must be a number from 1 to 10."),
-    ({"question": "hiring", "theme": 5}, "Unknown theme 5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"question": None}, "The question must be text."),
+        ({"question": 42}, "The question must be text."),
+        ({"question": ["hiring"]}, "The question must be text."),
+        ({"question": "hiring", "k": "3"}, "k must be a number from 1 to 10."),
+        ({"question": "hiring", "k": "many"}, "k must be a number from 1 to 10."),
+        ({"question": "hiring", "theme": 5}, "Unknown theme 5"),
+    ],
+)
 def test_wrong_types_on_every_endpoint_get_one_short_message(client, endpoint, kwargs, message):
     with pytest.raises(AppError, match=re.escape(message)):
         client.predict(**kwargs, api_name=endpoint)
@@ -297,13 +329,18 @@ def test_auth_guards_the_page_the_api_mcp_and_uploads(guarded_url, client, run_a
     assert as_dict(client.predict(question="hiring", api_name="/search"))["citations"]
 
 
-@pytest.mark.parametrize("host, auth, warned", [
-    ("127.0.0.1", None, None), ("::1", None, None),
-    ("0.0.0.0", None, "with no password (add --auth USER:PASSWORD)"),
-    ("192.168.1.20", ("u", "p"), "behind the --auth password"),
-])
-def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_files(monkeypatch, capsys, host, auth,
-                                                                                   warned, searcher):
+@pytest.mark.parametrize(
+    "host, auth, warned",
+    [
+        ("127.0.0.1", None, None),
+        ("::1", None, None),
+        ("0.0.0.0", None, "with no password (add --auth USER:PASSWORD)"),
+        ("192.168.1.20", ("u", "p"), "behind the --auth password"),
+    ],
+)
+def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_files(
+    monkeypatch, capsys, host, auth, warned, searcher
+):
     import app.web.server as server
     import app.web.app as web
 
@@ -323,8 +360,10 @@ def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_fi
     if warned is None:
         assert err == ""
     else:
-        assert err.startswith(f"serve: warning: listening on {host}:7999: anyone who can reach it can use the chat "
-                              "page, the API (/ask, /search, /what_would_karpathy_say) and the MCP tool")
+        assert err.startswith(
+            f"serve: warning: listening on {host}:7999: anyone who can reach it can use the chat "
+            "page, the API (/ask, /search, /what_would_karpathy_say) and the MCP tool"
+        )
         assert err.endswith(warned + "\n")
     assert launched["auth"] == auth and not launched["temp"].exists()
 
@@ -332,4 +371,3 @@ def test_serve_names_what_a_non_loopback_address_exposes_and_removes_its_temp_fi
 def test_serve_auth_must_be_user_and_password():
     result = CliRunner().invoke(cli, ["serve", "--auth", "nopassword"])
     assert result.exit_code == 2 and "USER:PASSWORD" in result.output
-

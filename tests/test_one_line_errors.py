@@ -2,6 +2,7 @@
 
 Each test feeds the input a user or a client could send and checks the one line they see.
 """
+
 import json
 import os
 import re
@@ -33,12 +34,14 @@ def run(tmp_path, settings, searcher):
 
     def invoke(*args, **extra_env):
         return CliRunner().invoke(cli, list(args), env={**env, **extra_env})
+
     return invoke
 
 
 def one_line(result, exit_code: int = 1) -> str:
-    assert result.exit_code == exit_code and result.exception is None or isinstance(result.exception, SystemExit), \
+    assert result.exit_code == exit_code and result.exception is None or isinstance(result.exception, SystemExit), (
         result.exception
+    )
     assert result.stderr.count("\n") == 1, result.stderr
     return result.stderr.strip()
 
@@ -47,10 +50,13 @@ def test_after_with_invalid_utf8_is_one_line(run):
     assert one_line(run("ask", "why?", "--after", "caf\udce9")) == "Error: An --after question is not valid UTF-8 text."
 
 
-@pytest.mark.parametrize("line, said", [
-    ({"q": "", "ids": [27]}, "question 1: The question is empty"),
-    ({"q": "hiring", "ids": [99999]}, "question 1: no insight or passage with id 99999"),
-])
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ({"q": "", "ids": [27]}, "question 1: The question is empty"),
+        ({"q": "hiring", "ids": [99999]}, "question 1: no insight or passage with id 99999"),
+    ],
+)
 def test_eval_with_an_empty_question_or_an_unknown_id_is_one_line(run, tmp_path, line, said):
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps(line) + "\n")
@@ -69,8 +75,9 @@ def test_a_base_url_that_is_not_an_address_is_a_usage_error_and_a_remote_one_war
     assert result.exception is None or isinstance(result.exception, SystemExit)
     # checked without contacting it: only the argument is read
     assert _base_url("http://192.0.2.7:11434/v1") == "http://192.0.2.7:11434/v1"
-    assert capsys.readouterr().err == ("ask: warning: --base-url http://192.0.2.7:11434/v1: the question and the "
-                                       "passages will be sent to 192.0.2.7\n")
+    assert capsys.readouterr().err == (
+        "ask: warning: --base-url http://192.0.2.7:11434/v1: the question and the passages will be sent to 192.0.2.7\n"
+    )
     _base_url("http://localhost:11434/v1")
     assert capsys.readouterr().err == ""
 
@@ -84,9 +91,18 @@ def test_a_file_name_that_is_not_utf8_is_skipped_with_a_line(tmp_path):
     report = ingest([docs], tmp_path / "passages.jsonl")
     assert report.added == [str(docs / "ok.md")]
     assert report.skipped == [f"{docs}/caf\udce9.md: its name is not UTF-8, skipped (rename it)"]
-    result = subprocess.run([sys.executable, "-c", CLI, "ingest", str(docs)], cwd=REPO_DIR, capture_output=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO_DIR), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "d"),
-                                 "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "i")}, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", CLI, "ingest", str(docs)],
+        cwd=REPO_DIR,
+        capture_output=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO_DIR),
+            "ASK_KARPATHY_DATA_DIR": str(tmp_path / "d"),
+            "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "i"),
+        },
+        timeout=600,
+    )
     assert f"ingest: {docs}/caf\ufffd.md: its name is not UTF-8, skipped (rename it)\n".encode() in result.stderr
     assert b"Traceback" not in result.stderr
 
@@ -94,21 +110,24 @@ def test_a_file_name_that_is_not_utf8_is_skipped_with_a_line(tmp_path):
 def test_a_folder_where_an_index_file_or_the_passage_store_should_be_is_one_line(run, tmp_path):
     (tmp_path / "index" / "vectors.faiss").unlink()
     (tmp_path / "index" / "vectors.faiss").mkdir()
-    assert one_line(run("ask", "hiring")) == (f"Error: {tmp_path / 'index' / 'vectors.faiss'} is a folder where a "
-                                              "file of the index should be; move it away")
+    assert one_line(run("ask", "hiring")) == (
+        f"Error: {tmp_path / 'index' / 'vectors.faiss'} is a folder where a file of the index should be; move it away"
+    )
     shutil.rmtree(tmp_path / "index" / "vectors.faiss")
     (tmp_path / "data" / "passages.jsonl").mkdir(parents=True)
-    assert one_line(run("ask", "hiring")) == (f"Error: {tmp_path / 'data' / 'passages.jsonl'} is a folder, not the "
-                                              "passage store; move it away")
+    assert one_line(run("ask", "hiring")) == (
+        f"Error: {tmp_path / 'data' / 'passages.jsonl'} is a folder, not the passage store; move it away"
+    )
 
 
 def test_keywords_nested_5000_deep_are_one_line(run, corpus_copy):
     toml = corpus_copy / "insights.toml"
     text = toml.read_text()
     at = text.index("keywords = ")
-    toml.write_text(text[:at] + "keywords = " + "[" * 5000 + "]" * 5000 + "\n#" + text[at + len("keywords = "):])
+    toml.write_text(text[:at] + "keywords = " + "[" * 5000 + "]" * 5000 + "\n#" + text[at + len("keywords = ") :])
     assert one_line(run("ask", "hiring", ASK_KARPATHY_CORPUS_DIR=str(corpus_copy))) == (
-        f"Error: {toml}: not valid TOML: arrays or tables nested too deep")
+        f"Error: {toml}: not valid TOML: arrays or tables nested too deep"
+    )
 
 
 def small_files():  # `ulimit -f 64`: no file the process writes may pass 64 KB
@@ -117,37 +136,62 @@ def small_files():  # `ulimit -f 64`: no file the process writes may pass 64 KB
 
 def test_a_file_size_limit_during_ingest_or_its_build_is_one_line(tmp_path, settings, searcher):
     shutil.copytree(settings.index_dir, tmp_path / "index")
-    env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "d"),
-           "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_DIR),
+        "ASK_KARPATHY_DATA_DIR": str(tmp_path / "d"),
+        "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"),
+    }
     long = tmp_path / "long.md"
     long.write_text("\n\n".join(f"Paragraph {i} about training neural networks." for i in range(3000)))
-    stored = subprocess.run([sys.executable, "-c", CLI, "ingest", str(long)], cwd=REPO_DIR, capture_output=True,
-                            text=True, env=env, preexec_fn=small_files, timeout=600)
-    assert (stored.returncode, stored.stderr) == (1, f"Error: cannot write {tmp_path / 'd' / 'passages.jsonl'} "
-                                                     "(File too large); set ASK_KARPATHY_DATA_DIR to a writable directory\n")
+    stored = subprocess.run(
+        [sys.executable, "-c", CLI, "ingest", str(long)],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=small_files,
+        timeout=600,
+    )
+    assert (stored.returncode, stored.stderr) == (
+        1,
+        f"Error: cannot write {tmp_path / 'd' / 'passages.jsonl'} "
+        "(File too large); set ASK_KARPATHY_DATA_DIR to a writable directory\n",
+    )
     # a small document is stored, but the index rebuilt after it (vectors of every record) is larger
     short = tmp_path / "short.md"
     short.write_text("Overfit a single batch first, then grow the model.")
-    built = subprocess.run([sys.executable, "-c", CLI, "ingest", str(short)], cwd=REPO_DIR, capture_output=True,
-                           text=True, env=env, preexec_fn=small_files, timeout=600)
+    built = subprocess.run(
+        [sys.executable, "-c", CLI, "ingest", str(short)],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=small_files,
+        timeout=600,
+    )
     assert built.returncode == 1 and "Traceback" not in built.stderr
     assert built.stderr.splitlines()[-1].startswith(f"Error: {tmp_path / 'index'} must be rebuilt (")
-    assert built.stderr.splitlines()[-1].endswith("cannot be written (File too large): make it writable, or point "
-                                                  "ASK_KARPATHY_INDEX_DIR at a writable directory")
+    assert built.stderr.splitlines()[-1].endswith(
+        "cannot be written (File too large): make it writable, or point ASK_KARPATHY_INDEX_DIR at a writable directory"
+    )
 
 
 def raw_call(url: str, endpoint: str, data: str) -> str:
     """An API call with its JSON written by hand: a lone surrogate ("\\udce9") is valid JSON, but no client
     library will encode one. Returns the event stream of the answer."""
-    posted = httpx.post(f"{url}gradio_api/call/{endpoint}", content='{"data": ' + data + "}",
-                        headers={"content-type": "application/json"})
+    posted = httpx.post(
+        f"{url}gradio_api/call/{endpoint}",
+        content='{"data": ' + data + "}",
+        headers={"content-type": "application/json"},
+    )
     posted.raise_for_status()
     return httpx.get(f"{url}gradio_api/call/{endpoint}/{posted.json()['event_id']}", timeout=60).text
 
 
 @pytest.mark.parametrize("endpoint", ["ask", "search", "what_would_karpathy_say"])
 def test_a_lone_surrogate_in_a_question_gets_a_message_not_error(web_url, endpoint):
-    said = raw_call(web_url, endpoint, '["caf\\udce9", 3, ""' + (']' if endpoint == "search" else ', null]'))
+    said = raw_call(web_url, endpoint, '["caf\\udce9", 3, ""' + ("]" if endpoint == "search" else ", null]"))
     assert "event: error" in said and "The question is not valid UTF-8 text." in said
     if endpoint != "search":
         said = raw_call(web_url, endpoint, '["why?", 3, "", ["caf\\udce9"]]')
@@ -176,8 +220,9 @@ def test_control_characters_never_reach_the_terminal_from_error_lines_or_feedbac
     assert error.startswith("Error: ") and "post.md: front matter: url" in error
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", error)
     log = tmp_path / "feedback.jsonl"
-    log.write_text(json.dumps({"answer_id": "a", "question": "a\u202eb\x9b2Jc\x1b[31m", "liked": False,
-                               "why": "x\u2066y"}) + "\n")
+    log.write_text(
+        json.dumps({"answer_id": "a", "question": "a\u202eb\x9b2Jc\x1b[31m", "liked": False, "why": "x\u2066y"}) + "\n"
+    )
     result = run("feedback", "--log", str(log))
     assert result.exit_code == 0
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", result.stdout)

@@ -5,6 +5,7 @@ curator's words are always introduced as a paraphrase. A passage of an ingested 
 block quote (its own quotation marks stay as he wrote them), introduced as his writing only when the
 document's author is Karpathy.
 """
+
 import app.answering.citations as citations
 from app.config import THEMES
 from app.contract import Citation, DocumentPlace, SearchResponse, SourceRef
@@ -17,10 +18,17 @@ PASSAGE_THEME = "Ingested writing"
 def source_refs(record: Record, corpus: Corpus) -> list[SourceRef]:
     if isinstance(record, Passage):
         d = record.doc
-        return [SourceRef(n=None, status="resolved", label=citations.document_label(record), title=d.title,
-                          date=d.date, url=d.url)]
-    return [SourceRef(n=s.n, status=s.status, label=s.label(), title=s.title, kind=s.kind, venue=s.venue,
-                      date=s.date, url=s.url) for s in (corpus.sources[n] for n in record.sources)]
+        return [
+            SourceRef(
+                n=None, status="resolved", label=citations.document_label(record), title=d.title, date=d.date, url=d.url
+            )
+        ]
+    return [
+        SourceRef(
+            n=s.n, status=s.status, label=s.label(), title=s.title, kind=s.kind, venue=s.venue, date=s.date, url=s.url
+        )
+        for s in (corpus.sources[n] for n in record.sources)
+    ]
 
 
 def citation(n: int, hit: Hit, corpus: Corpus) -> Citation:
@@ -33,21 +41,45 @@ def record_citation(record: Record, corpus: Corpus, n: int = 0, score: float = 0
     copy_text = {fmt: citations.cite(record, corpus, fmt) for fmt in citations.FORMATS}
     common = dict(n=n, id=record.id, score=score, sources=source_refs(record, corpus), copy_text=copy_text)
     if isinstance(record, Passage):
-        place = DocumentPlace(file=record.doc.source.rsplit("/", 1)[-1], headings=record.headings,
-                              start=record.start, end=record.end, line=record.line, author=record.doc.author)
-        return Citation(**common, kind="passage" if record.by_karpathy else "excerpt",
-                        title=" › ".join([record.doc.title, *record.headings]), theme=None,
-                        theme_name=PASSAGE_THEME, quotes=[record.clean] if record.by_karpathy else [],
-                        quoting=None, paraphrase=None, document=place)
-    return Citation(**common, kind=record.kind, title=record.title, theme=record.theme,
-                    theme_name=THEMES[record.theme], quotes=record.shown_quotes, quoting=record.quoting,
-                    paraphrase=record.paraphrase, url=citations.url(record, corpus),
-                    quote_checks=record.quote_checks)
+        place = DocumentPlace(
+            file=record.doc.source.rsplit("/", 1)[-1],
+            headings=record.headings,
+            start=record.start,
+            end=record.end,
+            line=record.line,
+            author=record.doc.author,
+        )
+        return Citation(
+            **common,
+            kind="passage" if record.by_karpathy else "excerpt",
+            title=" › ".join([record.doc.title, *record.headings]),
+            theme=None,
+            theme_name=PASSAGE_THEME,
+            quotes=[record.clean] if record.by_karpathy else [],
+            quoting=None,
+            paraphrase=None,
+            document=place,
+        )
+    return Citation(
+        **common,
+        kind=record.kind,
+        title=record.title,
+        theme=record.theme,
+        theme_name=THEMES[record.theme],
+        quotes=record.shown_quotes,
+        quoting=record.quoting,
+        paraphrase=record.paraphrase,
+        url=citations.url(record, corpus),
+        quote_checks=record.quote_checks,
+    )
 
 
 def search_response(result: SearchResult, corpus: Corpus) -> SearchResponse:
-    return SearchResponse(question=result.question, on_topic=result.on_topic,
-                          citations=[citation(hit.rank, hit, corpus) for hit in result.hits])
+    return SearchResponse(
+        question=result.question,
+        on_topic=result.on_topic,
+        citations=[citation(hit.rank, hit, corpus) for hit in result.hits],
+    )
 
 
 def _said(insight: Insight) -> str:
@@ -67,7 +99,11 @@ def cited_lines(c: Citation, record: Record) -> list[str]:
     """The lines an answer shows for citation [n]."""
     sources = "; ".join(s.label for s in c.sources) if c.sources else "no source given in the corpus"
     if isinstance(record, Passage):
-        who = "Karpathy wrote" if record.by_karpathy else f"Not Karpathy's words: {record.doc.author or 'unknown author'} wrote"
+        who = (
+            "Karpathy wrote"
+            if record.by_karpathy
+            else f"Not Karpathy's words: {record.doc.author or 'unknown author'} wrote"
+        )
         return [f"[{c.n}] {who}, in {c.title}:", f"    > {record.clean}", f"    — {sources}"]
     lines = []
     if c.kind == "quote":
@@ -79,5 +115,3 @@ def cited_lines(c: Citation, record: Record) -> list[str]:
         lines.append(f"[{c.n}] {citations.PARAPHRASE_LABEL}: {c.paraphrase}")
     lines.append(f"    — insight #{c.id} · {c.title} · {c.theme_name} · {sources}")
     return lines
-
-

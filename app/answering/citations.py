@@ -15,6 +15,7 @@ never the curator's heading, and is LaTeX that compiles as it is (specials escap
 no style lowercases them, `` '' quotes); CSL-JSON carries the same for Zotero and Pandoc. `whole_answer`
 renders a whole answer and all its references in one format, each quote once.
 """
+
 import json
 import re
 from typing import Literal
@@ -46,8 +47,11 @@ def link(source: Source, insight: Insight | None = None) -> str | None:
     fragment per quote (`#:~:text=...`, app/corpus/originals.py) so a browser opens it at the words."""
     if not source.url:
         return None
-    fragments = [c.fragment.removeprefix(":~:") for c in (insight.quote_checks if insight else [])
-                 if c.source == source.n and c.fragment]
+    fragments = [
+        c.fragment.removeprefix(":~:")
+        for c in (insight.quote_checks if insight else [])
+        if c.source == source.n and c.fragment
+    ]
     return f"{source.url}#:~:{'&'.join(fragments)}" if fragments else source.url
 
 
@@ -78,8 +82,9 @@ def _sources(insight: Insight, corpus: Corpus, render) -> str:
         return "source not identified"
     cited = [corpus.sources[n] for n in insight.sources]
     known = any(s.status != "unresolved" for s in cited)
-    return "; ".join(dict.fromkeys(ANOTHER if known and s.status == "unresolved" else render(s, insight)
-                                   for s in cited))
+    return "; ".join(
+        dict.fromkeys(ANOTHER if known and s.status == "unresolved" else render(s, insight) for s in cited)
+    )
 
 
 def _sentence(text: str) -> str:
@@ -90,8 +95,13 @@ def _sentence(text: str) -> str:
 def _differs(insight: Insight) -> list[str]:
     """For each quote whose check found a difference: that it is given in the original's words and how
     the seed (the corpus's source) words it, or that the words were not found in the original at all."""
-    return [f"In the original's words (the Ask Karpathy seed differs: {c.how})" if c.original else
-            "Not found in the original" for c in insight.quote_checks if c.status == "differs"]
+    return [
+        f"In the original's words (the Ask Karpathy seed differs: {c.how})"
+        if c.original
+        else "Not found in the original"
+        for c in insight.quote_checks
+        if c.status == "differs"
+    ]
 
 
 def check_label(checks: list[QuoteCheck]) -> str:
@@ -127,8 +137,13 @@ def document_label(p: Passage) -> str:
 def _passage_entry(p: Passage) -> tuple[str, dict[str, str | None]]:
     """A passage's reference key (ASCII: BibTeX keys are) and the fields of its BibTeX or CSL entry."""
     note = ("Passage" if p.by_karpathy else "Excerpt, not Karpathy's words") + f": {p.clean} ({document_label(p)})"
-    return re.sub(r"[^A-Za-z0-9]+", "_", p.id), {"author": p.doc.author or "unknown", "title": p.doc.title,
-                                                  "date": p.doc.date, "url": p.doc.url, "note": note}
+    return re.sub(r"[^A-Za-z0-9]+", "_", p.id), {
+        "author": p.doc.author or "unknown",
+        "title": p.doc.title,
+        "date": p.doc.date,
+        "url": p.doc.url,
+        "note": note,
+    }
 
 
 def _passage(p: Passage, fmt: Format) -> str:
@@ -147,10 +162,30 @@ def _passage(p: Passage, fmt: Format) -> str:
 
 # What LaTeX would read as markup, and the typography it spells in ASCII (`` '' --- \ldots): a .bib
 # value is LaTeX, so "#333" or "50%" would stop pdflatex and a straight " prints as a closing quote
-LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&",
-         "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-         ">": r"\textgreater{}", "|": r"\textbar{}", "“": "``", "”": "''", "‘": "`", "’": "'", '"': "''",
-         "—": "---", "–": "--", "…": r"\ldots{}", "›": r"\textgreater{}"}
+LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "“": "``",
+    "”": "''",
+    "‘": "`",
+    "’": "'",
+    '"': "''",
+    "—": "---",
+    "–": "--",
+    "…": r"\ldots{}",
+    "›": r"\textgreater{}",
+}
 MONTHS = "January February March April May June July August September October November December".split()
 
 
@@ -201,7 +236,9 @@ def reference(record: Insight | Passage, corpus: Corpus, fmt: Format = "plain") 
     if record.kind == "paraphrase":
         return f"Summarised from Andrej Karpathy, {where}"
     notes = [_sentence(d) for d in _differs(record)]
-    return " ".join([_sentence(f"{attribution(record)}, {where}"), *notes]) if notes else f"{attribution(record)}, {where}"
+    return (
+        " ".join([_sentence(f"{attribution(record)}, {where}"), *notes]) if notes else f"{attribution(record)}, {where}"
+    )
 
 
 def plain(insight: Insight, corpus: Corpus) -> str:
@@ -218,7 +255,9 @@ def markdown(insight: Insight, corpus: Corpus) -> str:
     where = _where(insight, corpus, _source_markdown)
     if insight.kind == "quote":
         notes = [f"*{_sentence(d)}*" for d in _differs(insight)]
-        return "\n>\n".join([f"> {quoted(insight)}", f"> — {attribution(insight)}, {where}", *(f"> {n}" for n in notes)])
+        return "\n>\n".join(
+            [f"> {quoted(insight)}", f"> — {attribution(insight)}, {where}", *(f"> {n}" for n in notes)]
+        )
     return f"*{PARAPHRASE_LABEL}:* {insight.paraphrase} — summarising Andrej Karpathy, {where}"
 
 
@@ -227,8 +266,10 @@ def _work(source: Source | None) -> dict[str, str | None]:
     description ("Post on X", "Talk"), never the curator's heading for the insight."""
     if source is None or source.status == "unresolved":
         return {"title": "Source not identified"}
+
     def cap(s):
         return s[0].upper() + s[1:]
+
     if source.status == "partial":
         return {"title": cap(source.kind), "howpublished": cap(source.description()), "date": source.date}
     return {"title": source.title, "howpublished": cap(source.kind), "date": source.date, "url": source.url}
@@ -238,10 +279,14 @@ def _primary(insight: Insight, corpus: Corpus) -> tuple[Source | None, list[str]
     """The work an entry names (the first resolved source, else the first of which anything is known),
     and what is known of the insight's other sources."""
     cited = [corpus.sources[n] for n in insight.sources]
-    primary = next((s for s in cited if s.status == "resolved"), None) or \
-        next((s for s in cited if s.status == "partial"), None)
-    others = [ANOTHER if s.status == "unresolved" else s.description() for s in cited
-              if primary and s.description() != primary.description()]
+    primary = next((s for s in cited if s.status == "resolved"), None) or next(
+        (s for s in cited if s.status == "partial"), None
+    )
+    others = [
+        ANOTHER if s.status == "unresolved" else s.description()
+        for s in cited
+        if primary and s.description() != primary.description()
+    ]
     return primary, list(dict.fromkeys(others))
 
 
@@ -249,8 +294,11 @@ def _note(insight: Insight, others: list[str]) -> str:
     """His quote (in the original's words where they differ, and how), or the corpus's summary labelled
     as not his words; then any other source. No project numbering: the key already carries the insight."""
     if insight.kind == "quote":
-        note = [f"Quoted: {quoted(insight)}" + (f" ({insight.quoting}'s words, quoted by Andrej Karpathy)"
-                                                  if insight.quoting else ""), *_differs(insight)]
+        note = [
+            f"Quoted: {quoted(insight)}"
+            + (f" ({insight.quoting}'s words, quoted by Andrej Karpathy)" if insight.quoting else ""),
+            *_differs(insight),
+        ]
         if not _differs(insight):  # the check ends the note: a style's closing period never follows a quote
             note.append(check_label(insight.quote_checks))
     else:
@@ -272,15 +320,27 @@ def bibtex(insight: Insight, corpus: Corpus) -> str:
 
 
 # CSL item types for the kinds of work in corpus/sources.toml (what Zotero and citeproc format them as)
-CSL_TYPES = {"blog post": "post-weblog", "essay": "post-weblog", "talk": "speech", "podcast": "interview",
-             "interview": "interview", "post on X": "post", "tweet": "post", "course": "webpage"}
+CSL_TYPES = {
+    "blog post": "post-weblog",
+    "essay": "post-weblog",
+    "talk": "speech",
+    "podcast": "interview",
+    "interview": "interview",
+    "post on X": "post",
+    "tweet": "post",
+    "course": "webpage",
+}
 
 
 def _csl_item(key: str, fields: dict[str, str | None], kind: str) -> dict:
     author = fields["author"]
     given, _, family = author.rpartition(" ")
-    item = {"id": key, "type": kind, "author": [{"family": family, "given": given} if given else {"literal": author}],
-            "title": fields["title"]}
+    item = {
+        "id": key,
+        "type": kind,
+        "author": [{"family": family, "given": given} if given else {"literal": author}],
+        "title": fields["title"],
+    }
     if fields.get("howpublished"):
         item["genre"] = fields["howpublished"]
     date = fields.get("date")
@@ -343,12 +403,17 @@ def _whole_lead(lead: str, record: Insight | Passage) -> tuple[str, bool]:
     said = _said(record)
     m = re.search(r"“([^”]+)”", lead)
     if m and said[0].startswith(m.group(1)):
-        lead = lead[:m.start(1)] + said[0] + lead[m.end(1):]
+        lead = lead[: m.start(1)] + said[0] + lead[m.end(1) :]
     return lead, all(words in lead for words in said)
 
 
-def whole_answer(records: list[Insight | Passage], corpus: Corpus, fmt: Format = "plain", lead: str | None = None,
-                 on_topic: bool = True) -> str:
+def whole_answer(
+    records: list[Insight | Passage],
+    corpus: Corpus,
+    fmt: Format = "plain",
+    lead: str | None = None,
+    on_topic: bool = True,
+) -> str:
     """An answer and all its references in one format, to paste as a whole: the records are the
     answer's citations in order ([1] is records[0]); `lead` is the answer's opening with its [n] markers.
 

@@ -9,6 +9,7 @@ nothing more on it. "ok, different question: …" opens a new topic. Questions t
 (how many, when was, other people's views) are declined, whatever card comes closest. Clients send the
 earlier questions (the API keeps no state), so the turns are replayed to know what was shown.
 """
+
 import re
 from typing import Literal
 
@@ -26,7 +27,8 @@ TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "ba
 # Words that ask *how* to answer rather than *what about*: a short question made only of these has no
 # topic of its own ("why?", "tell me more about that", "is that true?") and takes the conversation's.
 FOLLOW_UP_MAX_WORDS = 8
-_NOT_A_TOPIC = set("""
+_NOT_A_TOPIC = set(
+    """
     a an the and or but so then also ok okay yes no please any some
     what whats why how when where who which is are was were be been being
     do does did can could would should will shall may might must
@@ -36,10 +38,24 @@ _NOT_A_TOPIC = set("""
     anything something continue details detail tips
     about of to for in at with from by like
     tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
-""".split())
+""".split()
+)
 # ... and of those, the words that ask for a concrete case rather than more of the same
-_EXAMPLE = {"example", "examples", "instance", "instances", "case", "cases", "concrete", "specific",
-            "specifically", "illustrate", "real", "world", "practice"}
+_EXAMPLE = {
+    "example",
+    "examples",
+    "instance",
+    "instances",
+    "case",
+    "cases",
+    "concrete",
+    "specific",
+    "specifically",
+    "illustrate",
+    "real",
+    "world",
+    "practice",
+}
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
 # pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
 # follow-up and still lean on the topic.
@@ -52,7 +68,8 @@ _SWITCH = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also)\b[\s,.!:;-]*)*"
     r"(?:(?:a\s+|on\s+(?:a|to)\s+)?(?:different|another|new|other|unrelated|separate)\s+(?:question|topic|subject|thing)"
     r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topic|subject|gears))\b[\s,.!:;?—–-]*",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
 # closest card would only pretend. A question that asks for advice ("how many layers should I use?") is
 # not one of them.
@@ -63,17 +80,22 @@ _FACT = re.compile(
     r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
     r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
 # "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
 # in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
-_NOT_SOMEONE = ("andrej|karpathy|he|she|you|u|they|it|this|that|the|a|an|my|your|our|his|her|their|people|everyone"
-                "|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience")
+_NOT_SOMEONE = (
+    "andrej|karpathy|he|she|you|u|they|it|this|that|the|a|an|my|your|our|his|her|their|people|everyone"
+    "|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
+)
 _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
 _OTHER_PERSON = re.compile(
     rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
-    rf"|\baccording\s+to\s+{_SOMEONE}\b", re.IGNORECASE)
+    rf"|\baccording\s+to\s+{_SOMEONE}\b",
+    re.IGNORECASE,
+)
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
@@ -136,8 +158,20 @@ def not_a_view(question: str) -> bool:
 def _cut(ranked: SearchResult, k: int, seen: set) -> SearchResult:
     """The cards of a new question, under the relevance cut of app/retrieval/search.py: the best card,
     then those within SHOW_MARGIN of it with relevance at least SHOW_FLOOR."""
-    return _keep(ranked, k, [h for n, h in enumerate(ranked.hits) if h.key not in seen and (
-        n == 0 or h.score >= ranked.hits[0].score - SHOW_MARGIN and (h.relevance is None or h.relevance >= SHOW_FLOOR))])
+    return _keep(
+        ranked,
+        k,
+        [
+            h
+            for n, h in enumerate(ranked.hits)
+            if h.key not in seen
+            and (
+                n == 0
+                or h.score >= ranked.hits[0].score - SHOW_MARGIN
+                and (h.relevance is None or h.relevance >= SHOW_FLOOR)
+            )
+        ],
+    )
 
 
 def _follow_up_cut(ranked: SearchResult, k: int, seen: set, concrete_first: bool = False) -> SearchResult:
@@ -158,8 +192,11 @@ def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
 # "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss: how
 # a question asks is dropped where a topic is named
 TOPIC_WORDS = 8
-_ASKING = re.compile(r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?"
-                     r"|how\s+(?:do|should|can|would)\s+(?:i|we|you))\s+", re.IGNORECASE)
+_ASKING = re.compile(
+    r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?"
+    r"|how\s+(?:do|should|can|would)\s+(?:i|we|you))\s+",
+    re.IGNORECASE,
+)
 
 
 def about(topic: str, aspect: str | None) -> str:
@@ -206,23 +243,38 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
     if kind in ("new", "switch", "aspect") and not_a_view(question):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
-        return Turn(question=question, kind="offtopic", topic=question, read_as=read_as, declined=NOT_A_VIEW,
-                    result=ranked.model_copy(update={"question": read_as, "on_topic": False}))
+        return Turn(
+            question=question,
+            kind="offtopic",
+            topic=question,
+            read_as=read_as,
+            declined=NOT_A_VIEW,
+            result=ranked.model_copy(update={"question": read_as, "on_topic": False}),
+        )
     anchor = before.anchor if kind in ("more", "example", "aspect") else None
     own_words = kind in ("more", "example") and not set(_words(question)) <= _NOT_A_TOPIC | _EXAMPLE
     if kind in ("more", "example"):
         # the topic is the question that opened it and what it showed: "more" is more like that first card,
         # narrowed by the follow-up's own words when it has some ("why is it so inefficient")
-        ranked = searcher.rank_many([question if own_words else aspect or topic], theme,
-                                    [" ".join(q for q in (topic, aspect if own_words else None, anchor) if q)])[0]
+        ranked = searcher.rank_many(
+            [question if own_words else aspect or topic],
+            theme,
+            [" ".join(q for q in (topic, aspect if own_words else None, anchor) if q)],
+        )[0]
     elif aspect:
         ranked = searcher.rank_many([aspect], theme, [topic])[0]
     else:
         ranked = searcher.rank_many([topic], theme)[0]
     ranked = ranked.model_copy(update={"question": read_as})
     if not ranked.on_topic:
-        return Turn(question=question, kind="offtopic", topic=topic, aspect=aspect, read_as=read_as,
-                    result=ranked.model_copy(update={"hits": ranked.hits[:1]}))
+        return Turn(
+            question=question,
+            kind="offtopic",
+            topic=topic,
+            aspect=aspect,
+            read_as=read_as,
+            result=ranked.model_copy(update={"hits": ranked.hits[:1]}),
+        )
     if kind in ("new", "switch"):
         shown = _cut(ranked, k, set())
         anchor = _card_words(shown.hits[0].record) if shown.hits else None
@@ -230,13 +282,22 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         shown = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
         if kind == "aspect" and not shown.hits:  # no other card for the aspect: the topic's answer stands
-            return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as,
-                        result=_cut(ranked, k, set()), stands=True, anchor=anchor)
+            return Turn(
+                question=question,
+                kind=kind,
+                topic=topic,
+                aspect=aspect,
+                read_as=read_as,
+                result=_cut(ranked, k, set()),
+                stands=True,
+                anchor=anchor,
+            )
     return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=shown, anchor=anchor)
 
 
-def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
-                 theme: str | None = None) -> list[Turn]:
+def conversation(
+    searcher: Searcher, questions: list[str], k: int | None = None, theme: str | None = None
+) -> list[Turn]:
     """Every turn of a conversation (oldest first), each read in the light of the turns before it."""
     k = k or searcher.settings.top_k
     turns, seen = [], set()
@@ -255,8 +316,13 @@ def conversation(searcher: Searcher, questions: list[str], k: int | None = None,
     return turns
 
 
-def current_turn(searcher: Searcher, question: str, previous_questions: list[str] | None = None,
-                 k: int | None = None, theme: str | None = None) -> Turn:
+def current_turn(
+    searcher: Searcher,
+    question: str,
+    previous_questions: list[str] | None = None,
+    k: int | None = None,
+    theme: str | None = None,
+) -> Turn:
     """The turn of `question` asked after `previous_questions` (oldest first, the latest
     MAX_PREVIOUS_QUESTIONS of them)."""
     previous = list(previous_questions or [])[-MAX_PREVIOUS_QUESTIONS:]
@@ -269,8 +335,13 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     return compose(turn.result, searcher.corpus, kind, topic=about(turn.topic, turn.aspect), declined=turn.declined)
 
 
-def answer_in_conversation(searcher: Searcher, question: str, previous_questions: list[str] | None = None,
-                           k: int | None = None, theme: str | None = None) -> Answer:
+def answer_in_conversation(
+    searcher: Searcher,
+    question: str,
+    previous_questions: list[str] | None = None,
+    k: int | None = None,
+    theme: str | None = None,
+) -> Answer:
     """The one way in for the CLI, the web API and MCP: the extractive answer of current_turn."""
     return answer_turn(current_turn(searcher, question, previous_questions, k, theme), searcher)
 

@@ -4,6 +4,7 @@ No language model is involved: every word in an answer is either fixed framing w
 verbatim slice of the corpus. The lead quotes a verbatim leading slice of his words in quotation marks,
 or gives the curator's summary labelled as not his words.
 """
+
 import re
 
 import app.answering.citations as citations
@@ -23,10 +24,12 @@ LEAD_CHARS = 200
 
 # A sentence that opens with one of these leans on something said before it ("This way, you update…",
 # "Resist this temptation…", "It is a vital contribution…"): a lead never starts its quote with one.
-_LEANS_BACK = set("""
+_LEANS_BACK = set(
+    """
     this that these those it its they them their he she his her here there such so but and or then
     instead however also thus hence therefore resist stop yes no
-""".split())
+""".split()
+)
 
 
 def _stands_alone(sentence: str) -> bool:
@@ -43,7 +46,7 @@ def _leading_words(quote: str, record: Record) -> str:
     if start is None:
         return quote
     lead = sentences[start]
-    for sentence in sentences[start + 1:]:
+    for sentence in sentences[start + 1 :]:
         if len(lead) + 1 + len(sentence) > LEAD_CHARS:
             break
         lead = f"{lead} {sentence}"
@@ -56,8 +59,10 @@ def view(record: Record, how: str) -> str:
     marks; a curator's summary is labelled as one."""
     if isinstance(record, Passage):
         if not record.by_karpathy:
-            return (f"The closest passage is by {record.doc.author or 'an unknown author'}, not Karpathy, "
-                    f"in {record.doc.title} [1].")
+            return (
+                f"The closest passage is by {record.doc.author or 'an unknown author'}, not Karpathy, "
+                f"in {record.doc.title} [1]."
+            )
         return f"{how} — {record.doc.title}: he wrote “{_leading_words(record.clean, record)}” [1]"
     if record.kind == "quote":
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
@@ -69,8 +74,10 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
     """The opening sentences of an answer: his view, or why there is none to give. A first card is his
     answer when its relevance reaches ANSWER_FLOOR, else the closest he comes."""
     if kind == "bare":
-        return (f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
-                "“what would Karpathy say about hiring?”, then follow up.")
+        return (
+            f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
+            "“what would Karpathy say about hiring?”, then follow up."
+        )
     if declined:
         return f"{declined} There is no Karpathy quote to give."
     if not result.on_topic:
@@ -79,16 +86,21 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         return f"That is all the corpus has on {topic or 'this topic'}: every insight on it has been shown already."
     best = result.hits[0]
     strong = best.relevance is None or best.relevance >= ANSWER_FLOOR
-    how = {"more": f"More on {topic}",
-           "example": (f"An example on {topic}" if isinstance(best.record, Insight) and best.record.concrete
-                       else f"No worked example on {topic} in the corpus; the nearest insight"),
-           "stands": f"Nothing more specific on {topic}; the answer on the topic stands"}.get(
-        kind, "His answer" if strong else "The closest he comes")
+    how = {
+        "more": f"More on {topic}",
+        "example": (
+            f"An example on {topic}"
+            if isinstance(best.record, Insight) and best.record.concrete
+            else f"No worked example on {topic} in the corpus; the nearest insight"
+        ),
+        "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
+    }.get(kind, "His answer" if strong else "The closest he comes")
     return view(best.record, how)
 
 
-def compose(result: SearchResult, corpus: Corpus, kind: str = "new", topic: str | None = None,
-            declined: str | None = None) -> Answer:
+def compose(
+    result: SearchResult, corpus: Corpus, kind: str = "new", topic: str | None = None, declined: str | None = None
+) -> Answer:
     """The extractive answer to a searched question: the lead, then each card shown."""
     cites = search_response(result, corpus).citations
     head = lead(result, kind, topic, declined)
@@ -97,8 +109,13 @@ def compose(result: SearchResult, corpus: Corpus, kind: str = "new", topic: str 
         lines += ["", "Closest, but not on your topic:"] if not result.on_topic else [""]
     for c, hit in zip(cites, result.hits):
         lines.extend(cited_lines(c, hit.record))
-    return Answer(question=result.question, on_topic=result.on_topic and kind != "bare", lead=head,
-                  text="\n".join(lines), citations=cites)
+    return Answer(
+        question=result.question,
+        on_topic=result.on_topic and kind != "bare",
+        lead=head,
+        text="\n".join(lines),
+        citations=cites,
+    )
 
 
 def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:

@@ -10,6 +10,7 @@ in place, an unchanged file leaves the file byte for byte as it was (so nothing 
 `remove` forgets a document. A document names itself by its path relative to the folder it was
 ingested from; its absolute path is kept only to recognise it again.
 """
+
 import hashlib
 import json
 import re
@@ -48,6 +49,7 @@ class IngestReport(BaseModel):
 
 class JsonlDocument(BaseModel):
     """One line of an ingested JSONL file."""
+
     text: str
     title: str | None = None
     url: str | None = None
@@ -69,8 +71,10 @@ def front_matter(text: str) -> tuple[dict[str, str], int]:
         return {}, 0
     if not isinstance(fields, dict):
         return {}, 0
-    return ({str(key): str(value) for key, value in fields.items() if isinstance(value, str | int | float | datetime.date)},
-            end + len("\n---\n"))
+    return (
+        {str(key): str(value) for key, value in fields.items() if isinstance(value, str | int | float | datetime.date)},
+        end + len("\n---\n"),
+    )
 
 
 def web_url(url: str | None, where: str) -> str | None:
@@ -170,8 +174,9 @@ def _sentences(text: str, start: int, end: int):
     yield cut, end
 
 
-def split_passages(doc: Document, source: str, body_start: int, line: int | None = None,
-                   words: int = PASSAGE_WORDS) -> list[Passage]:
+def split_passages(
+    doc: Document, source: str, body_start: int, line: int | None = None, words: int = PASSAGE_WORDS
+) -> list[Passage]:
     """Cut a document's body into passages of about `words` words, never across a heading."""
     spans: list[tuple[list[str], int, int]] = []  # (heading path, start, end) of each paragraph piece
     headings: list[tuple[int, str]] = []
@@ -188,12 +193,21 @@ def split_passages(doc: Document, source: str, body_start: int, line: int | None
     passages, group = [], []
     for span in spans + [None]:
         size = sum(len(source[s:e].split()) for _, s, e in group)
-        if group and (span is None or span[0] != group[0][0] or size + len(source[span[1]:span[2]].split()) > words):
+        if group and (span is None or span[0] != group[0][0] or size + len(source[span[1] : span[2]].split()) > words):
             begin, finish = group[0][1], group[-1][2]
             raw = source[begin:finish]
-            passages.append(Passage(
-                id=f"{doc.key}#{len(passages) + 1}", doc=doc, headings=group[0][0], text=raw,
-                clean=clean_markup(raw), start=begin, end=finish, line=line))
+            passages.append(
+                Passage(
+                    id=f"{doc.key}#{len(passages) + 1}",
+                    doc=doc,
+                    headings=group[0][0],
+                    text=raw,
+                    clean=clean_markup(raw),
+                    start=begin,
+                    end=finish,
+                    line=line,
+                )
+            )
             group = []
         if span is not None:
             group.append(span)
@@ -205,8 +219,14 @@ def plain_title(title: str | None, fallback: str) -> str:
     return clean_markup(title or "") or fallback
 
 
-def read_documents(path: Path, author: str | None, site_url: str | None, words: int = PASSAGE_WORDS,
-                   name: str | None = None, max_bytes: int | None = None) -> tuple[str, list[Passage]]:
+def read_documents(
+    path: Path,
+    author: str | None,
+    site_url: str | None,
+    words: int = PASSAGE_WORDS,
+    name: str | None = None,
+    max_bytes: int | None = None,
+) -> tuple[str, list[Passage]]:
     """A file's content hash and its passages; CorpusError (file and line) if it cannot be read.
     `name` is how citations name the file (default: its path as given)."""
     kind = SUFFIXES.get(path.suffix.lower())
@@ -215,8 +235,10 @@ def read_documents(path: Path, author: str | None, site_url: str | None, words: 
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise CorpusError(f"{path}: {size / 1e6:,.1f} MB is over the {max_bytes / 1e6:,.1f} MB limit for one "
-                              "file; split it, or raise ASK_KARPATHY_MAX_INGEST_BYTES")
+            raise CorpusError(
+                f"{path}: {size / 1e6:,.1f} MB is over the {max_bytes / 1e6:,.1f} MB limit for one "
+                "file; split it, or raise ASK_KARPATHY_MAX_INGEST_BYTES"
+            )
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise CorpusError(f"{path}: cannot read it as UTF-8 text: {e}") from None
@@ -224,9 +246,15 @@ def read_documents(path: Path, author: str | None, site_url: str | None, words: 
     key, place = path.stem, {"source": name or str(path), "path": str(path.resolve())}
     if kind != "jsonl":
         fields, body = front_matter(source) if kind == "markdown" else ({}, 0)
-        doc = Document(key=key, **place, kind=kind, title=plain_title(fields.get("title"), path.stem),
-                       url=document_url(path, fields, site_url), date=(fields.get("date") or "")[:10] or None,
-                       author=fields.get("author") or author)
+        doc = Document(
+            key=key,
+            **place,
+            kind=kind,
+            title=plain_title(fields.get("title"), path.stem),
+            url=document_url(path, fields, site_url),
+            date=(fields.get("date") or "")[:10] or None,
+            author=fields.get("author") or author,
+        )
         return sha, split_passages(doc, source, body, words=words)
     passages = []
     for n, line in enumerate(source.splitlines(), 1):
@@ -238,9 +266,15 @@ def read_documents(path: Path, author: str | None, site_url: str | None, words: 
             err = e.errors()[0]
             where = ".".join(str(x) for x in err["loc"]) or "line"
             raise CorpusError(f"{path}:{n}: field '{where}': {err['msg']}") from None
-        doc = Document(key=f"{key}-{n}", **place, kind="jsonl", title=plain_title(record.title, f"{path.stem} line {n}"),
-                       url=web_url(record.url, f"{path}:{n}"), date=record.date.isoformat() if record.date else None,
-                       author=record.author or author)
+        doc = Document(
+            key=f"{key}-{n}",
+            **place,
+            kind="jsonl",
+            title=plain_title(record.title, f"{path.stem} line {n}"),
+            url=web_url(record.url, f"{path}:{n}"),
+            date=record.date.isoformat() if record.date else None,
+            author=record.author or author,
+        )
         passages.extend(split_passages(doc, record.text, 0, line=n, words=words))
     return sha, passages
 
@@ -255,26 +289,33 @@ def load_passages(path: Path) -> list[Passage]:
         data = path.read_bytes()
         lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as e:
-        raise CorpusError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); re-run `ask-karpathy ingest` "
-                          "on its sources") from None
+        raise CorpusError(
+            f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); re-run `ask-karpathy ingest` on its sources"
+        ) from None
     except IsADirectoryError:
         raise CorpusError(f"{path} is a folder, not the passage store; move it away") from None
     first = 1
     if lines and lines[0].startswith(STORE_HEADER):
         first = 2
-        body = data[data.index(b"\n") + 1:]
+        body = data[data.index(b"\n") + 1 :]
         if lines[0] != _header(body):
-            raise CorpusError(f"{path} is damaged (its checksum does not match); delete it and re-run "
-                              "`ask-karpathy ingest` on its sources")
+            raise CorpusError(
+                f"{path} is damaged (its checksum does not match); delete it and re-run "
+                "`ask-karpathy ingest` on its sources"
+            )
     passages, seen = [], {}
-    for n, line in enumerate(lines[first - 1:], first):
+    for n, line in enumerate(lines[first - 1 :], first):
         try:
             passage = Passage.model_validate_json(line)
         except ValidationError as e:
-            raise CorpusError(f"{path}:{n}: {e.errors()[0]['msg']}; re-run `ask-karpathy ingest` on its sources") from None
+            raise CorpusError(
+                f"{path}:{n}: {e.errors()[0]['msg']}; re-run `ask-karpathy ingest` on its sources"
+            ) from None
         if passage.id in seen:  # one would hide the other in the index
-            raise CorpusError(f"{path}:{n}: duplicate passage id {passage.id!r} (first at line {seen[passage.id]}); "
-                              "re-run `ask-karpathy ingest` on its sources")
+            raise CorpusError(
+                f"{path}:{n}: duplicate passage id {passage.id!r} (first at line {seen[passage.id]}); "
+                "re-run `ask-karpathy ingest` on its sources"
+            )
         seen[passage.id] = n
         passages.append(passage)
     return passages
@@ -349,8 +390,14 @@ def _by_document(store: Path) -> dict[str, list[Passage]]:
     return grouped
 
 
-def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: str | None = None,
-           words: int = PASSAGE_WORDS, max_bytes: int | None = None) -> IngestReport:
+def ingest(
+    paths: list[Path],
+    store: Path,
+    author: str | None = None,
+    site_url: str | None = None,
+    words: int = PASSAGE_WORDS,
+    max_bytes: int | None = None,
+) -> IngestReport:
     """Add or replace the passages of each file; every file is read before anything is written."""
     report = IngestReport()
     files = _files(paths, report.skipped)
@@ -359,16 +406,18 @@ def ingest(paths: list[Path], store: Path, author: str | None = None, site_url: 
         raise CorpusError(f"nothing to ingest in {', '.join(map(str, paths))}{why}")
     if site_url is not None:
         web_url(site_url, "--site-url")
-    read = {str(f): read_documents(f, author, site_url, words, name=name, max_bytes=max_bytes)
-            for f, name in files.items()}
+    read = {
+        str(f): read_documents(f, author, site_url, words, name=name, max_bytes=max_bytes) for f, name in files.items()
+    }
     # read, merge and write under one lock: two ingests that both read the old store would each write it
     # back with only their own documents added (3 parallel runs lost one, each saying "1 added")
     with build_lock(store.parent):
         return _merge(read, _by_document(store), store, report)
 
 
-def _merge(read: dict[str, tuple[str, list[Passage]]], stored: dict[str, list[Passage]], store: Path,
-           report: IngestReport) -> IngestReport:
+def _merge(
+    read: dict[str, tuple[str, list[Passage]]], stored: dict[str, list[Passage]], store: Path, report: IngestReport
+) -> IngestReport:
     for path, (sha, passages) in read.items():
         new = [p.model_copy(update={"doc": p.doc.model_copy(update={"sha256": sha})}) for p in passages]
         bucket = report.unchanged if stored.get(path) == new else report.replaced if path in stored else report.added

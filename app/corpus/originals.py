@@ -22,6 +22,7 @@ the end until its first occurrence after the start ends where the quote ends. No
 mark, "--" or "...": the site's renderer prints those typographically (It's becomes It’s), so such a
 term might not match. Each term is percent-encoded, "-", "," and "&" included.
 """
+
 import difflib
 import re
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ MAX_ELIDED = 400  # characters an ellipsis may stand for, within one paragraph
 @dataclass(frozen=True)
 class Text:
     """A string and, for each of its characters, the index in the original file it comes from."""
+
     chars: str
     at: tuple[int, ...]
 
@@ -60,8 +62,8 @@ def _rewrite(text: Text, pattern: str, group: int | None = None, literal: str = 
     """Replace each match by one of its groups (kept with its file offsets) or by a literal string."""
     chars, at, pos = [], [], 0
     for m in re.finditer(pattern, text.chars, flags):
-        chars.append(text.chars[pos:m.start()])
-        at.extend(text.at[pos:m.start()])
+        chars.append(text.chars[pos : m.start()])
+        at.extend(text.at[pos : m.start()])
         if group is not None:
             g0, g1 = m.span(group)
             chars.append(text.chars[g0:g1])
@@ -116,6 +118,7 @@ def original_path(url: str | None, originals_dir: Path) -> Path | None:
 @dataclass(frozen=True)
 class Original:
     """One original, read once: the file, its rendered text and the typographic form of that."""
+
     source: Source
     markdown: str
     rendered: Text
@@ -140,7 +143,7 @@ def _find_parts(parts: list[str], original: Original) -> tuple[int, int] | None:
         if i < 0:
             return None
         if last is not None:
-            gap = original.markdown[last:original.plain.at[i]]
+            gap = original.markdown[last : original.plain.at[i]]
             if "\n\n" in gap or len(gap) > MAX_ELIDED:
                 return None
         first = i if first is None else first
@@ -170,6 +173,7 @@ def _difference(q: str, o: str) -> str:
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
             continue
+
         def phrase(tokens, s, i, j):  # the tokens [i:j] with a word of context either side
             i, j = i - 1, j + 1
             while i > 0 and not re.match(r"\w", tokens[i][0]):
@@ -177,7 +181,8 @@ def _difference(q: str, o: str) -> str:
             while j < len(tokens) and not re.match(r"\w", tokens[j - 1][0]):
                 j += 1
             i, j = max(i, 0), min(j, len(tokens))
-            return s[tokens[i].start():tokens[j - 1].end()] if i < j else ""
+            return s[tokens[i].start() : tokens[j - 1].end()] if i < j else ""
+
         out.append(f'the seed has "{phrase(qt, q, a0, a1)}", the original "{phrase(ot, o, b0, b1)}"')
     return "; ".join(out)
 
@@ -189,7 +194,7 @@ def _locate_difference(q: str, original: Original) -> tuple[int, int] | None:
     if length < min(len(q), 20):
         return None
     qt = [m[0] for m in TOKEN.finditer(q)]
-    window = list(TOKEN.finditer(hay[where:where + 2 * len(q) + 100]))
+    window = list(TOKEN.finditer(hay[where : where + 2 * len(q) + 100]))
     matcher = difflib.SequenceMatcher(None, qt, [m[0] for m in window], autojunk=False)
     a_end = b_end = 0
     for block in matcher.get_matching_blocks():
@@ -213,16 +218,23 @@ def check_quote(quote: str, original: Original) -> QuoteCheck:
         how = "only typographic differences (quote marks, dashes, whitespace, markup)"
         if len(parts) > 1 and not _find_parts([q], original):
             how += "; the seed's ellipsis (...) marks words the original has and the quote leaves out"
-        return QuoteCheck(status="verified", how=how, source=n, start=start, end=end,
-                          fragment=text_fragment(original, start, end))
+        return QuoteCheck(
+            status="verified", how=how, source=n, start=start, end=end, fragment=text_fragment(original, start, end)
+        )
     located = _locate_difference(q, original)
     if not located:
         return QuoteCheck(status="differs", source=n, how="these words are not in the original")
     start, end = located
     words = original.words(start, end)
-    return QuoteCheck(status="differs", source=n, start=start, end=end, original=words,
-                      how=_difference(q, normalise(words)),
-                      fragment=text_fragment(original, start, end))
+    return QuoteCheck(
+        status="differs",
+        source=n,
+        start=start,
+        end=end,
+        original=words,
+        how=_difference(q, normalise(words)),
+        fragment=text_fragment(original, start, end),
+    )
 
 
 def encode_term(term: str) -> str:
@@ -294,8 +306,10 @@ def compare_with_recorded(corpus: Corpus, found: dict[int, list[QuoteCheck]]) ->
             same = n < len(recorded) and recorded[n] == check
             stale += not same
             where = f" [{check.source}] characters {check.start}–{check.end}" if check.start is not None else ""
-            lines.append(f"#{insight_id} quote {n + 1}: {check.status}{where}: {check.how}"
-                         + ("" if same else "  (insights.toml records otherwise)"))
+            lines.append(
+                f"#{insight_id} quote {n + 1}: {check.status}{where}: {check.how}"
+                + ("" if same else "  (insights.toml records otherwise)")
+            )
     return lines, stale
 
 

@@ -5,6 +5,7 @@ only strings ever shown as "Karpathy said"); everything else in an insight is th
 that breaks a rule fails the whole load with the file, line, insight and field, so nothing
 half-checked is ever indexed or served.
 """
+
 import functools
 import re
 import tomllib
@@ -129,8 +130,9 @@ class Insight(BaseModel):
         """His words as every surface shows and copies them: each quote, or, where its check found that
         the original words it differently, the original's words (the original is the source of truth)."""
         checks = self.quote_checks or [None] * len(self.quotes)
-        return [c.original if c and c.status == "differs" and c.original else quote
-                for quote, c in zip(self.quotes, checks)]
+        return [
+            c.original if c and c.status == "differs" and c.original else quote for quote, c in zip(self.quotes, checks)
+        ]
 
     @functools.cached_property
     def his_words(self) -> tuple[str, ...]:
@@ -143,6 +145,7 @@ class Insight(BaseModel):
 
 class Document(BaseModel):
     """An ingested file (or one record of a JSONL file) that passages come from."""
+
     model_config = ConfigDict(frozen=True)
 
     key: str  # the file's name without suffix (and line for JSONL): names its passages
@@ -158,6 +161,7 @@ class Document(BaseModel):
 
 class Passage(BaseModel):
     """A slice of an ingested document: text == the source file's characters [start:end]."""
+
     model_config = ConfigDict(frozen=True)
 
     id: str  # "<document key>#<n>"
@@ -286,8 +290,13 @@ def _load_table(path: Path, table: str, model: type[BaseModel]) -> tuple[list, l
             records.append(model.model_validate(record))
         except ValidationError as e:
             # a model-level error names its field at the start of its message ("quotes: ...")
-            problems = [(str(err["loc"][0]) if err["loc"] else err["msg"].removeprefix("Value error, ").split(":")[0],
-                         err["msg"].removeprefix("Value error, ")) for err in e.errors()]
+            problems = [
+                (
+                    str(err["loc"][0]) if err["loc"] else err["msg"].removeprefix("Value error, ").split(":")[0],
+                    err["msg"].removeprefix("Value error, "),
+                )
+                for err in e.errors()
+            ]
             # point at a line that exists (a misspelt field, rather than the missing one it replaced)
             field_lines = [_field_line(raw, header, field) for field, _ in problems]
             line = next((n for n in field_lines if n != header), header)
@@ -313,19 +322,24 @@ def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
     seen = set()
     for insight, line in zip(insights, lines):
         if insight.id in seen:
-            raise CorpusError(f"{insights_path}:{_field_line(raw, line, 'id')}: insight #{insight.id}: "
-                              "field 'id': duplicate id")
+            raise CorpusError(
+                f"{insights_path}:{_field_line(raw, line, 'id')}: insight #{insight.id}: field 'id': duplicate id"
+            )
         seen.add(insight.id)
         missing = [n for n in insight.sources if n not in by_n]
         if missing:
-            raise CorpusError(f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
-                              f"field 'sources': {missing} not in {sources_path.name}")
+            raise CorpusError(
+                f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
+                f"field 'sources': {missing} not in {sources_path.name}"
+            )
     # a source its original proves for an insight the seed gives no number for
     for source, line in zip(sources, source_lines):
         for insight_id in source.proves:
             at = next((i for i, insight in enumerate(insights) if insight.id == insight_id), None)
             if at is None or insights[at].sources:
-                raise CorpusError(f"{sources_path}:{line}: source [{source.n}]: field 'proves': insight "
-                                  f"#{insight_id} is not an insight the seed gives no source for")
+                raise CorpusError(
+                    f"{sources_path}:{line}: source [{source.n}]: field 'proves': insight "
+                    f"#{insight_id} is not an insight the seed gives no source for"
+                )
             insights[at] = insights[at].model_copy(update={"sources": [source.n]})
     return Corpus(insights=insights, sources=by_n, passages=list(passages))

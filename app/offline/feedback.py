@@ -8,6 +8,7 @@ answer adds a line, and readers keep each answer's last one. The log stays under
 (Settings.max_feedback_bytes): past it, it is compacted once, atomically (app/storage.py), to each
 answer's last judgement, newest first, within half that size.
 """
+
 import fcntl
 import json
 import logging

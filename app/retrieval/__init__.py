@@ -1,2 +1,1 @@
-"""The retrieval stage: reading a question, embedding it, the vector index, and ranking records for it.
-"""
+"""The retrieval stage: reading a question, embedding it, the vector index, and ranking records for it."""

@@ -10,6 +10,7 @@ of a 4.4 s `ask-karpathy ask`. The export lives in index/ beside the vectors: en
 encoder.json (what it was exported from, and its sha256), written last as the commit point; a changed
 model, a damaged file or a crash mid-export means a new export (query_embedder).
 """
+
 import functools
 import hashlib
 import importlib.util
@@ -91,8 +92,9 @@ class Embedder:
         # took 578 ms on two threads and 13 ms on one (bench/query_path.py). A server gets its
         # parallelism from concurrent requests instead; batches (index builds) keep every core.
         self._torch.set_num_threads(1 if len(texts) == 1 else self.threads)
-        vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=progress)
+        vectors = self.model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -100,8 +102,10 @@ def merge_adapter(model, adapter_dir: Path) -> None:
     """Merge a peft LoRA adapter into a sentence-transformers model in place: W += B·A·alpha/r in every
     adapted layer, after which the model is a plain BertModel again (same size, same speed, exportable)."""
     if not (adapter_dir / "adapter_config.json").is_file():
-        raise ModelNotInstalled(f"no adapter at {adapter_dir}: run `ask-karpathy train`, or set "
-                                f"ASK_KARPATHY_MODEL to a model name without {ADAPTED!r}")
+        raise ModelNotInstalled(
+            f"no adapter at {adapter_dir}: run `ask-karpathy train`, or set "
+            f"ASK_KARPATHY_MODEL to a model name without {ADAPTED!r}"
+        )
     from peft import PeftModel
 
     # peft reads the fp16 weights and casts them up to the base model's fp32 (autocast_adapter_dtype)
@@ -116,9 +120,11 @@ def adapter_description(name: str) -> str:
         manifest = json.loads((ADAPTER_DIR / "manifest.json").read_text())
     except (OSError, ValueError):
         return f"{base_name(name)} + adapter {ADAPTER_DIR} (no readable manifest.json)"
-    return (f"{base_name(name)} + adapter {ADAPTER_DIR.name}/ (LoRA r={manifest['lora_rank']}, trained "
-            f"{manifest['trained_at']} on {manifest['training_pairs']} questions, data sha256 "
-            f"{manifest['training_data_sha256'][:12]})")
+    return (
+        f"{base_name(name)} + adapter {ADAPTER_DIR.name}/ (LoRA r={manifest['lora_rank']}, trained "
+        f"{manifest['trained_at']} on {manifest['training_pairs']} questions, data sha256 "
+        f"{manifest['training_data_sha256'][:12]})"
+    )
 
 
 @functools.cache
@@ -150,6 +156,7 @@ class OnnxExportFailed(Exception):
 
 class OnnxExport(BaseModel):
     """What an ONNX file was exported from (stored beside it): a changed model or file makes it stale."""
+
     model: str
     model_files: str  # model_fingerprint of the model directory at export time
     max_seq_length: int  # sentence-transformers truncates here, not at tokenizer.json's own 128
@@ -169,11 +176,15 @@ def model_fingerprint(name: str) -> str:
     or an edited config changes it, and checking it costs a few stat calls, not reading 90 MB of weights.
     An adapted model adds the sha256 of the adapter's files (1.4 MB): a retrained adapter changes it."""
     path = model_path(name)
-    files = sorted((str(f.relative_to(path)), f.stat().st_size, f.stat().st_mtime_ns)
-                   for f in path.rglob("*") if f.is_file())
+    files = sorted(
+        (str(f.relative_to(path)), f.stat().st_size, f.stat().st_mtime_ns) for f in path.rglob("*") if f.is_file()
+    )
     if name.endswith(ADAPTED):
-        files += sorted((f.name, hashlib.sha256(f.read_bytes()).hexdigest())
-                        for f in ADAPTER_DIR.iterdir() if f.name.startswith("adapter_"))
+        files += sorted(
+            (f.name, hashlib.sha256(f.read_bytes()).hexdigest())
+            for f in ADAPTER_DIR.iterdir()
+            if f.name.startswith("adapter_")
+        )
     return hashlib.sha256(repr(files).encode()).hexdigest()
 
 
@@ -207,19 +218,23 @@ class OnnxEmbedder:
         # threads, and when another process holds a core every wait costs a time slice. One question
         # gains nothing from threads; a server gets its parallelism from concurrent requests instead.
         options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), options,
-                                                    providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(
+            onnx if isinstance(onnx, bytes) else str(onnx), options, providers=["CPUExecutionProvider"]
+        )
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         """Like Embedder.encode; `progress` is accepted for the same interface and shows nothing."""
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
-            encodings = self.tokenizer.encode_batch(texts[start:start + batch_size])
-            features = {"input_ids": [e.ids for e in encodings], "attention_mask": [e.attention_mask for e in encodings],
-                        "token_type_ids": [e.type_ids for e in encodings]}
+            encodings = self.tokenizer.encode_batch(texts[start : start + batch_size])
+            features = {
+                "input_ids": [e.ids for e in encodings],
+                "attention_mask": [e.attention_mask for e in encodings],
+                "token_type_ids": [e.type_ids for e in encodings],
+            }
             feed = {name: np.array(features[name], dtype=np.int64) for name in self.inputs}
-            vectors[start:start + batch_size] = self.session.run(None, feed)[0]
+            vectors[start : start + batch_size] = self.session.run(None, feed)[0]
         return vectors
 
 
@@ -249,13 +264,24 @@ def export_onnx(embedder: Embedder) -> tuple[bytes, OnnxExport]:
         # Its deprecation and tracer warnings are noise here: the check below says whether the export is right.
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(SentenceEmbedding().eval(), tuple(features[name] for name in inputs), onnx,
-                              input_names=inputs, output_names=["sentence_embedding"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
+            torch.onnx.export(
+                SentenceEmbedding().eval(),
+                tuple(features[name] for name in inputs),
+                onnx,
+                input_names=inputs,
+                output_names=["sentence_embedding"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
         data = onnx.getvalue()
-        export = OnnxExport(model=embedder.name, model_files=model_fingerprint(embedder.name),
-                            max_seq_length=embedder.model.max_seq_length, dim=embedder.dim,
-                            onnx_sha256=hashlib.sha256(data).hexdigest())
+        export = OnnxExport(
+            model=embedder.name,
+            model_files=model_fingerprint(embedder.name),
+            max_seq_length=embedder.model.max_seq_length,
+            dim=embedder.dim,
+            onnx_sha256=hashlib.sha256(data).hexdigest(),
+        )
         exported = OnnxEmbedder(embedder.name, data, export)
     except Exception as e:  # a model that does not export or load (an unusual architecture, no tokenizer.json)
         raise OnnxExportFailed(f"export failed: {e}") from e
@@ -294,10 +320,12 @@ def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | Non
     return OnnxEmbedder(model, onnx_path, export), "up to date"
 
 
-def query_embedder(model: str, index_dir: Path, force: bool = False,
-                   notify: Callable[[str], None] = notify_stderr) -> OnnxEmbedder | Embedder:
+def query_embedder(
+    model: str, index_dir: Path, force: bool = False, notify: Callable[[str], None] = notify_stderr
+) -> OnnxEmbedder | Embedder:
     """The embedder for questions: the ONNX export, exported again when missing, stale or damaged (saying
     why in one line), or the sentence-transformers model itself when its export does not embed alike."""
+
     def build(reason: str) -> OnnxEmbedder | Embedder:
         try:
             data, export = export_onnx(get_embedder(model))
@@ -305,7 +333,9 @@ def query_embedder(model: str, index_dir: Path, force: bool = False,
             notify(f"index: {model} not exported to ONNX ({reason}): {e}; questions use sentence-transformers")
             return get_embedder(model)
         write_atomic(index_dir / ONNX_FILE, data)
-        write_atomic(index_dir / ONNX_EXPORT_FILE, export.sealed().model_dump_json(indent=2).encode())  # the commit point
+        write_atomic(
+            index_dir / ONNX_EXPORT_FILE, export.sealed().model_dump_json(indent=2).encode()
+        )  # the commit point
         notify(f"index: exported {model} to ONNX for questions ({reason})")
         return OnnxEmbedder(model, index_dir / ONNX_FILE, export)
 

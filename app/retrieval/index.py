@@ -8,6 +8,7 @@ over both, so a rebuild embeds only what changed and never reuses a damaged vect
 leaves a manifest that does not match, and the next start rebuilds. What is embedded is the caller's
 choice (app/retrieval/search.py); this module only stores and finds vectors.
 """
+
 import hashlib
 import io
 import json
@@ -95,8 +96,9 @@ class VectorIndex:
         self.ids = manifest.ids
         self.fields = fields
         # the rows that have fields, and where each one's run of fields starts (they are stored row by row)
-        self.field_owners, self._field_starts = np.unique(np.asarray(manifest.field_rows, dtype=np.int64),
-                                                          return_index=True)
+        self.field_owners, self._field_starts = np.unique(
+            np.asarray(manifest.field_rows, dtype=np.int64), return_index=True
+        )
         self._first: faiss.IndexFlatIP | None = None  # exact copy of the first rows, see search_first
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -134,8 +136,9 @@ def cache_checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
     return hashlib.sha256(keys.astype(str).tobytes() + np.ascontiguousarray(vectors, np.float32).tobytes()).hexdigest()
 
 
-def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, progress: bool,
-                     notify: Callable[[str], None]) -> np.ndarray:
+def embed_with_cache(
+    texts: list[str], embedder: Embedder, cache_path: Path, progress: bool, notify: Callable[[str], None]
+) -> np.ndarray:
     """Vectors for `texts`, encoding only those whose sha256 is not cached for this model yet (its files
     included: a retrained adapter keeps the model's name but not its vectors)."""
     model = f"{embedder.name}\n{model_fingerprint(embedder.name)}"
@@ -158,7 +161,9 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
         cached.update(zip([k for k, _ in missing], fresh))
     if reused:
         notify(f"index: reused {reused} of {len(texts)} embeddings, embedded {len(missing)}")
-    vectors = np.stack([cached[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dim), np.float32)
+    vectors = (
+        np.stack([cached[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, embedder.dim), np.float32)
+    )
     saved = io.BytesIO()
     keys_array = np.array(keys)
     # only what this corpus uses: it never grows stale
@@ -167,8 +172,15 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache_path: Path, pro
     return vectors
 
 
-def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]], embedder: Embedder,
-                index_dir: Path, progress: bool = False, notify: Callable[[str], None] = notify_stderr) -> VectorIndex:
+def build_index(
+    texts: list[str],
+    ids: list[int | str],
+    fields: list[list[str]],
+    embedder: Embedder,
+    index_dir: Path,
+    progress: bool = False,
+    notify: Callable[[str], None] = notify_stderr,
+) -> VectorIndex:
     import sentence_transformers
 
     start = time.perf_counter()
@@ -176,17 +188,23 @@ def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]],
     field_texts = [field for record in fields for field in record]
     field_rows = [row for row, record in enumerate(fields) for _ in record]
     vectors = embed_with_cache(texts + field_texts, embedder, index_dir / CACHE_FILE, progress, notify)
-    index = make_faiss_index(vectors[:len(texts)])
-    field_vectors = vectors[len(texts):]
+    index = make_faiss_index(vectors[: len(texts)])
+    field_vectors = vectors[len(texts) :]
     index_data = faiss.serialize_index(index).tobytes()
     write_atomic(index_dir / INDEX_FILE, index_data)
     saved = io.BytesIO()
     np.save(saved, field_vectors)
     write_atomic(index_dir / FIELDS_FILE, saved.getvalue())
     manifest = Manifest(
-        model=embedder.name, model_files=model_fingerprint(embedder.name), dim=embedder.dim, corpus_hash=corpus_hash(texts, ids, fields), ids=ids,
-        index_sha256=hashlib.sha256(index_data).hexdigest(), field_rows=field_rows,
-        fields_sha256=hashlib.sha256(saved.getvalue()).hexdigest(), index_type=type(index).__name__,
+        model=embedder.name,
+        model_files=model_fingerprint(embedder.name),
+        dim=embedder.dim,
+        corpus_hash=corpus_hash(texts, ids, fields),
+        ids=ids,
+        index_sha256=hashlib.sha256(index_data).hexdigest(),
+        field_rows=field_rows,
+        fields_sha256=hashlib.sha256(saved.getvalue()).hexdigest(),
+        index_type=type(index).__name__,
         faiss_version=faiss.__version__,
         sentence_transformers_version=sentence_transformers.__version__,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -196,8 +214,9 @@ def build_index(texts: list[str], ids: list[int | str], fields: list[list[str]],
     return VectorIndex(index, manifest, field_vectors)
 
 
-def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], model: str,
-               index_dir: Path) -> tuple[VectorIndex | None, str]:
+def load_index(
+    texts: list[str], ids: list[int | str], fields: list[list[str]], model: str, index_dir: Path
+) -> tuple[VectorIndex | None, str]:
     """The stored index if it is whole and up to date, else None and the reason it is not."""
     manifest_path, index_path, fields_path = index_dir / MANIFEST_FILE, index_dir / INDEX_FILE, index_dir / FIELDS_FILE
     if not manifest_path.exists() or not index_path.exists() or not fields_path.exists():
@@ -230,11 +249,19 @@ def load_index(texts: list[str], ids: list[int | str], fields: list[list[str]], 
     return VectorIndex(index, manifest, field_vectors), "up to date"
 
 
-def ensure_index(texts: list[str], ids: list[int | str], fields: list[list[str]], model: str, index_dir: Path,
-                 force: bool = False, progress: bool = False,
-                 notify: Callable[[str], None] = notify_stderr) -> VectorIndex:
+def ensure_index(
+    texts: list[str],
+    ids: list[int | str],
+    fields: list[list[str]],
+    model: str,
+    index_dir: Path,
+    force: bool = False,
+    progress: bool = False,
+    notify: Callable[[str], None] = notify_stderr,
+) -> VectorIndex:
     """The index of `texts` (row i is record ids[i], with its curated `fields`): loaded, or (re)built
     when missing, stale or damaged, saying why in one line. The model is loaded only to build."""
+
     def build(reason: str) -> VectorIndex:
         notify(f"index: building {len(texts)} passages ({reason})")
         notify(f"index: model {adapter_description(model)}")

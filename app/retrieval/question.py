@@ -4,6 +4,7 @@ Everything here is about what the person asked, before any search: refusing what
 (empty, too long, not text) and dropping what every question shares (his name, "what would he say
 about"). How a question leans on the ones before it is the conversation's (app/answering/conversation.py).
 """
+
 import re
 import unicodedata
 
@@ -40,8 +41,9 @@ def clean_question(question: str, max_chars: int) -> str:
         raise QuestionError(f"The question is too long ({len(question):,} characters; the limit is {max_chars:,}).")
     if any(unicodedata.category(c) == "Cs" for c in question):  # a lone surrogate: JSON allows "\ud800"
         raise QuestionError("The question is not valid UTF-8 text.")
-    question = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-                       for c in question if unicodedata.category(c) != "Cf")
+    question = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in question if unicodedata.category(c) != "Cf"
+    )
     question = re.sub(r"\s+", " ", question).strip()
     if not question:
         raise QuestionError("The question is empty: ask about something, e.g. 'what would Karpathy say about hiring?'")

@@ -8,6 +8,7 @@ evidence (hybrid ranking, measured in docs/). When even the most relevant record
 calibrated floor, the result says so (on_topic=False) instead of pretending. k is a maximum: `shown`
 keeps only the cards close enough to the best one.
 """
+
 import sys
 
 import numpy as np
@@ -76,6 +77,7 @@ def embedded(corpus: Corpus) -> tuple[list[str], list[int | str], list[list[str]
 
 class Hit(BaseModel):
     """One ranked result: a curated insight or a passage of an ingested document."""
+
     record: Record
     score: float  # the fused relevance it is ranked by: the score shown everywhere
     rank: int
@@ -98,6 +100,7 @@ def _import_bm25s():
     (docs/performance.md), so scipy is hidden while bm25s loads, unless something imported it already."""
     if "bm25s" in sys.modules or "scipy" in sys.modules:
         import bm25s
+
         return bm25s
     sys.modules["scipy"] = None  # `import scipy.sparse` now raises ImportError
     try:
@@ -121,8 +124,9 @@ class LexicalIndex:
         self.bm25.index(self._tokenize(texts, return_ids=True), show_progress=False)
 
     def _tokenize(self, texts: list[str], return_ids: bool):
-        return self._bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, return_ids=return_ids,
-                                    show_progress=False)
+        return self._bm25s.tokenize(
+            texts, stopwords="en", stemmer=self.stemmer, return_ids=return_ids, show_progress=False
+        )
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every passage for the question, in index row order."""
@@ -135,8 +139,14 @@ class LexicalIndex:
 class Searcher:
     """The corpus, its indexes and the embedder, loaded once and shared by every query."""
 
-    def __init__(self, corpus: Corpus, embedder: Embedder | OnnxEmbedder, index: VectorIndex, settings: Settings,
-                 lexical_weight: float = LEXICAL_WEIGHT):
+    def __init__(
+        self,
+        corpus: Corpus,
+        embedder: Embedder | OnnxEmbedder,
+        index: VectorIndex,
+        settings: Settings,
+        lexical_weight: float = LEXICAL_WEIGHT,
+    ):
         self.corpus = corpus
         self.embedder = embedder
         self.index = index
@@ -155,8 +165,13 @@ class Searcher:
         # shown() looks at the first k candidates only: the rest need not become hits
         return [shown(result, k) for result in self.rank_many(questions, theme, depth=k)]
 
-    def rank_many(self, questions: list[str], theme: str | None = None,
-                  contexts: list[str | None] | None = None, depth: int | None = None) -> list[SearchResult]:
+    def rank_many(
+        self,
+        questions: list[str],
+        theme: str | None = None,
+        contexts: list[str | None] | None = None,
+        depth: int | None = None,
+    ) -> list[SearchResult]:
         """The candidates for each question (every one, or the best `depth`), best first, uncut, with one
         batched embedding call. A question's context (the topic an aspect follow-up narrows) adds
         CONTEXT_WEIGHT of its evidence."""
@@ -164,17 +179,27 @@ class Searcher:
         cleaned = [clean_question(q, self.settings.max_question_chars) for q in questions]
         texts = [topic_of(q) for q in cleaned] + [topic_of(c) for c in contexts if c]
         evidence = self._evidence(texts, theme)
-        results, extra = [], iter(evidence[len(cleaned):])
+        results, extra = [], iter(evidence[len(cleaned) :])
         for question, own, context in zip(cleaned, evidence, contexts):
             topic = next(extra) if context else {}
             scores = _combine(own, topic) if context else own
             ranked = sorted(scores.items(), key=lambda item: -item[1][0])[:depth]
-            hits = [Hit(record=self.corpus.get(self.index.ids[row]), score=round(fused, 4), rank=rank,
-                        relevance=round(relevance, 4)) for rank, (row, (fused, relevance)) in enumerate(ranked, 1)]
+            hits = [
+                Hit(
+                    record=self.corpus.get(self.index.ids[row]),
+                    score=round(fused, 4),
+                    rank=rank,
+                    relevance=round(relevance, 4),
+                )
+                for rank, (row, (fused, relevance)) in enumerate(ranked, 1)
+            ]
             # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
             # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
-            best = max([round(relevance, 4) for _, relevance in scores.values()]
-                       + [relevance for _, relevance in topic.values()], default=0.0)
+            best = max(
+                [round(relevance, 4) for _, relevance in scores.values()]
+                + [relevance for _, relevance in topic.values()],
+                default=0.0,
+            )
             results.append(SearchResult(question=question, hits=hits, on_topic=best >= MIN_RELEVANCE))
         return results
 
@@ -191,13 +216,19 @@ class Searcher:
             scores, rows = self.index.search(vectors, CANDIDATES)
         field_scores = self.index.best_field_scores(vectors)
         owners = self.index.field_owners.tolist()
-        return [self._fuse(topic, row_scores, row_ids, dict(zip(owners, best.tolist())), theme)
-                for topic, row_scores, row_ids, best in zip(topics, scores, rows, field_scores)]
+        return [
+            self._fuse(topic, row_scores, row_ids, dict(zip(owners, best.tolist())), theme)
+            for topic, row_scores, row_ids, best in zip(topics, scores, rows, field_scores)
+        ]
 
-    def _fuse(self, topic: str, row_scores, row_ids, best_field: dict[int, float],
-              theme: str | None) -> dict[int, tuple[float, float]]:
-        keep = [(float(score), int(row)) for score, row in zip(row_scores, row_ids)
-                if row >= 0 and (not theme or getattr(self.corpus.get(self.index.ids[row]), "theme", None) == theme)]
+    def _fuse(
+        self, topic: str, row_scores, row_ids, best_field: dict[int, float], theme: str | None
+    ) -> dict[int, tuple[float, float]]:
+        keep = [
+            (float(score), int(row))
+            for score, row in zip(row_scores, row_ids)
+            if row >= 0 and (not theme or getattr(self.corpus.get(self.index.ids[row]), "theme", None) == theme)
+        ]
         # a record without curated fields (an ingested passage) is judged on its whole text alone
         relevance = {row: BLEND_WEIGHT * score + (1 - BLEND_WEIGHT) * best_field.get(row, score) for score, row in keep}
         if not self.lexical or not relevance:
@@ -208,11 +239,15 @@ class Searcher:
         return {row: (r + scale * float(bm25[row]), r) for row, r in relevance.items()}
 
 
-def _combine(own: dict[int, tuple[float, float]], context: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
+def _combine(
+    own: dict[int, tuple[float, float]], context: dict[int, tuple[float, float]]
+) -> dict[int, tuple[float, float]]:
     """An aspect's evidence with CONTEXT_WEIGHT of its topic's, on the same scale as either alone. A row
     one of them did not reach (a large corpus) counts that side's weakest candidate."""
-    weakest = [tuple(min(values[i] for values in side.values()) for i in (0, 1)) if side else (0.0, 0.0)
-               for side in (own, context)]
+    weakest = [
+        tuple(min(values[i] for values in side.values()) for i in (0, 1)) if side else (0.0, 0.0)
+        for side in (own, context)
+    ]
     combined = {}
     for row in own.keys() | context.keys():
         a, c = own.get(row, weakest[0]), context.get(row, weakest[1])
@@ -225,6 +260,9 @@ def shown(result: SearchResult, k: int, exclude: set = frozenset()) -> SearchRes
     cards shown already, for "tell me more"), then those within SHOW_MARGIN of its score and above
     SHOW_FLOOR, at most k."""
     hits = [h for h in result.hits if h.key not in exclude]
-    keep = hits[:1] + [h for h in hits[1:k] if h.score >= hits[0].score - SHOW_MARGIN and
-                       (h.relevance is None or h.relevance >= SHOW_FLOOR)]
+    keep = hits[:1] + [
+        h
+        for h in hits[1:k]
+        if h.score >= hits[0].score - SHOW_MARGIN and (h.relevance is None or h.relevance >= SHOW_FLOOR)
+    ]
     return result.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(keep, 1)]})

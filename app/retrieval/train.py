@@ -9,6 +9,7 @@ question time and the app needs no torch to answer.
 
 One loop, read top to bottom: load the data, hold out a tenth of it, train, measure, save.
 """
+
 import hashlib
 import json
 import random
@@ -103,13 +104,15 @@ def heldout_metrics(embed, held: list[dict], held_negatives: list[str], ids: lis
     hit1 = np.mean([f == p["id"] or f in p.get("also", []) for f, p in zip(first, held)])
     best_on, best_off = on.max(1).values.numpy(), off.max(1).values.numpy()
     auc = float(np.mean(best_on[:, None] > best_off[None, :]))
-    return {"hit@1": round(float(hit1), 4), "auc": round(auc, 4),
-            "on_topic_best_cos": round(float(np.median(best_on)), 4),
-            "off_topic_best_cos": round(float(np.median(best_off)), 4)}
+    return {
+        "hit@1": round(float(hit1), 4),
+        "auc": round(auc, 4),
+        "on_topic_best_cos": round(float(np.median(best_on)), 4),
+        "off_topic_best_cos": round(float(np.median(best_off)), 4),
+    }
 
 
-def train(model: str, corpus_dir: Path, out_dir: Path = ADAPTER_DIR, epochs: int = EPOCHS,
-          log=print) -> dict:
+def train(model: str, corpus_dir: Path, out_dir: Path = ADAPTER_DIR, epochs: int = EPOCHS, log=print) -> dict:
     """Fine-tune `model`'s base with a LoRA adapter and write it and its manifest to out_dir."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -140,8 +143,10 @@ def train(model: str, corpus_dir: Path, out_dir: Path = ADAPTER_DIR, epochs: int
 
     st.eval()
     before = heldout_metrics(embed, held, held_negatives, ids, docs)
-    log(f"train: {len(pairs)} questions, {len(train_negatives)} off-topic; "
-        f"held out {len(held)} and {len(held_negatives)}")
+    log(
+        f"train: {len(pairs)} questions, {len(train_negatives)} off-topic; "
+        f"held out {len(held)} and {len(held_negatives)}"
+    )
     log(f"train: base model, held out: {before}")
 
     config = LoraConfig(r=LORA_RANK, lora_alpha=2 * LORA_RANK, lora_dropout=0.1, target_modules=LORA_TARGETS)
@@ -160,7 +165,7 @@ def train(model: str, corpus_dir: Path, out_dir: Path = ADAPTER_DIR, epochs: int
         rng.shuffle(pairs)
         losses = []
         for step, at in enumerate(range(0, len(pairs), BATCH)):
-            batch = pairs[at:at + BATCH]
+            batch = pairs[at : at + BATCH]
             if step % REFRESH == 0:
                 with torch.no_grad():
                     doc_vectors = embed(docs)  # all 50: every wrong insight is a negative at every step
@@ -195,11 +200,19 @@ def train(model: str, corpus_dir: Path, out_dir: Path = ADAPTER_DIR, epochs: int
     bar.close()
 
     manifest = {
-        "base_model": base_name(model), "base_model_sha256": model_sha256(base),
-        "training_data_sha256": training_data_sha256(corpus_dir), "seed": SEED, "epochs": epochs,
-        "lora_rank": LORA_RANK, "lora_targets": LORA_TARGETS, "trainable_parameters": trainable,
-        "training_pairs": len(pairs), "off_topic_questions": len(train_negatives),
-        "heldout_before": before, "heldout_after": curve[-1] if curve else before, "curve": curve,
+        "base_model": base_name(model),
+        "base_model_sha256": model_sha256(base),
+        "training_data_sha256": training_data_sha256(corpus_dir),
+        "seed": SEED,
+        "epochs": epochs,
+        "lora_rank": LORA_RANK,
+        "lora_targets": LORA_TARGETS,
+        "trainable_parameters": trainable,
+        "training_pairs": len(pairs),
+        "off_topic_questions": len(train_negatives),
+        "heldout_before": before,
+        "heldout_after": curve[-1] if curve else before,
+        "curve": curve,
         "train_seconds": round(time.perf_counter() - start, 1),
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

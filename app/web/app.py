@@ -9,6 +9,7 @@ follow-ups and citation strings all come from the core (app.retrieval.search, ap
 shown is their output, escaped. Nothing on the page is fetched from outside the machine, and the server
 binds 127.0.0.1 unless told otherwise.
 """
+
 import collections
 import datetime
 import threading
@@ -55,8 +56,6 @@ NOT_VOTABLE = "This answer was given before the server restarted, so it cannot b
 DRAFTING = "The local model is drafting; each sentence is shown only once it is checked against the passage it cites…"
 
 
-
-
 def _check(k, theme, previous_questions=None, default_k: int = DEFAULT_K) -> tuple[int, str | None, list[str]]:
     """The API takes any JSON, so its limits are enforced here, not only by the page's controls. No k: the
     server's setting (ASK_KARPATHY_TOP_K)."""
@@ -64,8 +63,9 @@ def _check(k, theme, previous_questions=None, default_k: int = DEFAULT_K) -> tup
     if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
         raise gr.Error(f"k must be a number from 1 to {MAX_K}.", print_exception=False)
     if theme and (not isinstance(theme, str) or theme not in THEMES):
-        raise gr.Error(f"Unknown theme {theme!r}: use one of {', '.join(THEMES)}, or leave it empty.",
-                       print_exception=False)
+        raise gr.Error(
+            f"Unknown theme {theme!r}: use one of {', '.join(THEMES)}, or leave it empty.", print_exception=False
+        )
     previous = previous_questions or []
     if not isinstance(previous, list) or not all(isinstance(q, str) for q in previous):
         raise gr.Error("previous_questions must be a list of questions (text).", print_exception=False)
@@ -97,7 +97,9 @@ class Api:
         except QuestionError as e:
             raise gr.Error(str(e), print_exception=False) from None
 
-    def ask(self, question: str, k: int | None = None, theme: str = "", previous_questions: list[str] | None = None) -> str:
+    def ask(
+        self, question: str, k: int | None = None, theme: str = "", previous_questions: list[str] | None = None
+    ) -> str:
         """What would Andrej Karpathy say about a topic? His own words from a curated corpus, as an answer with structured citations.
 
         The answer is extractive (no language model writes it): the closest insights, numbered [1], [2]...,
@@ -116,8 +118,9 @@ class Api:
         """
         return self.answer(question, k, theme, previous_questions).model_dump_json()
 
-    def what_would_karpathy_say(self, question: str, k: int | None = None, theme: str = "",
-                                previous_questions: list[str] | None = None) -> str:
+    def what_would_karpathy_say(
+        self, question: str, k: int | None = None, theme: str = "", previous_questions: list[str] | None = None
+    ) -> str:
         """What would Andrej Karpathy say about a topic? The same answer as the ask tool, as text only.
 
         Args:
@@ -168,8 +171,12 @@ class Chat:
 
     def remember(self, turn: dict) -> None:
         answer = turn["answer"]
-        record = {"question": turn["question"], "read_as": answer["question"], "answer": answer["text"],
-                  "cited_ids": [c["id"] for c in answer["citations"]]}
+        record = {
+            "question": turn["question"],
+            "read_as": answer["question"],
+            "answer": answer["text"],
+            "cited_ids": [c["id"] for c in answer["citations"]],
+        }
         with self._answered_lock:
             self.answered[turn["id"]] = record
             while len(self.answered) > MAX_VOTABLE:
@@ -183,11 +190,10 @@ class Chat:
     def page(self, turns: list[dict], acks: dict[str, str] | None = None) -> str:
         return conversation(turns, EXAMPLES, acks)
 
-    def respond(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive",
-                clear_box: bool = True):
+    def respond(self, question: str, turns: list, k: int, theme: str, mode: str = "extractive", clear_box: bool = True):
         """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
         question the server refuses leaves the conversation and the box as they were, with the reason."""
-        turns = kept(turns, self.settings.max_question_chars)[-(MAX_TURNS - 1):]
+        turns = kept(turns, self.settings.max_question_chars)[-(MAX_TURNS - 1) :]
         turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
         box = "" if clear_box else gr.skip()
         try:
@@ -234,7 +240,7 @@ class Chat:
         yield from self.respond(event_field(evt, "question"), turns, k, theme, mode, clear_box=False)
 
     def ask_about(self, turns: list, k: int, theme: str, mode: str, evt: gr.EventData):
-        """"Ask about this" on a corpus card: back to the chat, asking about that insight."""
+        """ "Ask about this" on a corpus card: back to the chat, asking about that insight."""
         for step in self.respond(event_field(evt, "question"), turns, k, theme, mode, clear_box=False):
             yield *step, gr.Tabs(selected="chat")
 
@@ -245,8 +251,9 @@ class Chat:
 
     def why(self, turns: list, evt: gr.EventData):
         """The optional "why" box of an answer: saved with its vote, on the same line."""
-        return self.record_feedback(turns, event_field(evt, "turn"),
-                                    why=str(event_field(evt, "why") or "")[:MAX_WHY].strip() or None)
+        return self.record_feedback(
+            turns, event_field(evt, "turn"), why=str(event_field(evt, "why") or "")[:MAX_WHY].strip() or None
+        )
 
     def record_feedback(self, turns: list, turn_id: str, **change):
         turns = kept(turns, self.settings.max_question_chars)
@@ -261,17 +268,27 @@ class Chat:
         # the vote and note come back from the browser with the conversation: only their checked shapes are kept
         turn["vote"] = turn.get("vote") if isinstance(turn.get("vote"), bool) else None
         turn["why"] = turn["why"][:MAX_WHY] if isinstance(turn.get("why"), str) else None
-        saved = feedback.save(self.settings.feedback_path, {
-            "answer_id": turn["id"], **record, "liked": turn["vote"], "why": turn["why"],
-            "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")},
-            self.settings.max_feedback_bytes)
+        saved = feedback.save(
+            self.settings.feedback_path,
+            {
+                "answer_id": turn["id"],
+                **record,
+                "liked": turn["vote"],
+                "why": turn["why"],
+                "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            },
+            self.settings.max_feedback_bytes,
+        )
         if not saved:
             ack = "Feedback could not be saved on the server; the chat still works."
         elif "why" in change:
             ack = "Saved your note. Thank you."
         else:
-            ack = {True: "Saved: useful. Thank you.", False: "Saved: not useful. Thank you; say why below if you like.",
-                   None: "Vote withdrawn."}[turn["vote"]]
+            ack = {
+                True: "Saved: useful. Thank you.",
+                False: "Saved: not useful. Thank you; say why below if you like.",
+                None: "Vote withdrawn.",
+            }[turn["vote"]]
         return self.page(turns, {turn["id"]: ack}), turns
 
     def restore(self, turns: list, k: int, theme: str, mode: str, request: gr.Request):
@@ -285,7 +302,7 @@ class Chat:
         if not q:
             return
         after = params.getlist("after")[-MAX_PREVIOUS_QUESTIONS:]
-        if [t["question"] for t in turns][-len(after) - 1:] == [*after, q]:
+        if [t["question"] for t in turns][-len(after) - 1 :] == [*after, q]:
             return
         shared = []
         for question in after:
@@ -344,27 +361,51 @@ def build_app(searcher: Searcher) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 page = gr.HTML(chat.page([]), elem_id="conversation", js_on_load=CONVERSATION_JS)
                 with gr.Group(elem_id="ask-bar"):
-                    question = gr.Textbox(elem_id="question", label="Your question", show_label=False, lines=1,
-                                          max_lines=6, submit_btn="Ask", placeholder="Ask about a topic, e.g. hiring…")
-                    status = gr.HTML("", elem_id="question-status", js_on_load=QUESTION_JS,
-                                     limit=settings.max_question_chars,
-                                     html_template='<div class="msg" role="alert">${value || ""}</div>'
-                                                   '<p class="count" aria-live="polite"></p>')
+                    question = gr.Textbox(
+                        elem_id="question",
+                        label="Your question",
+                        show_label=False,
+                        lines=1,
+                        max_lines=6,
+                        submit_btn="Ask",
+                        placeholder="Ask about a topic, e.g. hiring…",
+                    )
+                    status = gr.HTML(
+                        "",
+                        elem_id="question-status",
+                        js_on_load=QUESTION_JS,
+                        limit=settings.max_question_chars,
+                        html_template='<div class="msg" role="alert">${value || ""}</div>'
+                        '<p class="count" aria-live="polite"></p>',
+                    )
                 with gr.Accordion("Options: number of quotes, theme, answer mode", open=False, elem_id="options"):
-                    quotes = gr.Slider(1, MAX_K, value=settings.top_k, step=1, label="Number of quotes",
-                                       elem_id="quotes")
-                    theme = gr.Dropdown([("All themes", "")] + [(name, key) for key, name in THEMES.items()],
-                                        value="", label="Theme", elem_id="theme")
+                    quotes = gr.Slider(
+                        1, MAX_K, value=settings.top_k, step=1, label="Number of quotes", elem_id="quotes"
+                    )
+                    theme = gr.Dropdown(
+                        [("All themes", "")] + [(name, key) for key, name in THEMES.items()],
+                        value="",
+                        label="Theme",
+                        elem_id="theme",
+                    )
                     # only modes that work are offered: "local" appears when its backend is available
-                    mode = gr.Radio(["extractive"] + (["local"] if local.available else []), value="extractive",
-                                    label="Answer mode", elem_id="mode",
-                                    info="extractive: his words only, no language model. " + (
-                                        f"local: {local.detail} frames them; every sentence is verified"
-                                        if local.available else f"A local model is not available: {local.detail}"))
+                    mode = gr.Radio(
+                        ["extractive"] + (["local"] if local.available else []),
+                        value="extractive",
+                        label="Answer mode",
+                        elem_id="mode",
+                        info="extractive: his words only, no language model. "
+                        + (
+                            f"local: {local.detail} frames them; every sentence is verified"
+                            if local.available
+                            else f"A local model is not available: {local.detail}"
+                        ),
+                    )
                     new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
             with gr.Tab("Browse the corpus", id="corpus"):
-                corpus_filter = gr.Textbox(label="Filter: words shown on the cards, a theme, or #27",
-                                           elem_id="corpus-filter")
+                corpus_filter = gr.Textbox(
+                    label="Filter: words shown on the cards, a theme, or #27", elem_id="corpus-filter"
+                )
                 corpus_list = gr.HTML(chat.filter_corpus(""), elem_id="corpus", js_on_load=CORPUS_JS)
 
         options = [quotes, theme, mode]
@@ -396,8 +437,20 @@ def launch(app: gr.Blocks, host: str, port: int, **launch_args):
     """Start the server with the page's CSS, the MCP server on, every request bounded before Gradio reads
     it (app/web/limits.py), sessions capped, never a public share link."""
     settings = get_settings()
-    limits = Middleware(RequestLimits, max_body=settings.max_request_bytes, loopback=is_loopback(host),
-                        auth=launch_args.get("auth") is not None)
-    return app.launch(server_name=host, server_port=port, share=False, mcp_server=True, css=CSS,
-                      max_file_size=MAX_UPLOAD, app_kwargs={"middleware": [limits]},
-                      state_session_capacity=settings.max_sessions, **launch_args)
+    limits = Middleware(
+        RequestLimits,
+        max_body=settings.max_request_bytes,
+        loopback=is_loopback(host),
+        auth=launch_args.get("auth") is not None,
+    )
+    return app.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        mcp_server=True,
+        css=CSS,
+        max_file_size=MAX_UPLOAD,
+        app_kwargs={"middleware": [limits]},
+        state_session_capacity=settings.max_sessions,
+        **launch_args,
+    )

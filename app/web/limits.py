@@ -10,6 +10,7 @@ rebinding) would otherwise reach the chat from the user's own browser. Failed lo
 per client, then refused for a while, so a password cannot be guessed at hundreds a second. Behind
 --auth, the login page carries no API description (Gradio embedded all of it for anyone).
 """
+
 import asyncio
 import json
 import re
@@ -52,8 +53,10 @@ class RequestLimits:
         await self.app(scope, receive, send)
 
     def too_big(self) -> str:
-        return (f"The request is over {self.max_body / 1e6:g} MB, the limit for one request "
-                "(ASK_KARPATHY_MAX_REQUEST_BYTES).")
+        return (
+            f"The request is over {self.max_body / 1e6:g} MB, the limit for one request "
+            "(ASK_KARPATHY_MAX_REQUEST_BYTES)."
+        )
 
     async def read_whole(self, receive):
         """A body sent without its length, read here first up to the limit: a `receive` that hands it on
@@ -70,6 +73,7 @@ class RequestLimits:
 
         async def replay():
             return messages.pop(0) if messages else await receive()
+
         return replay
 
     async def login(self, scope, receive, send):
@@ -87,6 +91,7 @@ class RequestLimits:
                 if message["status"] >= 400:  # a wrong password: answered only after a delay
                     await asyncio.sleep(LOGIN_DELAY)
             await send(message)
+
         await self.app(scope, receive, watched)
         if status.get("code", 500) >= 400:
             self.failures[client] = recent + [now]
@@ -121,6 +126,7 @@ def without_api_description(send):
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
     return filtered
 
 
@@ -132,12 +138,17 @@ def is_loopback(host: str) -> bool:
 def _host_name(host: str) -> str:
     """The name in a Host header, without its port ("[::1]:7860" -> "[::1]")."""
     if host.startswith("["):
-        return host[:host.find("]") + 1]
+        return host[: host.find("]") + 1]
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 async def _refuse(send, status: int, message: str) -> None:
     body = json.dumps({"error": message}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -6,6 +6,7 @@ store (a few stat calls); when one changed since the load, the searcher is loade
 rebuilt by `ingest` already, or is rebuilt now under the build lock) before the request is answered.
 If that fails, every request gets the reason until the files are fixed: never an answer from the old.
 """
+
 import threading
 from pathlib import Path
 
@@ -50,7 +51,8 @@ class Live:
                 try:
                     self.searcher = load(self.settings)
                 except (CorpusError, CannotWrite, ModelNotInstalled) as e:
-                    raise CorpusChanged(f"The corpus changed on disk and cannot be loaded again ({e}); "
-                                        "fix it, or restart the server.") from None
+                    raise CorpusChanged(
+                        f"The corpus changed on disk and cannot be loaded again ({e}); fix it, or restart the server."
+                    ) from None
                 self.seen = now
         return self.searcher

@@ -6,6 +6,7 @@ document is escaped: it is shown, never run. Links are made only of http(s) addr
 rel="noopener noreferrer". The page's script (app/web/assets.py) acts on the data-* attributes set here:
 data-copy (the exact string a copy button copies), data-ask (a question to ask), data-vote (feedback).
 """
+
 import html
 import re
 from urllib.parse import urlparse
@@ -24,7 +25,6 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 def e(text: str, quote: bool = True) -> str:
     return html.escape(BIDI_CONTROLS.sub("", text), quote)
-
 
 
 def link(url: str | None, text: str) -> str:
@@ -53,9 +53,12 @@ def check(c: Citation) -> str:
 
 def copy_buttons(texts: dict[str, str], what: str, label: str = "Copy:") -> str:
     """One button per citation format; each copies its string exactly (the attribute is unescaped by the browser)."""
-    buttons = "".join(f'<button type="button" class="copy" data-copy="{e(texts[fmt])}" '
-                      f'aria-label="Copy {e(what)} as {FORMAT_NAMES[fmt]}">{FORMAT_NAMES[fmt]}</button>'
-                      for fmt in FORMATS if fmt in texts)
+    buttons = "".join(
+        f'<button type="button" class="copy" data-copy="{e(texts[fmt])}" '
+        f'aria-label="Copy {e(what)} as {FORMAT_NAMES[fmt]}">{FORMAT_NAMES[fmt]}</button>'
+        for fmt in FORMATS
+        if fmt in texts
+    )
     return f'<div class="copy-row"><span>{e(label)}</span> {buttons}</div>'
 
 
@@ -85,17 +88,23 @@ def card(c: Citation, anchor: str, copyable: bool = True, numbered: bool = True,
     sources = "".join(source_item(s, c.url) for s in c.sources) or "<li>no source given in the corpus</li>"
     number = f'<span class="n">[{c.n}]</span> ' if numbered else ""
     what = f"citation [{c.n}]" if numbered else f"insight #{c.id}"
-    return (f'<li class="card kind-{c.kind}" id="{e(anchor)}" data-n="{c.n}">'
-            f'<p class="card-title">{number}{e(c.title)}</p>{words(c)}'
-            f'<p class="meta">{e(c.theme_name)} · {e(ref)}</p><ul class="sources" aria-label="Sources">{sources}</ul>'
-            + (copy_buttons(c.copy_text, what) if copyable else "") + extra + "</li>")
+    return (
+        f'<li class="card kind-{c.kind}" id="{e(anchor)}" data-n="{c.n}">'
+        f'<p class="card-title">{number}{e(c.title)}</p>{words(c)}'
+        f'<p class="meta">{e(c.theme_name)} · {e(ref)}</p><ul class="sources" aria-label="Sources">{sources}</ul>'
+        + (copy_buttons(c.copy_text, what) if copyable else "")
+        + extra
+        + "</li>"
+    )
 
 
 def linked_refs(text: str, turn_id: str, numbers: set[int]) -> str:
     """Escaped text whose [n] markers link to card n of the same answer."""
+
     def ref(m: re.Match) -> str:
         n = int(m.group(1))
         return f'<a class="ref" href="#c-{turn_id}-{n}">[{n}]</a>' if n in numbers else m.group(0)
+
     return re.sub(r"\[(\d+)\]", ref, e(text))
 
 
@@ -105,23 +114,32 @@ def notes(turn: dict, answer: Answer) -> str:
     if " ".join(turn["question"].split()) != answer.question:
         out.append(f'<p class="note">Read with the conversation, as: “{e(answer.question)}”</p>')
     if turn.get("theme"):
-        out.append(f'<p class="note">Only the theme “{e(THEMES.get(turn["theme"], turn["theme"]))}” was searched '
-                   "(change it under Options).</p>")
+        out.append(
+            f'<p class="note">Only the theme “{e(THEMES.get(turn["theme"], turn["theme"]))}” was searched '
+            "(change it under Options).</p>"
+        )
     return "".join(out)
 
 
 def feedback_row(turn: dict, ack: str | None) -> str:
     vote, tid = turn.get("vote"), e(turn["id"])
     thumbs = (("up", True, "Useful"), ("down", False, "Not useful"))
-    buttons = "".join(f'<button type="button" class="vote" data-vote="{value}" '
-                      f'aria-pressed="{str(vote is liked).lower()}">{text}</button>' for value, liked, text in thumbs)
+    buttons = "".join(
+        f'<button type="button" class="vote" data-vote="{value}" '
+        f'aria-pressed="{str(vote is liked).lower()}">{text}</button>'
+        for value, liked, text in thumbs
+    )
     said = f'<p class="ack" role="status">{e(ack or "")}</p>'
-    why = (f'<details class="why"><summary>Say why (optional)</summary>'
-           f'<label for="why-{tid}">What was missing or wrong?</label>'
-           f'<textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
-           '<button type="button" class="send-why">Send</button></details>')
-    return (f'<div class="answer-tools" role="group" aria-label="Feedback on this answer">'
-            f'<span>Was this useful?</span> {buttons}{said}{why}</div>')
+    why = (
+        f'<details class="why"><summary>Say why (optional)</summary>'
+        f'<label for="why-{tid}">What was missing or wrong?</label>'
+        f'<textarea id="why-{tid}" rows="2" maxlength="1000">{e(turn.get("why") or "")}</textarea>'
+        '<button type="button" class="send-why">Send</button></details>'
+    )
+    return (
+        f'<div class="answer-tools" role="group" aria-label="Feedback on this answer">'
+        f"<span>Was this useful?</span> {buttons}{said}{why}</div>"
+    )
 
 
 def answer_body(turn: dict, ack: str | None = None) -> str:
@@ -132,16 +150,23 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
     if answer.local and answer.local.notice:
         lead = f'<p class="note">{e(answer.local.notice)}</p>' + lead
     elif answer.local and answer.local.verified:  # said before the model's words, so no one takes them for his
-        lead = (f'<p class="note">Written by a local model ({e(answer.local.model)}); each sentence was checked '
-                f'against the card it cites ({e(answer.local.verified)}):</p>') + lead
+        lead = (
+            f'<p class="note">Written by a local model ({e(answer.local.model)}); each sentence was checked '
+            f"against the card it cites ({e(answer.local.verified)}):</p>"
+        ) + lead
     if not answer.on_topic:
-        cards = (f'<details class="off-topic"><summary>The closest cards, not on your topic ({len(answer.citations)})'
-                 f'</summary><ol class="cards">{cards}</ol></details>')
+        cards = (
+            f'<details class="off-topic"><summary>The closest cards, not on your topic ({len(answer.citations)})'
+            f'</summary><ol class="cards">{cards}</ol></details>'
+        )
     else:
         cards = f'<ol class="cards">{cards}</ol>'
     # the whole answer, its cards' words once and their references (app/answering/citations.py), to paste
-    whole = copy_buttons(turn["copy"], "the whole answer", "Copy whole answer:") if turn.get("copy") and \
-        answer.on_topic and answer.citations else ""
+    whole = (
+        copy_buttons(turn["copy"], "the whole answer", "Copy whole answer:")
+        if turn.get("copy") and answer.on_topic and answer.citations
+        else ""
+    )
     return notes(turn, answer) + lead + cards + whole + feedback_row(turn, ack)
 
 
@@ -149,28 +174,37 @@ def drafting(turn: dict) -> str:
     """A local answer being written: its status, the sentences that passed, and the cards already known."""
     draft = turn["draft"]
     kept = " ".join(draft["kept"])
-    cards = "".join(card(c, f"c-{turn['id']}-{c.n}", copyable=False)
-                    for c in (Citation.model_validate(c) for c in draft["citations"]))
-    return (f'<p class="pending" role="status">{e(draft["status"])}</p>'
-            + (f'<p class="draft">{e(kept)}</p>' if kept else "")
-            + (f'<ol class="cards">{cards}</ol>' if cards else ""))
+    cards = "".join(
+        card(c, f"c-{turn['id']}-{c.n}", copyable=False)
+        for c in (Citation.model_validate(c) for c in draft["citations"])
+    )
+    return (
+        f'<p class="pending" role="status">{e(draft["status"])}</p>'
+        + (f'<p class="draft">{e(kept)}</p>' if kept else "")
+        + (f'<ol class="cards">{cards}</ol>' if cards else "")
+    )
 
 
 def turn_html(turn: dict, ack: str | None = None) -> str:
     body = answer_body(turn, ack) if turn.get("answer") else drafting(turn)
     tid = e(turn["id"])
-    return (f'<article class="turn" id="t-{tid}" data-turn="{tid}" data-question="{e(turn["question"])}">'
-            f'<div class="asked"><span class="who">You asked</span><p>{e(turn["question"])}</p></div>'
-            f'<section class="answer" aria-label="Answer">{body}</section></article>')
+    return (
+        f'<article class="turn" id="t-{tid}" data-turn="{tid}" data-question="{e(turn["question"])}">'
+        f'<div class="asked"><span class="who">You asked</span><p>{e(turn["question"])}</p></div>'
+        f'<section class="answer" aria-label="Answer">{body}</section></article>'
+    )
 
 
 def conversation(turns: list[dict], examples: list[str], acks: dict[str, str] | None = None) -> str:
     """The whole conversation, oldest first; when empty, the examples, each a button that asks it."""
     if not turns:
-        items = "".join(f'<li><button type="button" class="example" data-ask="{e(q)}">{e(q)}</button></li>'
-                        for q in examples)
-        return (f'<div class="empty"><p>Ask what Andrej Karpathy would say about something: the answer is his own '
-                f'words from a curated corpus, each quote cited. Try one:</p><ul class="examples">{items}</ul></div>')
+        items = "".join(
+            f'<li><button type="button" class="example" data-ask="{e(q)}">{e(q)}</button></li>' for q in examples
+        )
+        return (
+            f'<div class="empty"><p>Ask what Andrej Karpathy would say about something: the answer is his own '
+            f'words from a curated corpus, each quote cited. Try one:</p><ul class="examples">{items}</ul></div>'
+        )
     acks = acks or {}
     return "".join(turn_html(t, acks.get(t["id"])) for t in turns)
 
@@ -183,15 +217,26 @@ def message(text: str, kind: str = "error") -> str:
 def visible_text(insight: Insight, corpus: Corpus) -> str:
     """What a corpus card shows, so that the filter matches only what a reader can see."""
     sources = [corpus.sources[n].label() for n in insight.sources]
-    return " ".join([f"#{insight.id}", insight.title, insight.theme_name, *insight.quotes,
-                     insight.quoting or "", insight.paraphrase or "", *sources]).lower()
+    return " ".join(
+        [
+            f"#{insight.id}",
+            insight.title,
+            insight.theme_name,
+            *insight.quotes,
+            insight.quoting or "",
+            insight.paraphrase or "",
+            *sources,
+        ]
+    ).lower()
 
 
 def insight_card(insight: Insight, corpus: Corpus) -> str:
     c = record_citation(insight, corpus)
     ask = f"What would Karpathy say about {insight.title.rstrip('.?!')}?"
-    button = (f'<button type="button" class="ask-about" data-ask="{e(ask)}" '
-              f'aria-label="Ask about this: {e(insight.title)}">Ask about this</button>')
+    button = (
+        f'<button type="button" class="ask-about" data-ask="{e(ask)}" '
+        f'aria-label="Ask about this: {e(insight.title)}">Ask about this</button>'
+    )
     return card(c, f"insight-{insight.id}", numbered=False, extra=button)
 
 
@@ -211,7 +256,9 @@ def corpus_page(corpus: Corpus, needle: str) -> str:
         in_theme = [i for i in shown if i.theme == key]
         if in_theme:
             cards = "".join(insight_card(i, corpus) for i in in_theme)
-            groups.append(f'<details class="theme"{" open" if needle else ""}><summary>{e(name)} '
-                          f'<span class="count">({len(in_theme)})</span></summary>'
-                          f'<ol class="cards">{cards}</ol></details>')
+            groups.append(
+                f'<details class="theme"{" open" if needle else ""}><summary>{e(name)} '
+                f'<span class="count">({len(in_theme)})</span></summary>'
+                f'<ol class="cards">{cards}</ol></details>'
+            )
     return f'<p class="corpus-summary" role="status">{summary}</p>' + "".join(groups)

@@ -4,6 +4,7 @@ The app itself (app/web/app.py) is the same wherever it listens; what changes wi
 reach it. On loopback that is this machine only. Anywhere else the chat, its API and the MCP tool are
 open to the network, so `serve` says so on stderr and takes a password (--auth) for them.
 """
+
 import errno
 import os
 import shutil
@@ -27,8 +28,10 @@ def exposure_warning(host: str, port: int, auth: tuple[str, str] | None) -> str 
     if host in LOOPBACK or host.startswith("127."):
         return None
     guard = "behind the --auth password" if auth else "with no password (add --auth USER:PASSWORD)"
-    return (f"serve: warning: listening on {host}:{port}: anyone who can reach it can use the chat page, the API "
-            f"(/ask, /search, /what_would_karpathy_say) and the MCP tool (/gradio_api/mcp/), {guard}")
+    return (
+        f"serve: warning: listening on {host}:{port}: anyone who can reach it can use the chat page, the API "
+        f"(/ask, /search, /what_would_karpathy_say) and the MCP tool (/gradio_api/mcp/), {guard}"
+    )
 
 
 def check_port(host: str, port: int) -> None:
@@ -39,8 +42,11 @@ def check_port(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as e:
-            hint = (f"is another server running? Try another port, e.g. --port {port + 1}"
-                    if e.errno == errno.EADDRINUSE else "check --host")
+            hint = (
+                f"is another server running? Try another port, e.g. --port {port + 1}"
+                if e.errno == errno.EADDRINUSE
+                else "check --host"
+            )
             raise CannotListen(f"cannot listen on {host}:{port} ({e.strerror}); {hint}") from None
 
 

@@ -1,4 +1,5 @@
 """Extractive answers and citations: only his verbatim words in quotation marks, every [n] resolved."""
+
 import re
 
 import pytest
@@ -43,8 +44,12 @@ def test_lead_quotes_only_his_words_and_labels_a_paraphrase(searcher):
             (span,) = CURLY.findall(answer.lead)
             assert is_verbatim(span, best) and span in best.shown_quotes[0], (q.q, span)
         else:
-            assert answer.lead.startswith((f"His answer — {best.title}. Paraphrase, not his words: ",
-                                           f"The closest he comes — {best.title}. Paraphrase, not his words: ")), q.q
+            assert answer.lead.startswith(
+                (
+                    f"His answer — {best.title}. Paraphrase, not his words: ",
+                    f"The closest he comes — {best.title}. Paraphrase, not his words: ",
+                )
+            ), q.q
             assert f"“{best.paraphrase}”" not in answer.lead and f'"{best.paraphrase}"' not in answer.lead
         assert " [1]" in answer.lead  # the lead points at the card it comes from
     assert leads["quote"] and leads["paraphrase"]  # both kinds were seen
@@ -93,21 +98,25 @@ def test_citation_strings_exactly(searcher):
     corpus = searcher.corpus
     assert citations.plain(corpus.get(3), corpus) == (
         '"Gradient descent can write code better than you. I\'m sorry." — Andrej Karpathy, '
-        "post on X (Ask Karpathy insight #3)")
+        "post on X (Ask Karpathy insight #3)"
+    )
     assert citations.plain(corpus.get(22), corpus) == (
         '"The qualities that in my experience correlate most strongly to success in deep learning are patience '
         'and attention to detail." — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
         "https://karpathy.github.io/2019/04/25/recipe/#:~:text=The%20qualities%20that%20in,attention%20to%20detail "
-        "(Ask Karpathy insight #22)")
+        "(Ask Karpathy insight #22)"
+    )
     assert citations.markdown(corpus.get(42), corpus) == (
         "*Paraphrase, not his words:* He sees synthetic intelligence as the next stage of development, as our "
         "current methods of communication (like talking) are incredibly inefficient compared to what computers can "
         "achieve. — summarising Andrej Karpathy, [*Lex Fridman Podcast #333*](https://lexfridman.com/andrej-karpathy/) "
-        "(podcast, 2022-10-29) (Ask Karpathy insight #42)")
+        "(podcast, 2022-10-29) (Ask Karpathy insight #42)"
+    )
     assert citations.plain(corpus.get(50), corpus).endswith(
         "— Richard Hamming, quoted by Andrej Karpathy, A Survival Guide to a PhD (blog post, 2016-09-07) "
         "https://karpathy.github.io/2016/09/07/phd/#:~:text=If%20you%20do%20not,perfectly%20obvious "
-        "(Ask Karpathy insight #50)")
+        "(Ask Karpathy insight #50)"
+    )
     assert citations.plain(corpus.get(16), corpus).endswith("source not identified (Ask Karpathy insight #16)")
 
 

@@ -2,6 +2,7 @@
 passages, compiled by a real pdflatex + bibtex run (Debian's texlive-latex-base, which `make test`
 installs) in the plain style and natbib's author-year plainnat, with no error and no warning about an
 entry, and titles that keep their capitals in the printed reference list."""
+
 import re
 import subprocess
 from pathlib import Path
@@ -15,12 +16,24 @@ from app.corpus.records import Document, Passage, load_corpus
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
 # a document whose title and words hold every LaTeX special, quotes and typography
-NASTY = Document(key="nasty", source="notes/50%_of_#1.md", kind="markdown", author="Andrej Karpathy",
-                 title="Lex Fridman Podcast #333: 50% & $5 for x_1 {really} ~ ^ \\ <tags> | “Quotes”",
-                 url="https://example.org/a_b?x=1#frag", date="2022-10-29")
-NASTY_PASSAGE = Passage(id="nasty#1", doc=NASTY, headings=["Top", "Sub"], start=0, end=10,
-                        text='He said "it\'s 100% done" — #1 & $3_000 {ok} ~ ^ \\ …',
-                        clean='He said "it\'s 100% done" — #1 & $3_000 {ok} ~ ^ \\ …')
+NASTY = Document(
+    key="nasty",
+    source="notes/50%_of_#1.md",
+    kind="markdown",
+    author="Andrej Karpathy",
+    title="Lex Fridman Podcast #333: 50% & $5 for x_1 {really} ~ ^ \\ <tags> | “Quotes”",
+    url="https://example.org/a_b?x=1#frag",
+    date="2022-10-29",
+)
+NASTY_PASSAGE = Passage(
+    id="nasty#1",
+    doc=NASTY,
+    headings=["Top", "Sub"],
+    start=0,
+    end=10,
+    text='He said "it\'s 100% done" — #1 & $3_000 {ok} ~ ^ \\ …',
+    clean='He said "it\'s 100% done" — #1 & $3_000 {ok} ~ ^ \\ …',
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +59,16 @@ def compile_latex(bib: str, style: str, folder: Path) -> tuple[str, str, str]:
     natbib = "\\usepackage{natbib}\n" if style == "plainnat" else ""
     (folder / "paper.tex").write_text(
         "\\documentclass{article}\n\\usepackage{url}\n" + natbib + "\\begin{document}\n\\nocite{*}\n"
-        f"\\bibliographystyle{{{style}}}\n\\bibliography{{refs}}\n\\end{{document}}\n", encoding="utf-8")
+        f"\\bibliographystyle{{{style}}}\n\\bibliography{{refs}}\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
     latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"]
     for step in (latex, ["bibtex", "paper"], latex, latex, latex):
         run = subprocess.run(step, cwd=folder, capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, (style, step[0], run.stdout[-3000:])
-    text = subprocess.run(["pdftotext", "-layout", "paper.pdf", "-"], cwd=folder, capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", "paper.pdf", "-"], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout
     return (folder / "paper.blg").read_text(), (folder / "paper.log").read_text(errors="replace"), text
 
 
@@ -65,8 +81,13 @@ def test_every_entry_compiles_without_a_warning_and_keeps_its_capitals(bib, corp
     printed = " ".join(text.split())
     # every entry printed, and the titles as the works spell them, never lowercased by the style
     assert len(re.findall(r"Andrej Karpathy|Karpathy, A", printed)) >= len(corpus.insights)
-    for title in ("Lex Fridman Podcast #333", "A Recipe for Training Neural Networks", "Software Is Changing (Again)",
-                  "Post on X", "Yes you should understand backprop"):
+    for title in (
+        "Lex Fridman Podcast #333",
+        "A Recipe for Training Neural Networks",
+        "Software Is Changing (Again)",
+        "Post on X",
+        "Yes you should understand backprop",
+    ):
         assert title in printed, (style, title)
     # specials print as themselves (pdftotext reads the OT1 underscore, a rule, as a space)
     assert "Lex Fridman Podcast #333: 50% & $5 for x 1 {really}" in printed

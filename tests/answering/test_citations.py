@@ -2,6 +2,7 @@
 reference manager reads right, no internal wording, no stray punctuation, and whole answers in one go.
 
 These need only the corpus files: no model, no index."""
+
 import re
 
 import bibtexparser
@@ -46,8 +47,11 @@ def test_every_reference_number_says_what_is_known(corpus):
             assert source.kind and not source.title and not source.url, n
         if source.status == "unresolved":
             assert source.description() == "source not identified"
-    assert by_status == {"resolved": [1, 6, 13, 18, 19, 20], "partial": [2, 5, 10, 11, 14, 15, 16, 17, 21],
-                         "unresolved": [3, 4, 7, 8, 9, 12]}
+    assert by_status == {
+        "resolved": [1, 6, 13, 18, 19, 20],
+        "partial": [2, 5, 10, 11, 14, 15, 16, 17, 21],
+        "unresolved": [3, 4, 7, 8, 9, 12],
+    }
     assert corpus.sources[2].description() == "post on X"
     assert corpus.sources[5].description() == "talk while at Tesla, 2017–2022"
     assert corpus.sources[21].description() == "interview on a podcast"
@@ -79,8 +83,15 @@ def test_no_doubled_or_stray_punctuation(corpus):
 @pytest.mark.parametrize("ending", [".", "!", "?", "...", "…", ",", "", ".'", ")"])
 def test_punctuation_is_right_whatever_the_quote_ends_with(corpus, ending):
     quote = f"Data first{ending}"
-    insight = Insight(id=99, theme="training", title="t", text=f'Before. "{quote}" After.', quotes=[quote],
-                      context="Before.", sources=[13])
+    insight = Insight(
+        id=99,
+        theme="training",
+        title="t",
+        text=f'Before. "{quote}" After.',
+        quotes=[quote],
+        context="Before.",
+        sources=[13],
+    )
     for fmt in ("plain", "markdown"):
         text = citations.cite(insight, corpus, fmt)
         assert f'"{quote}"' in text
@@ -131,31 +142,39 @@ def test_paraphrase_is_never_quoted_or_authored_as_his_words(corpus):
 
 
 def test_insight_11_in_three_formats(corpus):
-    quote = ("Competitive advantage in AI goes not so much to those with data but those with a data engine: "
-             "iterated data acquisition, re-training, evaluation, deployment, telemetry. And whoever can spin it "
-             "fastest.")
+    quote = (
+        "Competitive advantage in AI goes not so much to those with data but those with a data engine: "
+        "iterated data acquisition, re-training, evaluation, deployment, telemetry. And whoever can spin it "
+        "fastest."
+    )
     data_engine = corpus.get(11)
     assert citations.plain(data_engine, corpus) == f'"{quote}" — Andrej Karpathy, post on X (Ask Karpathy insight #11)'
     assert citations.markdown(data_engine, corpus) == (
-        f'> "{quote}"\n>\n> — Andrej Karpathy, post on X (Ask Karpathy insight #11)')
+        f'> "{quote}"\n>\n> — Andrej Karpathy, post on X (Ask Karpathy insight #11)'
+    )
     assert citations.bibtex(data_engine, corpus) == (
         "@misc{karpathy_insight_11,\n  author = {Andrej Karpathy},\n  title = {{Post on X}},\n"
         "  howpublished = {Post on X},\n  year = {n.d.},\n"
-        f"  note = {{Quoted: ``{quote}'' Original not available.}}\n}}")
+        f"  note = {{Quoted: ``{quote}'' Original not available.}}\n}}"
+    )
 
 
 def test_other_levels_read_like_real_citations(corpus):
     assert citations.plain(corpus.get(7), corpus).endswith(
-        "— Andrej Karpathy, talk while at Tesla, 2017–2022 (Ask Karpathy insight #7)")
+        "— Andrej Karpathy, talk while at Tesla, 2017–2022 (Ask Karpathy insight #7)"
+    )
     assert citations.plain(corpus.get(16), corpus).endswith(
-        "— summarising Andrej Karpathy, source not identified (Ask Karpathy insight #16)")
+        "— summarising Andrej Karpathy, source not identified (Ask Karpathy insight #16)"
+    )
     # a known source beside an unknown one: the unknown one is mentioned, not as a number
     assert citations.plain(corpus.get(4), corpus).endswith(
-        "https://medium.com/@karpathy/software-2-0-a64152b37c35; another source, not identified (Ask Karpathy insight #4)")
+        "https://medium.com/@karpathy/software-2-0-a64152b37c35; another source, not identified (Ask Karpathy insight #4)"
+    )
     hamming = parse_bibtex(citations.bibtex(corpus.get(50), corpus)).entries[0]
     assert hamming.fields_dict["note"].value.startswith(
         "Quoted: ``If you do not work on an important problem, it's unlikely you'll do important work. It's "
-        "perfectly obvious.'' (Richard Hamming's words, quoted by Andrej Karpathy). Checked against the original.")
+        "perfectly obvious.'' (Richard Hamming's words, quoted by Andrej Karpathy). Checked against the original."
+    )
 
 
 def test_deep_links_only_where_the_quote_was_found(corpus):
@@ -164,7 +183,8 @@ def test_deep_links_only_where_the_quote_was_found(corpus):
         fragments = [c.fragment for c in insight.quote_checks if c.fragment]
         if fragments:
             assert url == corpus.sources[insight.quote_checks[0].source].url + "#:~:" + "&".join(
-                f.removeprefix(":~:") for f in fragments)
+                f.removeprefix(":~:") for f in fragments
+            )
             for fmt in ("plain", "markdown"):
                 assert url in citations.cite(insight, corpus, fmt)
             assert "#:~:" not in citations.bibtex(insight, corpus)  # % escapes are TeX comments to some styles
@@ -175,12 +195,22 @@ def test_deep_links_only_where_the_quote_was_found(corpus):
 def test_a_link_carries_one_directive_per_quote_found():
     from app.corpus.records import Source
 
-    source = Source(n=1, status="resolved", why="w", title="T", kind="blog post", date="2020-01-02",
-                    url="https://karpathy.github.io/2020/01/02/x/")
-    checks = [QuoteCheck(status="verified", how="h", source=1, start=0, end=5, fragment=":~:text=a"),
-              QuoteCheck(status="verified", how="h", source=1, start=9, end=12, fragment=":~:text=b,c")]
-    insight = Insight(id=1, theme="training", title="t", text='"A" and "B"', quotes=["A", "B"], sources=[1],
-                      quote_checks=checks)
+    source = Source(
+        n=1,
+        status="resolved",
+        why="w",
+        title="T",
+        kind="blog post",
+        date="2020-01-02",
+        url="https://karpathy.github.io/2020/01/02/x/",
+    )
+    checks = [
+        QuoteCheck(status="verified", how="h", source=1, start=0, end=5, fragment=":~:text=a"),
+        QuoteCheck(status="verified", how="h", source=1, start=9, end=12, fragment=":~:text=b,c"),
+    ]
+    insight = Insight(
+        id=1, theme="training", title="t", text='"A" and "B"', quotes=["A", "B"], sources=[1], quote_checks=checks
+    )
     assert citations.link(source, insight) == "https://karpathy.github.io/2020/01/02/x/#:~:text=a&text=b,c"
 
 
@@ -195,8 +225,15 @@ def test_docs_show_the_citations_as_they_print_now(corpus):
 
 def test_a_quote_not_found_in_its_original_says_so(corpus):
     missing = QuoteCheck(status="differs", how="these words are not in the original", source=13)
-    insight = Insight(id=98, theme="training", title="t", text='"Words he never wrote."', quotes=["Words he never wrote."],
-                      sources=[13], quote_checks=[missing])
+    insight = Insight(
+        id=98,
+        theme="training",
+        title="t",
+        text='"Words he never wrote."',
+        quotes=["Words he never wrote."],
+        sources=[13],
+        quote_checks=[missing],
+    )
     for fmt in citations.FORMATS:
         assert "Not found in the original." in citations.cite(insight, corpus, fmt)
     assert citations.url(insight, corpus) == "https://karpathy.github.io/2019/04/25/recipe/"  # no fragment

@@ -1,5 +1,6 @@
 """The conversation as a user types it: follow-ups that stay on the topic, examples, aspects, switches,
 questions the corpus holds no view on, and leads that stand alone. Real model, real index."""
+
 import json
 import subprocess
 import sys
@@ -11,41 +12,47 @@ from app.answering.extractive import _LEANS_BACK, ANSWER_FLOOR, _leading_words, 
 from app.config import REPO_DIR
 
 
-@pytest.mark.parametrize("question, has_topic, kind", [
-    ("why?", True, "more"),
-    ("tell me more about that", True, "more"),
-    ("anything else?", True, "more"),
-    ("how come?", True, "more"),
-    ("can you give an example?", True, "example"),
-    ("example?", True, "example"),
-    ("like what?", True, "more"),
-    ("any concrete case?", True, "example"),
-    ("and for startups?", True, "aspect"),
-    ("what about AGI?", True, "aspect"),
-    ("how did that play out at tesla?", True, "aspect"),
-    ("ok, different question: what does he think about AGI?", True, "switch"),
-    ("new topic - hiring", True, "switch"),
-    ("why?", False, "bare"),  # nothing to refer to: the answer asks what it means
-    ("give me an example", False, "bare"),
-    ("and for startups?", False, "new"),
-    ("", True, "new"),  # still empty, so the core still refuses it
-    ("so what does he think of the way universities teach deep learning today?", True, "new"),
-])
+@pytest.mark.parametrize(
+    "question, has_topic, kind",
+    [
+        ("why?", True, "more"),
+        ("tell me more about that", True, "more"),
+        ("anything else?", True, "more"),
+        ("how come?", True, "more"),
+        ("can you give an example?", True, "example"),
+        ("example?", True, "example"),
+        ("like what?", True, "more"),
+        ("any concrete case?", True, "example"),
+        ("and for startups?", True, "aspect"),
+        ("what about AGI?", True, "aspect"),
+        ("how did that play out at tesla?", True, "aspect"),
+        ("ok, different question: what does he think about AGI?", True, "switch"),
+        ("new topic - hiring", True, "switch"),
+        ("why?", False, "bare"),  # nothing to refer to: the answer asks what it means
+        ("give me an example", False, "bare"),
+        ("and for startups?", False, "new"),
+        ("", True, "new"),  # still empty, so the core still refuses it
+        ("so what does he think of the way universities teach deep learning today?", True, "new"),
+    ],
+)
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
     assert turn_kind(question, has_topic) == kind
 
 
-@pytest.mark.parametrize("question, declined", [
-    ("How many parameters does GPT-4 have?", True),
-    ("How big is the ImageNet dataset?", True),
-    ("when was the transformer paper published", True),
-    ("who won the 2022 world cup", True),
-    ("What does Yann LeCun think about LLMs?", True),
-    ("Sam Altman's view on AGI", True),
-    ("how many hours a day should I study deep learning?", False),  # advice, not a fact
-    ("what does Karpathy think about AGI?", False),
-    ("how does he see the future of programming?", False),
-])
+@pytest.mark.parametrize(
+    "question, declined",
+    [
+        ("How many parameters does GPT-4 have?", True),
+        ("How big is the ImageNet dataset?", True),
+        ("when was the transformer paper published", True),
+        ("who won the 2022 world cup", True),
+        ("What does Yann LeCun think about LLMs?", True),
+        ("Sam Altman's view on AGI", True),
+        ("how many hours a day should I study deep learning?", False),  # advice, not a fact
+        ("what does Karpathy think about AGI?", False),
+        ("how does he see the future of programming?", False),
+    ],
+)
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
     assert not_a_view(question) == declined
 
@@ -82,8 +89,11 @@ def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
-    for topic, aspect_question in (("vibe coding", "and for a startup?"), ("how do I learn deep learning?", "what about youtube?"),
-                                   ("what gives an AI company an edge?", "and for an early stage startup?")):
+    for topic, aspect_question in (
+        ("vibe coding", "and for a startup?"),
+        ("how do I learn deep learning?", "what about youtube?"),
+        ("what gives an AI company an edge?", "and for an early stage startup?"),
+    ):
         first, aspect = conversation(searcher, [topic, aspect_question])
         assert aspect.kind == "aspect" and _ids(aspect)
         answer = answer_in_conversation(searcher, aspect_question, [topic])
@@ -92,14 +102,21 @@ def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
 
 
 def test_a_switch_starts_a_new_topic(searcher):
-    turns = conversation(searcher, ["how should I debug my training code?",
-                                    "ok, different question: is AGI coming soon?", "why?"])
+    turns = conversation(
+        searcher, ["how should I debug my training code?", "ok, different question: is AGI coming soon?", "why?"]
+    )
     assert turns[1].kind == "switch" and turns[1].topic == "is AGI coming soon?"
     assert turns[2].topic == "is AGI coming soon?"
 
 
-@pytest.mark.parametrize("question", ["How many parameters does GPT-4 have?", "How big is the ImageNet dataset?",
-                                      "What does Yann LeCun think about LLMs?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many parameters does GPT-4 have?",
+        "How big is the ImageNet dataset?",
+        "What does Yann LeCun think about LLMs?",
+    ],
+)
 def test_questions_he_never_answered_are_declined_with_the_closest_card_folded(searcher, question):
     answer = answer_in_conversation(searcher, question)
     assert not answer.on_topic
@@ -129,15 +146,37 @@ def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
 
 
 def test_the_cli_follows_and_says_how_it_read_the_follow_up(settings):
-    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir),
-           "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
+    env = {
+        "ASK_KARPATHY_INDEX_DIR": str(settings.index_dir),
+        "ASK_KARPATHY_DATA_DIR": str(settings.data_dir),
+        "PATH": "/usr/bin:/bin",
+        "HF_HUB_OFFLINE": "1",
+    }
     cli = [sys.executable, "-c", "from app.cli import main; main()"]
-    out = subprocess.run([*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?"],
-                         cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?"],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("(read as: the data engine: for startups)")
-    first = subprocess.run([*cli, "ask", "what would Karpathy say about the data engine?", "--json"],
-                           cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300)
-    follow = subprocess.run([*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?",
-                             "--json"], cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [*cli, "ask", "what would Karpathy say about the data engine?", "--json"],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    follow = subprocess.run(
+        [*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?", "--json"],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert json.loads(follow.stdout)["question"] != json.loads(first.stdout)["question"]

@@ -1,6 +1,7 @@
 """The page's "Copy whole answer" (issue 23), in Debian's chromium as a reader uses it: ask, click
 Markdown under "Copy whole answer", and the clipboard holds the whole answer exactly as the core makes it
 (the lead, each card's words once, one footnote per card). See tests/web/test_browser.py for the set-up."""
+
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -9,16 +10,18 @@ import pytest
 from app.answering.conversation import answer_in_conversation
 from app.answering.extractive import copy_answer
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                                reason="no /usr/bin/chromium (`apt-get install chromium`)")
+pytestmark = pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium (`apt-get install chromium`)"
+)
 ANSWERS = "#conversation .turn .answer .lead"
 
 
 def test_copy_whole_answer_puts_the_answer_and_its_footnotes_on_the_clipboard(chromium, web_url, searcher):
     question = "what would Karpathy say about hiring?"
     expected = answer_in_conversation(searcher, question, [], 3, None)
-    context = chromium.new_context(permissions=["clipboard-read", "clipboard-write"],
-                                   viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        permissions=["clipboard-read", "clipboard-write"], viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(60_000)
     outside = []

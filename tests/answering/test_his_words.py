@@ -1,6 +1,7 @@
 """His words first (issue 23): the original is the source of truth for his words. A quote that differs
 from its original is shown, led with and copied in the original's words, saying how the seed differs;
 every quote card says how it was checked; the link a reader sees opens the original at the words."""
+
 import re
 
 import pytest
@@ -9,8 +10,12 @@ from app.answering.cards import record_citation
 from app.answering.conversation import answer_in_conversation
 from app.web.render import card
 
-LABELS = ("Checked against the original", "Differs from the original", "Original not available",
-          "Not found in the original")
+LABELS = (
+    "Checked against the original",
+    "Differs from the original",
+    "Original not available",
+    "Not found in the original",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +41,10 @@ def test_the_answer_leads_with_the_originals_words(searcher):
     assert answer.citations[0].id == 30
     assert "a lot engineering cycles" in answer.lead and "a lot of engineering" not in answer.lead
     assert "a lot of engineering" not in answer.text.replace('"lot of engineering"', "")
-    assert ('Differs from the original (the seed has "lot of engineering", the original "lot engineering"): '
-            "shown in the original's words: https://karpathy.github.io/2019/04/25/recipe/#:~:text=") in answer.text
+    assert (
+        'Differs from the original (the seed has "lot of engineering", the original "lot engineering"): '
+        "shown in the original's words: https://karpathy.github.io/2019/04/25/recipe/#:~:text="
+    ) in answer.text
 
 
 def test_every_quote_card_shows_its_check_and_its_link_opens_at_the_words(corpus):

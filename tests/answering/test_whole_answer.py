@@ -2,6 +2,7 @@
 per card (markdown-it-py with its footnote plugin, mdit-py-plugins, a CommonMark renderer like the ones
 writers paste into), each of his quotes once; plain text the same; an off-topic answer's copy says there
 is nothing on the topic and cites nothing; BibTeX and CSL-JSON carry every entry once."""
+
 import json
 import re
 
@@ -15,9 +16,13 @@ from app.answering.extractive import copy_answer
 from app.cli import cli
 
 # questions whose answers show one, two and three cards, a quote, a paraphrase and a differing quote
-QUESTIONS = ["why sort my data by loss", "what would karpathy say about data?",
-             "should I spend engineering time on a small dataset?", "what should i do before training on a new dataset",
-             "what would Karpathy say about hiring?"]
+QUESTIONS = [
+    "why sort my data by loss",
+    "what would karpathy say about data?",
+    "should I spend engineering time on a small dataset?",
+    "what should i do before training on a new dataset",
+    "what would Karpathy say about hiring?",
+]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Ingestion: each format, exact provenance, idempotent re-runs, incremental embedding, clear errors."""
+
 import json
 import shutil
 from pathlib import Path
@@ -37,14 +38,14 @@ def test_offsets_round_trip_to_the_exact_source_slice(name):
     _, passages = read_documents(FIXTURES / name, author=None, site_url=None)
     assert passages
     for p in passages:
-        assert source[p.start:p.end] == p.text
+        assert source[p.start : p.end] == p.text
 
 
 def test_jsonl_records_keep_line_offsets_and_author():
     _, passages = read_documents(FIXTURES / "talks.jsonl", author=None, site_url=None)
     lines = (FIXTURES / "talks.jsonl").read_text().splitlines()
     for p in passages:
-        assert json.loads(lines[p.line - 1])["text"][p.start:p.end] == p.text
+        assert json.loads(lines[p.line - 1])["text"][p.start : p.end] == p.text
     talk, essay = [p for p in passages if p.line == 1], [p for p in passages if p.line == 2]
     assert talk[0].doc.url == "https://example.org/talks/data-engine" and talk[0].by_karpathy
     assert essay[0].doc.author == "Jane Doe" and not essay[0].by_karpathy
@@ -118,4 +119,6 @@ def test_ingested_passages_are_searched_with_the_insights_and_embedded_once(tmp_
     n = len(corpus.keys())
     texts = n + sum(len(record_fields(i)) for i in corpus.insights)  # each insight's curated fields too
     assert notices[0] == f"index: building {n} passages (the corpus changed since it was built)"
-    assert notices[2:] == [f"index: reused {texts - 1} of {texts} embeddings, embedded 1"]  # [1]: the model line  # only the edited passage
+    assert notices[2:] == [
+        f"index: reused {texts - 1} of {texts} embeddings, embedded 1"
+    ]  # [1]: the model line  # only the edited passage

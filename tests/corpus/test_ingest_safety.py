@@ -3,6 +3,7 @@
 Each test is what a user would notice: a document lost, an ingest that never ends, a private file
 ingested (and served) because a link in the folder pointed at it.
 """
+
 import os
 import subprocess
 import sys
@@ -29,8 +30,14 @@ print(ingest([doc], store).added)
 
 def python(code: str, *args, timeout: float) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO_DIR)}
-    return subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, cwd=REPO_DIR, text=True,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        env=env,
+        cwd=REPO_DIR,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def test_three_parallel_ingests_lose_no_document(tmp_path):
@@ -46,8 +53,17 @@ def test_three_parallel_ingests_lose_no_document(tmp_path):
         for i in range(3):
             docs.append(tmp_path / f"note{trial}-{i}.md")
             docs[-1].write_text(f"A note number {trial}-{i} about hiring people who love data.")
-        runs = [subprocess.Popen([sys.executable, "-c", PARALLEL, str(go), str(store), str(d)], env=env, cwd=REPO_DIR,
-                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for d in docs]
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", PARALLEL, str(go), str(store), str(d)],
+                env=env,
+                cwd=REPO_DIR,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for d in docs
+        ]
         time.sleep(3)  # every process imported and waiting
         go.touch()
         for run in runs:
@@ -66,8 +82,13 @@ def test_a_megabyte_of_brackets_or_tags_ingests_in_seconds(tmp_path):
         (docs / f"{name}.md").write_text("Some words first.\n\n" + run * (1_000_000 // len(run)) + "\n")
     store = tmp_path / "passages.jsonl"
     # a generous limit, not a timing assertion: the point is that it ends at all
-    done = python("import sys; from pathlib import Path; from app.corpus.ingest import ingest; "
-                  "print(len(ingest([Path(sys.argv[1])], Path(sys.argv[2])).added))", docs, store, timeout=120)
+    done = python(
+        "import sys; from pathlib import Path; from app.corpus.ingest import ingest; "
+        "print(len(ingest([Path(sys.argv[1])], Path(sys.argv[2])).added))",
+        docs,
+        store,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "5"
 

@@ -2,6 +2,7 @@
 
 The tests on real originals read ../shared/data/karpathy_blog beside the checkout and skip cleanly
 without it; the rest run on small made-up posts."""
+
 import re
 import shutil
 from pathlib import Path
@@ -14,8 +15,16 @@ import app.answering.citations as citations
 from app.cli import cli
 from app.config import REPO_DIR
 from app.corpus.records import load_corpus, Source
-from app.corpus.originals import (Original, check_corpus, check_quote, encode_term, normalise, original_path, render,
-                           write_checks)
+from app.corpus.originals import (
+    Original,
+    check_corpus,
+    check_quote,
+    encode_term,
+    normalise,
+    original_path,
+    render,
+    write_checks,
+)
 
 BLOG = REPO_DIR.parent / "shared" / "data" / "karpathy_blog"
 RECIPE_URL = "https://karpathy.github.io/2019/04/25/recipe/"
@@ -35,22 +44,33 @@ def blog() -> Path:
 
 def made_up(tmp_path, body: str) -> Original:
     path = tmp_path / "2020-01-02-post.markdown"
-    path.write_text("---\nlayout: post\ntitle: \"A post\"\n---\n\n" + body, encoding="utf-8")
-    source = Source(n=1, status="resolved", why="w", title="A post", kind="blog post", date="2020-01-02",
-                    url="https://karpathy.github.io/2020/01/02/post/")
+    path.write_text('---\nlayout: post\ntitle: "A post"\n---\n\n' + body, encoding="utf-8")
+    source = Source(
+        n=1,
+        status="resolved",
+        why="w",
+        title="A post",
+        kind="blog post",
+        date="2020-01-02",
+        url="https://karpathy.github.io/2020/01/02/post/",
+    )
     assert original_path(source.url, tmp_path) == path
     return Original.read(source, path)
 
 
 # --- on made-up originals ---------------------------------------------------------------------------
 
+
 def test_only_typographic_differences_are_allowed(tmp_path):
     original = made_up(tmp_path, "Intro.\n\nIt's *really* a [leaky](http://x.y/z) abstraction -- you “know”  it.\n")
-    check = check_quote("It’s really a leaky abstraction—you \"know\" it.", original)
+    check = check_quote('It’s really a leaky abstraction—you "know" it.', original)
     assert check.status == "verified" and check.original is None
-    assert original.markdown[check.start:check.end] == "It's *really* a [leaky](http://x.y/z) abstraction -- you “know”  it."
-    changed = check_quote("It's really a leaky abstraction—you \"know\" that.", original)
-    assert changed.status == "differs" and changed.how == 'the seed has "know\" that.", the original "know\" it."'
+    assert (
+        original.markdown[check.start : check.end]
+        == "It's *really* a [leaky](http://x.y/z) abstraction -- you “know”  it."
+    )
+    changed = check_quote('It\'s really a leaky abstraction—you "know" that.', original)
+    assert changed.status == "differs" and changed.how == 'the seed has "know" that.", the original "know" it."'
     assert changed.original == "It's really a leaky abstraction -- you “know” it."
 
 
@@ -58,7 +78,7 @@ def test_an_ellipsis_leaves_out_words_of_one_paragraph_only(tmp_path):
     original = made_up(tmp_path, "First part of it (an aside, left out), and the end.\n\nNext paragraph here.\n")
     elided = check_quote("First part of it... and the end.", original)
     assert elided.status == "verified" and "ellipsis" in elided.how
-    assert original.markdown[elided.start:elided.end] == "First part of it (an aside, left out), and the end."
+    assert original.markdown[elided.start : elided.end] == "First part of it (an aside, left out), and the end."
     assert check_quote("First part of it... Next paragraph here.", original).status == "differs"
 
 
@@ -72,13 +92,16 @@ def test_render_strips_markup_and_keeps_offsets(tmp_path):
     original = made_up(tmp_path, "#### 1) A **bold** heading\n\n> quoted *words*\n\n- a [link](u) item <br>\n")
     assert original.rendered.chars.split() == "1) A bold heading quoted words a link item".split()
     i = original.rendered.chars.index("bold")
-    assert original.markdown[original.rendered.at[i]:original.rendered.at[i] + 4] == "bold"
+    assert original.markdown[original.rendered.at[i] : original.rendered.at[i] + 4] == "bold"
     assert render("plain").chars == "plain"
 
 
 def test_fragment_start_is_grown_until_unique(tmp_path):
-    original = made_up(tmp_path, "The data is the thing. Later on, the data is the thing that matters most of all, "
-                                 "every single day of the week.\n")
+    original = made_up(
+        tmp_path,
+        "The data is the thing. Later on, the data is the thing that matters most of all, "
+        "every single day of the week.\n",
+    )
     check = check_quote("the data is the thing that matters most of all, every single day of the week.", original)
     directive = check.fragment.removeprefix(":~:text=")
     start, end = [unquote(term) for term in directive.split(",")]
@@ -89,7 +112,7 @@ def test_no_term_holds_what_the_renderer_changes(tmp_path):
     original = made_up(tmp_path, "Intro. If you do this you will find it's perfectly obvious.\n")
     check = check_quote("If you do this you will find it's perfectly obvious.", original)
     assert check.fragment == ":~:text=If%20you%20do%20this,perfectly%20obvious"  # not "it's ...": It’s on the page
-    quoted = made_up(tmp_path, "He said \"don't\" twice and then some more words to end it.\n")
+    quoted = made_up(tmp_path, 'He said "don\'t" twice and then some more words to end it.\n')
     assert check_quote('"don\'t" twice and then some more words to end it.', quoted).fragment is None
 
 
@@ -129,14 +152,26 @@ def test_write_checks_rewrites_only_the_check_tables(corpus, tmp_path):
 
 # --- on the real originals ---------------------------------------------------------------------------
 
+
 def test_the_corpus_records_what_the_originals_say(corpus, blog):
     found = check_corpus(corpus, blog)
     for insight in corpus.insights:
         assert insight.quote_checks == found.get(insight.id, []), insight.id
     outcomes = {i: [c.status for c in cs] for i, cs in found.items() if cs[0].status != "not available"}
-    assert outcomes == {21: ["differs"], 22: ["verified"], 25: ["verified"], 30: ["differs"], 38: ["verified"],
-                        50: ["verified"], 23: ["verified"], 24: ["verified"] * 2, 26: ["verified"] * 2,
-                        29: ["verified"], 37: ["verified"], 39: ["verified"]}  # the last six: issue 23
+    assert outcomes == {
+        21: ["differs"],
+        22: ["verified"],
+        25: ["verified"],
+        30: ["differs"],
+        38: ["verified"],
+        50: ["verified"],
+        23: ["verified"],
+        24: ["verified"] * 2,
+        26: ["verified"] * 2,
+        29: ["verified"],
+        37: ["verified"],
+        39: ["verified"],
+    }  # the last six: issue 23
 
 
 def test_verified_quotes_are_the_originals_words(corpus, blog):
@@ -144,7 +179,9 @@ def test_verified_quotes_are_the_originals_words(corpus, blog):
         for quote, check in zip(insight.quotes, insight.quote_checks):
             if check.status != "verified":
                 continue
-            original = Original.read(corpus.sources[check.source], original_path(corpus.sources[check.source].url, blog))
+            original = Original.read(
+                corpus.sources[check.source], original_path(corpus.sources[check.source].url, blog)
+            )
             words = normalise(original.words(check.start, check.end))
             parts = [p.strip() for p in normalise(quote).split("...") if p.strip()]
             at = 0
@@ -164,8 +201,10 @@ def test_every_text_fragment_occurs_exactly_once_in_its_original(corpus, blog):
             page = " ".join(original.rendered.chars.split()).casefold()
             passage = original.words(check.start, check.end).casefold()
             terms = [unquote(t).casefold() for t in check.fragment.removeprefix(":~:text=").split(",")]
-            assert all(t and "-" not in encoded and "," not in encoded for t, encoded in
-                       zip(terms, check.fragment.removeprefix(":~:text=").split(",")))
+            assert all(
+                t and "-" not in encoded and "," not in encoded
+                for t, encoded in zip(terms, check.fragment.removeprefix(":~:text=").split(","))
+            )
             assert not any(c in t for t in terms for c in "'\"‘’“”`"), terms  # the renderer curls quotes
             start = page.find(terms[0])
             assert start >= 0 and page.find(terms[0], start + 1) < 0, (insight.id, terms[0])
@@ -188,14 +227,21 @@ def test_insight_30_is_given_in_the_originals_words(corpus, blog):
     assert check.status == "differs" and check.source == 13
     assert check.how == 'the seed has "lot of engineering", the original "lot engineering"'
     recipe = (blog / "2019-04-25-recipe.markdown").read_text(encoding="utf-8")
-    assert recipe[check.start:check.end] == check.original == insight.shown_quotes[0] == (
-        "It is a very common mistake to spend a lot engineering cycles trying to squeeze juice out of a small "
-        "dataset when you could instead be collecting more data.")
+    assert (
+        recipe[check.start : check.end]
+        == check.original
+        == insight.shown_quotes[0]
+        == (
+            "It is a very common mistake to spend a lot engineering cycles trying to squeeze juice out of a small "
+            "dataset when you could instead be collecting more data."
+        )
+    )
     link = RECIPE_URL + "#:~:text=It%20is%20a%20very,collecting%20more%20data"
     note = f"In the original's words (the Ask Karpathy seed differs: {check.how})."
     assert citations.plain(insight, corpus) == (
         f'"{check.original}" — Andrej Karpathy, A Recipe for Training Neural Networks (blog post, 2019-04-25) '
-        f"{link} (Ask Karpathy insight #30). {note}")
+        f"{link} (Ask Karpathy insight #30). {note}"
+    )
     assert f"> *{note}*" in citations.markdown(insight, corpus)
     for fmt in citations.FORMATS:
         assert "a lot of engineering" not in citations.cite(insight, corpus, fmt).replace('"lot of engineering"', "")
@@ -216,7 +262,9 @@ def test_check_quotes_command(blog, tmp_path):
     assert stale.exit_code == 1 and "(insights.toml records otherwise)" in stale.output
     assert "1 quote outcome(s) differ from insights.toml" in stale.output
     fixed = CliRunner().invoke(cli, ["check-quotes", str(blog), "--write"], env=env)
-    assert fixed.exit_code == 0 and path.read_text(encoding="utf-8") == (REPO_DIR / "corpus" / "insights.toml").read_text(encoding="utf-8")
+    assert fixed.exit_code == 0 and path.read_text(encoding="utf-8") == (
+        REPO_DIR / "corpus" / "insights.toml"
+    ).read_text(encoding="utf-8")
 
 
 def test_no_paraphrase_only_insight_whose_original_is_at_hand(corpus, blog):

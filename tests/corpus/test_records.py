@@ -1,4 +1,5 @@
 """The corpus: all 50 seed insights, his words kept apart from paraphrase, bad records rejected."""
+
 import re
 
 import pytest
@@ -26,7 +27,7 @@ def test_all_fifty_insights_in_seed_order_and_themes(corpus):
     assert [i.id for i in corpus.insights] == list(range(1, 51))
     themes = [i.theme for i in corpus.insights]
     for first, theme in [(1, "software-2.0"), (11, "strategy"), (21, "training"), (31, "learning"), (41, "future")]:
-        assert themes[first - 1:first + 9] == [theme] * 10
+        assert themes[first - 1 : first + 9] == [theme] * 10
 
 
 def test_every_quote_span_is_verbatim_in_the_seed(corpus, seed_text):
@@ -48,7 +49,9 @@ def test_each_record_is_its_own_seed_line(corpus, seed_text):
         line = normalise(re.sub(r"\[\d+\]", "", lines[insight.id]))
         assert normalise(insight.text) in line, insight.id
         proven = [n for n, s in corpus.sources.items() if insight.id in s.proves]  # from the original's words
-        assert [n for n in insight.sources if n not in proven] == [int(n) for n in re.findall(r"\[(\d+)\]", lines[insight.id])]
+        assert [n for n in insight.sources if n not in proven] == [
+            int(n) for n in re.findall(r"\[(\d+)\]", lines[insight.id])
+        ]
 
 
 def test_quote_paraphrase_split_on_the_issue_examples(corpus):
@@ -90,15 +93,19 @@ def test_every_source_is_resolved_with_reasons_or_marked_unresolved(corpus):
             assert "not given" not in source.label()
 
 
-@pytest.mark.parametrize("record, message", [
-    ({"status": "partial", "kind": "post on X", "url": "https://x.com/karpathy"}, "has no title or url"),
-    ({"status": "partial"}, "needs at least its kind"),
-    ({"status": "unresolved", "kind": "talk"}, "make it partial"),
-    ({"status": "resolved", "title": "T", "kind": "essay", "date": "2017", "url": "https://a.b/"}, "YYYY-MM-DD"),
-    ({"status": "partial", "kind": "talk", "date": "2018-2020"}, "pattern"),
-])
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"status": "partial", "kind": "post on X", "url": "https://x.com/karpathy"}, "has no title or url"),
+        ({"status": "partial"}, "needs at least its kind"),
+        ({"status": "unresolved", "kind": "talk"}, "make it partial"),
+        ({"status": "resolved", "title": "T", "kind": "essay", "date": "2017", "url": "https://a.b/"}, "YYYY-MM-DD"),
+        ({"status": "partial", "kind": "talk", "date": "2018-2020"}, "pattern"),
+    ],
+)
 def test_a_source_says_no_more_than_its_level(record, message):
     from app.corpus.records import Source
+
     with pytest.raises(ValueError, match=message):
         Source(n=1, why="w", **record)
 
@@ -108,7 +115,7 @@ def break_record(corpus_dir, insight_id: int, old: str, new: str) -> None:
     raw = path.read_text(encoding="utf-8")
     start = raw.index(f"\nid = {insight_id}\n")
     at = raw.index(old, start)
-    path.write_text(raw[:at] + new + raw[at + len(old):], encoding="utf-8")
+    path.write_text(raw[:at] + new + raw[at + len(old) :], encoding="utf-8")
 
 
 def line_of(corpus_dir, text: str) -> int:
@@ -117,13 +124,16 @@ def line_of(corpus_dir, text: str) -> int:
     return max(n for n, line in enumerate(lines, 1) if text in line)
 
 
-@pytest.mark.parametrize("insight_id, old, new, field", [
-    (27, 'theme = "training"', 'theme = "cooking"', "theme"),
-    (3, "title = ", "titel = ", "titel"),  # a misspelt field is an unknown field
-    (5, "sources = [1, 4]", "sources = [1, 99]", "sources"),
-    (8, 'quotes = ["You program them in English."]', 'quotes = ["You program them in French."]', "quotes"),
-    (12, "id = 12", "id = 11", "id"),
-])
+@pytest.mark.parametrize(
+    "insight_id, old, new, field",
+    [
+        (27, 'theme = "training"', 'theme = "cooking"', "theme"),
+        (3, "title = ", "titel = ", "titel"),  # a misspelt field is an unknown field
+        (5, "sources = [1, 4]", "sources = [1, 99]", "sources"),
+        (8, 'quotes = ["You program them in English."]', 'quotes = ["You program them in French."]', "quotes"),
+        (12, "id = 12", "id = 11", "id"),
+    ],
+)
 def test_malformed_record_names_file_line_insight_and_field(corpus_copy, insight_id, old, new, field):
     break_record(corpus_copy, insight_id, old, new)
     with pytest.raises(CorpusError) as e:
@@ -145,14 +155,14 @@ def test_invalid_toml_and_missing_file_are_clear(corpus_copy):
         load_corpus(corpus_copy)
 
 
-DUPLICATE_27 = '''
+DUPLICATE_27 = """
 {header}
 id = 27
 theme = "training"
 title = "Sort your dataset by loss, again"
 text = "A second record that reuses id 27."
 sources = [2]
-'''
+"""
 
 
 @pytest.mark.parametrize("header", ["[[insight]]  # a note", "[[ insight ]]", "  [[insight]]", "[[insight]]\t# x"])
@@ -166,8 +176,10 @@ def test_a_duplicate_id_is_found_however_its_table_header_is_written(corpus_copy
 def test_a_duplicate_id_in_an_inline_array_is_found(corpus_copy):
     # an inline array can only be the whole table: the file holds one record written in TOML's other syntax
     path = corpus_copy / "insights.toml"
-    one = 'insight = [{id = 27, theme = "training", title = "A", text = "B", sources = [2]},\n' \
-          '           {id = 27, theme = "training", title = "C", text = "D", sources = [2]}]\n'
+    one = (
+        'insight = [{id = 27, theme = "training", title = "A", text = "B", sources = [2]},\n'
+        '           {id = 27, theme = "training", title = "C", text = "D", sources = [2]}]\n'
+    )
     path.write_text(one)
     with pytest.raises(CorpusError, match=r"insights.toml:\d+: insight #27: field 'id': duplicate id"):
         load_corpus(corpus_copy)
@@ -176,10 +188,14 @@ def test_a_duplicate_id_in_an_inline_array_is_found(corpus_copy):
 @pytest.mark.parametrize("header", ["[[insight]]", "[[ insight ]]  # note"])
 def test_an_unknown_source_fails_the_load_with_file_and_line(corpus_copy, header):
     path = corpus_copy / "insights.toml"
-    record = DUPLICATE_27.format(header=header).replace("id = 27", "id = 77").replace("sources = [2]", "sources = [999]")
+    record = (
+        DUPLICATE_27.format(header=header).replace("id = 27", "id = 77").replace("sources = [2]", "sources = [999]")
+    )
     path.write_text(path.read_text() + record)
     line = path.read_text().splitlines().index("sources = [999]") + 1
-    with pytest.raises(CorpusError, match=rf"insights.toml:{line}: insight #77: field 'sources': \[999\] not in sources.toml"):
+    with pytest.raises(
+        CorpusError, match=rf"insights.toml:{line}: insight #77: field 'sources': \[999\] not in sources.toml"
+    ):
         load_corpus(corpus_copy)
     path.write_text('insight = [{id = 1, theme = "training", title = "A", text = "B", sources = [999]}]\n')
     with pytest.raises(CorpusError, match=r"field 'sources': \[999\] not in sources.toml"):

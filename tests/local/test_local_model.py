@@ -1,6 +1,7 @@
 """Local-model answers from the real packaged model (SmolLM2-135M), in process and through a real local
 llama.cpp server, and no network beyond this machine. The `llm` tier: tests/conftest.py skips these when
 the `local` extra is not installed (`make local`)."""
+
 import json
 import os
 import re
@@ -73,9 +74,23 @@ def llama_server(tmp_path_factory):
     """A real llama_cpp.server on 127.0.0.1 serving the packaged GGUF; stopped by its PID afterwards."""
     port = free_port()
     log = (tmp_path_factory.mktemp("llama-server") / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()),
-                                "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(os.cpu_count())],
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(packaged_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_threads",
+            str(os.cpu_count()),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
@@ -150,12 +165,22 @@ main()
 
 @pytest.mark.parametrize("backend", ["llama-cpp", "http"])
 def test_local_mode_makes_no_outbound_connection(backend, settings, request):
-    env = {**os.environ, "ASK_KARPATHY_INDEX_DIR": str(settings.index_dir),
-           "ASK_KARPATHY_DATA_DIR": str(settings.data_dir), "ASK_KARPATHY_LOCAL_BACKEND": backend}
+    env = {
+        **os.environ,
+        "ASK_KARPATHY_INDEX_DIR": str(settings.index_dir),
+        "ASK_KARPATHY_DATA_DIR": str(settings.data_dir),
+        "ASK_KARPATHY_LOCAL_BACKEND": backend,
+    }
     if backend == "http":
         env["ASK_KARPATHY_LLM_BASE_URL"] = request.getfixturevalue("llama_server")
-    out = subprocess.run([sys.executable, "-c", NO_NETWORK, "ask", "what is software 2.0?", "--mode", "local",
-                          "--json"], capture_output=True, text=True, env=env, cwd=REPO_DIR, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK, "ask", "what is software 2.0?", "--mode", "local", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_DIR,
+        timeout=600,
+    )
     assert "OUTBOUND NETWORK ATTEMPT" not in out.stderr, out.stderr
     assert out.returncode == 0, out.stderr[-2000:]
     answer = json.loads(out.stdout)

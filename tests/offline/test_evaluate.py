@@ -1,4 +1,5 @@
 """Evaluation: the metrics checked by hand on a tiny example, and the quality targets on the real search path."""
+
 import math
 
 import pytest
@@ -13,9 +14,11 @@ def score(grades, retrieved, shown=None, on_topic=True, disputed=()):
 
 
 def test_metrics_on_a_hand_checked_example():
-    scores = [score({1: 2}, [1, 2, 3]),                   # rank 1, first card grade 2
-              score({5: 2}, [2, 3, 5, 4]),                # rank 3
-              score({9: 2, 7: 1}, [1, 2, 3, 4, 5, 6, 7])]  # rank 7
+    scores = [
+        score({1: 2}, [1, 2, 3]),  # rank 1, first card grade 2
+        score({5: 2}, [2, 3, 5, 4]),  # rank 3
+        score({9: 2, 7: 1}, [1, 2, 3, 4, 5, 6, 7]),
+    ]  # rank 7
     m = summarise(scores)
     assert m["hit@1"] == round(1 / 3, 4) and m["hit@3"] == round(2 / 3, 4) and m["hit@5"] == round(2 / 3, 4)
     assert m["mrr@10"] == round((1 + 1 / 3 + 1 / 7) / 3, 4)
@@ -37,16 +40,22 @@ def test_graded_gains_and_disputed_insights():
 
 def test_both_question_formats_load(tmp_path):
     path = tmp_path / "q.jsonl"
-    path.write_text('{"q": "old", "ids": [3, 4]}\n{"q": "graded", "grades": {"33": 2, "5": 1}, "disputed": [7], '
-                    '"style": "short", "half": "test", "id": "r1"}\n{"q": "off", "ids": []}\n')
+    path.write_text(
+        '{"q": "old", "ids": [3, 4]}\n{"q": "graded", "grades": {"33": 2, "5": 1}, "disputed": [7], '
+        '"style": "short", "half": "test", "id": "r1"}\n{"q": "off", "ids": []}\n'
+    )
     old, graded, off = load_questions(path)
     assert old.grades == {3: 2, 4: 2} and graded.grades == {33: 2, 5: 1} and graded.disputed == [7]
     assert (graded.style, graded.half) == ("short", "test") and off.grades == {}
 
 
 def test_abstention_counts_off_topic_as_positive():
-    scores = [score({}, [1], on_topic=False), score({}, [1], on_topic=True),
-              score({2: 2}, [2], on_topic=False), score({3: 2}, [3], on_topic=True)]
+    scores = [
+        score({}, [1], on_topic=False),
+        score({}, [1], on_topic=True),
+        score({2: 2}, [2], on_topic=False),
+        score({3: 2}, [3], on_topic=True),
+    ]
     a = abstention(scores)
     assert (a["precision"], a["recall"], a["f1"]) == (0.5, 0.5, 0.5)
 
@@ -68,8 +77,10 @@ def test_bad_question_file_points_at_the_line(tmp_path):
 DEV_ABSTENTION_FELL = pytest.mark.xfail(strict=True, reason="issue 21: dev abstention F1 0.815 with the adapter")
 
 
-@pytest.mark.parametrize("name, former_hit1", [pytest.param("dev_questions.jsonl", 0.927, marks=DEV_ABSTENTION_FELL),
-                                               ("heldout_questions.jsonl", 0.909)])
+@pytest.mark.parametrize(
+    "name, former_hit1",
+    [pytest.param("dev_questions.jsonl", 0.927, marks=DEV_ABSTENTION_FELL), ("heldout_questions.jsonl", 0.909)],
+)
 def test_the_old_question_sets_do_not_fall(searcher, name, former_hit1):
     """The older paraphrase-style sets through the real search path: re-fitting the ranking on the
     realistic set may cost them at most 0.02 hit@1 against the former rule (bench/retrieval_variants.py)."""

@@ -6,6 +6,7 @@ F1 >= 0.92: no rule tried reached them (docs/evaluation-realistic.md), so the bo
 app does reach, a little under the measured value, and fail when a change makes it worse. The shown-card
 precision target (>= 0.85) is met and held as the issue states it.
 """
+
 import json
 
 import pytest
@@ -14,8 +15,7 @@ from click.testing import CliRunner
 from app.answering.conversation import answer_in_conversation, conversation
 from app.cli import cli
 from app.config import REPO_DIR
-from app.offline.evaluate import (conversation_summary, evaluate, load_conversations, load_questions,
-                          score_conversations)
+from app.offline.evaluate import conversation_summary, evaluate, load_conversations, load_questions, score_conversations
 
 CONVERSATIONS = REPO_DIR / "corpus" / "realistic" / "conversations.jsonl"
 
@@ -30,7 +30,9 @@ def test_realistic_test_half(test_half):
     m, a = test_half.metrics, test_half.abstention
     assert test_half.n_on_topic >= 100 and test_half.n_off_topic >= 30
     # measured with the trained adapter and the constants re-fitted for it (issue 21, docs/training.md)
-    assert m["shown_precision"] >= 0.84 and m["recall2_shown"] >= 0.83, m  # measured 0.857 / 0.843 (targets 0.90 / 0.88)
+    assert m["shown_precision"] >= 0.84 and m["recall2_shown"] >= 0.83, (
+        m
+    )  # measured 0.857 / 0.843 (targets 0.90 / 0.88)
     assert m["first=2"] >= 0.88 and m["ndcg@5"] >= 0.89, m  # measured 0.895 / 0.900 (targets 0.94 / 0.90)
     assert m["kept2"] >= 0.92, m  # measured 0.944: grade-2 cards an uncut top 3 shows, still shown
     # measured F1 0.912, precision 0.939: two on-topic questions abstained on (none with the base model)
@@ -110,4 +112,12 @@ def test_the_eval_command_scores_the_realistic_set_and_the_conversations(setting
     result = CliRunner().invoke(cli, ["eval", "--conversations", "--half", "test"], env=env)
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.output.splitlines()[1:]] == [
-        "aspect", "bare-first", "example", "more", "new", "offtopic", "switch", "all"]
+        "aspect",
+        "bare-first",
+        "example",
+        "more",
+        "new",
+        "offtopic",
+        "switch",
+        "all",
+    ]

@@ -1,4 +1,5 @@
 """The query embedder: its ONNX export embeds as sentence-transformers does, and spares a start torch."""
+
 import importlib.util
 import os
 import subprocess
@@ -35,21 +36,40 @@ def test_onnx_embeds_the_dev_questions_as_sentence_transformers_does(searcher):
 
 
 def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path):
-    env = {**os.environ, "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"),
-           "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
-    built = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "index"], env=env,
-                           capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"),
+        "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data"),
+    }
+    built = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "index"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "index: building 50 passages (no index yet)" in built.stderr
     assert "index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (no export yet)" in built.stderr
     assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
-        ".build.lock", CACHE_FILE, ONNX_EXPORT_FILE, ONNX_FILE, FIELDS_FILE, MANIFEST_FILE, INDEX_FILE]
+        ".build.lock",
+        CACHE_FILE,
+        ONNX_EXPORT_FILE,
+        ONNX_FILE,
+        FIELDS_FILE,
+        MANIFEST_FILE,
+        INDEX_FILE,
+    ]
 
-    ask = (f"import sys; from app.cli import cli; cli(['ask', {QUESTION!r}], standalone_mode=False); "
-           "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sentence_transformers', 'transformers', 'scipy'}))")
+    ask = (
+        f"import sys; from app.cli import cli; cli(['ask', {QUESTION!r}], standalone_mode=False); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sentence_transformers', 'transformers', 'scipy'}))"
+    )
     answered = subprocess.run([sys.executable, "-c", ask], env=env, capture_output=True, text=True, check=True)
     assert answered.stderr == ""  # nothing rebuilt, nothing exported, no warnings
     *answer, modules = answered.stdout.splitlines()
-    assert "Step 1: Become One with the Data: Karpathy said “The first step to training a neural net" in answer[0]  # #23
+    assert (
+        "Step 1: Become One with the Data: Karpathy said “The first step to training a neural net" in answer[0]
+    )  # #23
     assert modules == "[]"
 
 
@@ -59,7 +79,8 @@ def test_an_export_that_embeds_differently_is_not_used(tmp_path, settings, searc
     notices = []
     embedder = query_embedder(settings.model, tmp_path, notify=notices.append)
     assert len(notices) == 1 and notices[0].startswith(
-        "index: all-MiniLM-L6-v2+adapter not exported to ONNX (no export yet): its vectors differ from sentence-transformers'")
+        "index: all-MiniLM-L6-v2+adapter not exported to ONNX (no export yet): its vectors differ from sentence-transformers'"
+    )
     assert notices[0].endswith("; questions use sentence-transformers")
     assert isinstance(embedder, Embedder)
     assert [p.name for p in tmp_path.iterdir()] == [".build.lock"]  # nothing written

@@ -1,5 +1,6 @@
 """The index on disk: round trip, and automatic rebuilds when it is missing, stale or corrupt; the same
 for the ONNX export of the model that embeds questions."""
+
 import json
 import shutil
 
@@ -8,8 +9,16 @@ import pytest
 
 from app.config import REPO_DIR
 from app.corpus.records import load_corpus
-from app.retrieval.embedder import (ONNX_EXPORT_FILE, ONNX_FILE, ModelNotInstalled, OnnxEmbedder, OnnxExport,
-                                    get_embedder, model_path, query_embedder)
+from app.retrieval.embedder import (
+    ONNX_EXPORT_FILE,
+    ONNX_FILE,
+    ModelNotInstalled,
+    OnnxEmbedder,
+    OnnxExport,
+    get_embedder,
+    model_path,
+    query_embedder,
+)
 from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE, ensure_index
 from app.retrieval.search import embedded, record_fields
 from app.load import load
@@ -23,6 +32,7 @@ def build(settings):
         notices = []
         index = ensure_index(*embedded(corpus), settings.model, index_dir, notify=notices.append)
         return index, notices
+
     return run
 
 
@@ -41,8 +51,13 @@ def test_round_trip_loads_without_rebuilding(tmp_path, build, settings, searcher
     second, notices = build(tmp_path)
     assert notices == []  # up to date: loaded, not rebuilt
     assert second.index.ntotal == 50 and second.manifest == first.manifest
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", CACHE_FILE, FIELDS_FILE, MANIFEST_FILE,
-                                                          INDEX_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".build.lock",
+        CACHE_FILE,
+        FIELDS_FILE,
+        MANIFEST_FILE,
+        INDEX_FILE,
+    ]
 
 
 def embedded_texts(corpus) -> int:
@@ -80,17 +95,27 @@ def _stale_model_files(path):
     path.write_text(export.model_copy(update={"model_files": "0" + export.model_files}).sealed().model_dump_json())
 
 
-@pytest.mark.parametrize("damage, reason", [
-    (lambda d: (d / INDEX_FILE).write_bytes((d / INDEX_FILE).read_bytes()[:1000]), "is corrupt or truncated"),
-    (lambda d: (d / MANIFEST_FILE).write_text("{not json"), "manifest.json is corrupt"),
-    (lambda d: (d / FIELDS_FILE).write_bytes((d / FIELDS_FILE).read_bytes()[:1000]), "fields.npy is corrupt"),
-    (lambda d: (d / INDEX_FILE).unlink(), "no index yet"),
-    # an edited manifest is never trusted, whatever the edit: another model, two ids swapped
-    (lambda d: (d / MANIFEST_FILE).write_text((d / MANIFEST_FILE).read_text().replace(
-        '"all-MiniLM-L6-v2+adapter"', '"another-model"')), "manifest.json is damaged (its checksum does not match)"),
-    (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=False), "manifest.json is damaged (its checksum does not match)"),
-    (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=True), "does not list the records in the corpus's order"),
-])
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda d: (d / INDEX_FILE).write_bytes((d / INDEX_FILE).read_bytes()[:1000]), "is corrupt or truncated"),
+        (lambda d: (d / MANIFEST_FILE).write_text("{not json"), "manifest.json is corrupt"),
+        (lambda d: (d / FIELDS_FILE).write_bytes((d / FIELDS_FILE).read_bytes()[:1000]), "fields.npy is corrupt"),
+        (lambda d: (d / INDEX_FILE).unlink(), "no index yet"),
+        # an edited manifest is never trusted, whatever the edit: another model, two ids swapped
+        (
+            lambda d: (d / MANIFEST_FILE).write_text(
+                (d / MANIFEST_FILE).read_text().replace('"all-MiniLM-L6-v2+adapter"', '"another-model"')
+            ),
+            "manifest.json is damaged (its checksum does not match)",
+        ),
+        (
+            lambda d: _swap_ids(d / MANIFEST_FILE, reseal=False),
+            "manifest.json is damaged (its checksum does not match)",
+        ),
+        (lambda d: _swap_ids(d / MANIFEST_FILE, reseal=True), "does not list the records in the corpus's order"),
+    ],
+)
 def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, seed_index, damage, reason):
     seed_index(tmp_path)  # the session's index of the same corpus: nothing is embedded again
     damage(tmp_path)
@@ -115,9 +140,19 @@ def test_best_field_scores_take_the_best_field_of_each_row():
     from app.retrieval.index import Manifest, VectorIndex
 
     fields = np.eye(3, dtype=np.float32)  # field vectors e0, e1 (row 0) and e2 (row 2)
-    manifest = Manifest(model="m", dim=3, corpus_hash="", ids=[1, 2, 3], index_sha256="", field_rows=[0, 0, 2],
-                        index_type="IndexFlatIP", faiss_version="", sentence_transformers_version="", built_at="",
-                        build_seconds=0)
+    manifest = Manifest(
+        model="m",
+        dim=3,
+        corpus_hash="",
+        ids=[1, 2, 3],
+        index_sha256="",
+        field_rows=[0, 0, 2],
+        index_type="IndexFlatIP",
+        faiss_version="",
+        sentence_transformers_version="",
+        built_at="",
+        build_seconds=0,
+    )
     index = VectorIndex(faiss.IndexFlatIP(3), manifest, fields)
     queries = np.array([[0.1, 0.9, 0.3], [0.8, 0.0, 0.6]], dtype=np.float32)
     assert index.field_owners.tolist() == [0, 2]
@@ -142,29 +177,44 @@ def _flip_a_byte(path):
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage, reason", [
-    (lambda d: (d / ONNX_FILE).write_bytes((d / ONNX_FILE).read_bytes()[:100_000]), "encoder.onnx is corrupt or truncated"),
-    (lambda d: _flip_a_byte(d / ONNX_FILE), "encoder.onnx is corrupt or truncated"),
-    (lambda d: _stale_model_files(d / ONNX_EXPORT_FILE), "the model's files changed since it was exported"),
-    (lambda d: (d / ONNX_EXPORT_FILE).write_text((d / ONNX_EXPORT_FILE).read_text().replace(
-        '"model_files": "', '"model_files": "0')), "encoder.json is damaged (its checksum does not match)"),
-    (lambda d: (d / ONNX_EXPORT_FILE).write_text("{not json"), "encoder.json is corrupt"),
-    (lambda d: (d / ONNX_FILE).unlink(), "no export yet"),
-])
-def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(tmp_path, settings, searcher, seed_index,
-                                                                      capsys, damage, reason):
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (
+            lambda d: (d / ONNX_FILE).write_bytes((d / ONNX_FILE).read_bytes()[:100_000]),
+            "encoder.onnx is corrupt or truncated",
+        ),
+        (lambda d: _flip_a_byte(d / ONNX_FILE), "encoder.onnx is corrupt or truncated"),
+        (lambda d: _stale_model_files(d / ONNX_EXPORT_FILE), "the model's files changed since it was exported"),
+        (
+            lambda d: (d / ONNX_EXPORT_FILE).write_text(
+                (d / ONNX_EXPORT_FILE).read_text().replace('"model_files": "', '"model_files": "0')
+            ),
+            "encoder.json is damaged (its checksum does not match)",
+        ),
+        (lambda d: (d / ONNX_EXPORT_FILE).write_text("{not json"), "encoder.json is corrupt"),
+        (lambda d: (d / ONNX_FILE).unlink(), "no export yet"),
+    ],
+)
+def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(
+    tmp_path, settings, searcher, seed_index, capsys, damage, reason
+):
     seed_index(tmp_path, damaged=ONNX_FILE)  # the session's index and a copy of its export
     damage(tmp_path)
     capsys.readouterr()
     local = settings.model_copy(update={"index_dir": tmp_path})
     repaired = load(local)
     notices = capsys.readouterr().err.splitlines()
-    assert len(notices) == 1 and notices[0].startswith("index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (")
+    assert len(notices) == 1 and notices[0].startswith(
+        "index: exported all-MiniLM-L6-v2+adapter to ONNX for questions ("
+    )
     assert reason in notices[0]
     assert isinstance(repaired.embedder, OnnxEmbedder)
     texts = ["hiring", "what would Karpathy say about looking at your data?"]
     np.testing.assert_allclose(repaired.embedder.encode(texts), get_embedder(settings.model).encode(texts), atol=1e-5)
     for question in texts:
-        assert [hit.key for hit in repaired.search(question).hits] == [hit.key for hit in searcher.search(question).hits]
+        assert [hit.key for hit in repaired.search(question).hits] == [
+            hit.key for hit in searcher.search(question).hits
+        ]
     load(local)
     assert capsys.readouterr().err == ""  # the new export is whole

@@ -3,6 +3,7 @@
 The threshold is lowered so that a few thousand synthetic vectors cross it; recall against exact
 search is checked on them. The timings behind the real threshold are in bench/scale.py, not here.
 """
+
 import functools
 import json
 import shutil
@@ -64,9 +65,18 @@ def test_ivf_index_beyond_the_threshold_keeps_recall(clustered):
 
 def test_search_first_is_exact_over_the_first_rows_of_an_ivf_index(clustered):
     vectors, queries = clustered
-    manifest = Manifest(model="synthetic", dim=DIM, corpus_hash="", ids=list(range(3000)), index_sha256="",
-                        index_type="IndexIVFFlat", faiss_version="", sentence_transformers_version="", built_at="",
-                        build_seconds=0)
+    manifest = Manifest(
+        model="synthetic",
+        dim=DIM,
+        corpus_hash="",
+        ids=list(range(3000)),
+        index_sha256="",
+        index_type="IndexIVFFlat",
+        faiss_version="",
+        sentence_transformers_version="",
+        built_at="",
+        build_seconds=0,
+    )
     index = VectorIndex(make_faiss_index(vectors, flat_limit=0), manifest, np.zeros((0, DIM), np.float32))
     scores, rows = index.search_first(queries, 5, rows=50)
     expected = queries @ vectors[:50].T

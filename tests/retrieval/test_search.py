@@ -1,5 +1,6 @@
 """Search on the real model and index: the right insight first, abstention, filters, the relevance cut,
 clear errors."""
+
 import pytest
 
 from app.retrieval.question import QuestionError, clean_question, topic_of
@@ -44,9 +45,14 @@ def test_theme_filter_and_k(searcher):
 
 
 def _hits(searcher, scores_and_relevance):
-    return SearchResult(question="q", on_topic=True, hits=[
-        Hit(record=searcher.corpus.insights[n], score=score, relevance=relevance, rank=n + 1)
-        for n, (score, relevance) in enumerate(scores_and_relevance)])
+    return SearchResult(
+        question="q",
+        on_topic=True,
+        hits=[
+            Hit(record=searcher.corpus.insights[n], score=score, relevance=relevance, rank=n + 1)
+            for n, (score, relevance) in enumerate(scores_and_relevance)
+        ],
+    )
 
 
 def test_k_is_a_maximum_and_only_close_cards_are_shown(searcher):
@@ -62,7 +68,9 @@ def test_k_is_a_maximum_and_only_close_cards_are_shown(searcher):
 def test_each_question_is_embedded_once(searcher, monkeypatch):
     calls = []
     encode = searcher.embedder.encode
-    monkeypatch.setattr(searcher.embedder, "encode", lambda texts, **kw: calls.append(list(texts)) or encode(texts, **kw))
+    monkeypatch.setattr(
+        searcher.embedder, "encode", lambda texts, **kw: calls.append(list(texts)) or encode(texts, **kw)
+    )
     searcher.search_many(["data engine?", "is AGI definable"], k=3)
     assert calls == [["data engine", "is AGI definable"]]  # one batched call, corpus never re-embedded
 

@@ -1,4 +1,5 @@
 """The trained adapter: blind to the evaluation sets, not stale, and what the app and the CLI rank with."""
+
 import json
 
 import numpy as np
@@ -18,8 +19,12 @@ OVERLAP_COSINE = 0.95
 def evaluation_questions() -> list[str]:
     """Every question whose score is reported: the realistic test half, dev_questions, heldout_questions."""
     realistic = [json.loads(line) for line in (CORPUS / "realistic_questions.jsonl").read_text().splitlines() if line]
-    older = [json.loads(line)["q"] for name in ("dev_questions.jsonl", "heldout_questions.jsonl")
-             for line in (CORPUS / name).read_text().splitlines() if line]
+    older = [
+        json.loads(line)["q"]
+        for name in ("dev_questions.jsonl", "heldout_questions.jsonl")
+        for line in (CORPUS / name).read_text().splitlines()
+        if line
+    ]
     return [q["q"] for q in realistic if q["half"] == "test"] + older
 
 
@@ -37,15 +42,18 @@ def test_training_data_is_blind_to_every_evaluation_set():
     cosines = base.encode(train, batch_size=64) @ base.encode(evaluation, batch_size=64).T
     close = np.argwhere(cosines >= OVERLAP_COSINE)
     assert not len(close), "training questions within cosine 0.95 of evaluation questions: " + "; ".join(
-        f"{train[i]!r} ~ {evaluation[j]!r}" for i, j in close[:5])
+        f"{train[i]!r} ~ {evaluation[j]!r}" for i, j in close[:5]
+    )
 
 
 def test_committed_adapter_was_trained_on_the_current_data_and_base_model():
     manifest = json.loads((ADAPTER_DIR / "manifest.json").read_text())
     assert manifest["training_data_sha256"] == training_data_sha256(CORPUS), (
-        "corpus/training/ or the insights changed since the adapter was trained: run `make train`")
+        "corpus/training/ or the insights changed since the adapter was trained: run `make train`"
+    )
     assert manifest["base_model_sha256"] == model_sha256(model_path(manifest["base_model"])), (
-        "the base model changed since the adapter was trained: run `make train`")
+        "the base model changed since the adapter was trained: run `make train`"
+    )
     weights = ADAPTER_DIR / "adapter_model.safetensors"
     assert weights.stat().st_size < 5_000_000  # a small delta, never the model's 90 MB
     # it learned something it did not see: held-out questions find their insight more often than before
@@ -84,4 +92,6 @@ def test_search_ranked_gives_every_candidate_without_the_cut(settings, searcher)
     assert [c["n"] for c in ranked["citations"]] == [1, 2, 3, 4, 5]
     scores = [c["score"] for c in ranked["citations"]]
     assert scores == sorted(scores, reverse=True)
-    assert ranked["citations"][:len(shown["citations"])] == shown["citations"]  # the same contract, the same cards first
+    assert (
+        ranked["citations"][: len(shown["citations"])] == shown["citations"]
+    )  # the same contract, the same cards first

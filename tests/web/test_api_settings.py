@@ -1,4 +1,5 @@
 """The web API follows the server's settings: no k given means ASK_KARPATHY_TOP_K, as in the CLI."""
+
 import json
 
 from app.retrieval.search import Searcher

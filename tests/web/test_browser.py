@@ -8,6 +8,7 @@ conversation survives a reload, one vote per answer, the corpus can be browsed, 
 and axe-core finds no serious or critical accessibility problem. The page makes no outside request.
 The browser is never downloaded (no `playwright install`): `make test` installs Debian's chromium.
 """
+
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -67,8 +68,9 @@ def submit(page, question: str) -> None:
 
 def done(page) -> None:
     """Until the page's event has ended (a question sent meanwhile would be ignored)."""
-    page.wait_for_function("document.querySelector('#conversation [data-testid=status-tracker]')"
-                           ".classList.contains('hide')")
+    page.wait_for_function(
+        "document.querySelector('#conversation [data-testid=status-tracker]').classList.contains('hide')"
+    )
 
 
 def last_turn(page):
@@ -89,8 +91,9 @@ def test_the_answer_reads_first_with_its_cards_links_and_exact_copies(chat, outs
         assert lead_y < chat.locator("#question").bounding_box()["y"]
         assert chat.locator("#quotes").is_hidden()
     cards = turn.locator(".card")
-    assert [cards.nth(i).get_attribute("data-n") for i in range(cards.count())] == \
-        [str(c.n) for c in expected.citations]
+    assert [cards.nth(i).get_attribute("data-n") for i in range(cards.count())] == [
+        str(c.n) for c in expected.citations
+    ]
     for i, c in enumerate(expected.citations):
         card = cards.nth(i)
         assert f"insight #{c.id}" in card.locator(".meta").text_content()
@@ -172,15 +175,18 @@ def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, we
     assert outside == []
 
 
-def test_a_shared_follow_up_opens_as_its_own_conversation_and_answers_as_the_page_did(chat, chromium, web_url,
-                                                                                      outside, viewport):
+def test_a_shared_follow_up_opens_as_its_own_conversation_and_answers_as_the_page_did(
+    chat, chromium, web_url, outside, viewport
+):
     if viewport != "laptop":
         pytest.skip("the same on every viewport: once is enough")
     submit(chat, "what would Karpathy say about the data engine?")
     submit(chat, "and for startups?")
     shared, shown = chat.url, last_turn(chat).inner_text()
-    assert parse_qs(urlparse(shared).query) == {"q": ["and for startups?"],
-                                                "after": ["what would Karpathy say about the data engine?"]}
+    assert parse_qs(urlparse(shared).query) == {
+        "q": ["and for startups?"],
+        "after": ["what would Karpathy say about the data engine?"],
+    }
     # a fresh browser: the link opens the whole conversation, and the follow-up reads as it did
     context = chromium.new_context()
     try:
@@ -200,7 +206,9 @@ def test_a_shared_follow_up_opens_as_its_own_conversation_and_answers_as_the_pag
         done(fresh)
         questions = fresh.locator("#conversation .asked p")
         assert [questions.nth(i).text_content() for i in range(2)] == [
-            "what would Karpathy say about the data engine?", "and for startups?"]
+            "what would Karpathy say about the data engine?",
+            "and for startups?",
+        ]
     finally:
         context.close()
     assert outside == []
@@ -219,8 +227,9 @@ def test_one_vote_per_answer_with_an_optional_why(chat, outside, settings, viewp
 
     def vote(thumb: str, expected: bool | None, ack: str):
         last_turn(chat).locator(f"button.vote[data-vote={thumb}]").click()
-        chat.wait_for_function("t => document.querySelector('#conversation .turn:last-of-type .ack')"
-                               "?.textContent.includes(t)", arg=ack)
+        chat.wait_for_function(
+            "t => document.querySelector('#conversation .turn:last-of-type .ack')?.textContent.includes(t)", arg=ack
+        )
         assert [e["liked"] for e in feedback_lines(settings, answer_id)] == [expected]
 
     vote("down", False, "not useful")
@@ -234,8 +243,9 @@ def test_one_vote_per_answer_with_an_optional_why(chat, outside, settings, viewp
     last_turn(chat).locator(".why summary").click()
     last_turn(chat).locator(".why textarea").fill("it missed his hiring advice")
     last_turn(chat).locator(".why button").click()
-    chat.wait_for_function("document.querySelector('#conversation .turn:last-of-type .ack')"
-                           "?.textContent.includes('note')")
+    chat.wait_for_function(
+        "document.querySelector('#conversation .turn:last-of-type .ack')?.textContent.includes('note')"
+    )
     [entry] = feedback_lines(settings, answer_id)
     assert (entry["question"], entry["liked"], entry["why"]) == (QUESTION, None, "it missed his hiring advice")
     assert outside == []
@@ -332,8 +342,11 @@ def serious_violations(page) -> list[str]:
 
     page.add_script_tag(path=str(Path(axe_playwright_python.__file__).parent / "axe.min.js"))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['target']})"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['target']})"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_no_serious_accessibility_problem(chat, outside, viewport):

@@ -1,5 +1,6 @@
 """Who can see what of a server behind --auth: the password stays out of the process list, and the login
 page says nothing about the API to a visitor who has not logged in."""
+
 import httpx
 from click.testing import CliRunner
 
@@ -47,11 +48,27 @@ def test_sigterm_removes_the_servers_temp_folder(tmp_path, settings, searcher):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(REPO_DIR), "TMPDIR": str(tmp_path / "tmp"),
-           "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; "
-                             "main()", "serve", "--port", str(port)], cwd=REPO_DIR, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_DIR),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"),
+        "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data"),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; main()",
+            "serve",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

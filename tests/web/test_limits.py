@@ -4,6 +4,7 @@ Each test is something a user or operator would notice: a server that grows by g
 bodies it then refuses, a feedback log filled with made-up answers, files uploaded by another site's
 page, the chat reached through a foreign host name (DNS rebinding), a password guessed at full speed.
 """
+
 import json
 
 import httpx
@@ -25,12 +26,14 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(url):
     body = json.dumps({"data": ["x" * BIG], "fn_index": 0, "session_hash": "big"})
     declared = httpx.post(url + "gradio_api/queue/join", content=body, headers={"content-type": "application/json"})
     assert declared.status_code == 413
-    assert declared.json() == {"error": "The request is over 2 MB, the limit for one request "
-                                        "(ASK_KARPATHY_MAX_REQUEST_BYTES)."}
+    assert declared.json() == {
+        "error": "The request is over 2 MB, the limit for one request (ASK_KARPATHY_MAX_REQUEST_BYTES)."
+    }
 
     def chunks():  # no Content-Length: refused once it passes the limit
         for _ in range(BIG // 100_000):
             yield b"x" * 100_000
+
     assert httpx.post(url + "gradio_api/queue/join", content=chunks()).status_code == 413
     # a real question, with its conversation, still gets through
     asked = page_event(url, "submit", ["hiring", [], 3, "", "extractive"])

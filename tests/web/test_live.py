@@ -1,5 +1,6 @@
 """A running server answers from the files as they are now: `ingest --remove` of a private document
 reached it only at a restart, and it answered from the document meanwhile, with no warning."""
+
 import json
 import shutil
 from pathlib import Path
@@ -17,8 +18,9 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
 QUESTION = "what should I do first with a new model? overfit a single batch?"
 
 
-def test_a_running_server_follows_ingest_and_remove_and_never_answers_from_a_damaged_store(tmp_path, settings,
-                                                                                         searcher):
+def test_a_running_server_follows_ingest_and_remove_and_never_answers_from_a_damaged_store(
+    tmp_path, settings, searcher
+):
     shutil.copytree(settings.index_dir, tmp_path / "index")
     env = {"ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
     mine = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data")
@@ -26,6 +28,7 @@ def test_a_running_server_follows_ingest_and_remove_and_never_answers_from_a_dam
 
     def cited() -> list:
         return [c["id"] for c in json.loads(api.search(QUESTION, 3, ""))["citations"]]
+
     assert not any("#" in str(i) for i in cited())
     added = CliRunner().invoke(cli, ["ingest", str(FIXTURES), "--author", "Andrej Karpathy"], env=env)
     assert added.exit_code == 0, added.output

@@ -3,6 +3,7 @@
 and its HTML (app/web/render.py), called directly, without a browser. Also the core's reading of
 follow-up questions (app.retrieval.question.follow_up_kind) that the chat relies on, the feedback log, and the
 `serve`/`feedback` commands."""
+
 import json
 import re
 import socket
@@ -56,10 +57,23 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
     answer = predict_json(client, question=DATA_ENGINE, k=2, theme="", api_name="/ask")
     assert answer == json.loads(ask(searcher, DATA_ENGINE, 2).model_dump_json())
     assert answer["on_topic"] and answer["mode"] == "extractive"
-    assert answer["text"].startswith(answer["lead"]) and answer["lead"].startswith("His answer — The Data Engine is the Moat: Karpathy said “")
+    assert answer["text"].startswith(answer["lead"]) and answer["lead"].startswith(
+        "His answer — The Data Engine is the Moat: Karpathy said “"
+    )
     first = answer["citations"][0]
-    assert {"n", "id", "title", "theme", "kind", "quotes", "quoting", "paraphrase", "sources", "score",
-            "copy_text"} <= set(first)
+    assert {
+        "n",
+        "id",
+        "title",
+        "theme",
+        "kind",
+        "quotes",
+        "quoting",
+        "paraphrase",
+        "sources",
+        "score",
+        "copy_text",
+    } <= set(first)
     assert (first["n"], first["id"], first["kind"]) == (1, 11, "quote")
     # every [n] that starts a line of the answer has its citation, and nothing else does
     assert re.findall(r"^\[(\d+)\]", answer["text"], re.M) == [str(c["n"]) for c in answer["citations"]]
@@ -73,8 +87,9 @@ def test_a_follow_up_is_read_with_the_question_before_it(client):
     follow_up = predict_json(client, question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert follow_up["question"] == "more on: the data engine"
     # the next insights on the same topic, none of those shown already
-    assert follow_up["citations"] and not ({c["id"] for c in follow_up["citations"]} &
-                                           {c["id"] for c in first["citations"]})
+    assert follow_up["citations"] and not (
+        {c["id"] for c in follow_up["citations"]} & {c["id"] for c in first["citations"]}
+    )
     # an aspect with a match of its own leads with it, the previous topic only breaking ties
     agi = predict_json(client, question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert agi["question"] == "the data engine: AGI" and agi["citations"][0]["id"] == 44
@@ -95,17 +110,20 @@ def test_theme_filter_and_search(client):
     assert [c["n"] for c in result["citations"]] == list(range(1, len(result["citations"]) + 1))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"question": ""}, "The question is empty"),
-    ({"question": "   \n "}, "The question is empty"),
-    ({"question": "x" * 5000}, "The question is too long"),
-    ({"question": "x" * 100_000}, "The question is too long (100,000 characters"),
-    # refused before embedding; 10 MB is refused before Gradio reads it (web/test_limits.py)
-    ({"question": "x" * 1_000_000}, "The question is too long (1,000,000 characters"),
-    ({"question": "hiring", "k": 0}, "k must be a number from 1 to 10"),
-    ({"question": "hiring", "k": 11}, "k must be a number from 1 to 10"),
-    ({"question": "hiring", "theme": "cooking"}, "Unknown theme 'cooking'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"question": ""}, "The question is empty"),
+        ({"question": "   \n "}, "The question is empty"),
+        ({"question": "x" * 5000}, "The question is too long"),
+        ({"question": "x" * 100_000}, "The question is too long (100,000 characters"),
+        # refused before embedding; 10 MB is refused before Gradio reads it (web/test_limits.py)
+        ({"question": "x" * 1_000_000}, "The question is too long (1,000,000 characters"),
+        ({"question": "hiring", "k": 0}, "k must be a number from 1 to 10"),
+        ({"question": "hiring", "k": 11}, "k must be a number from 1 to 10"),
+        ({"question": "hiring", "theme": "cooking"}, "Unknown theme 'cooking'"),
+    ],
+)
 def test_bad_requests_get_the_short_message(client, kwargs, message):
     with pytest.raises(AppError, match=re.escape(message)):
         predict_json(client, **kwargs, api_name="/ask")
@@ -119,8 +137,9 @@ def test_mcp_tool(url, run_async):
                 await session.initialize()
                 tools = {tool.name: tool for tool in (await session.list_tools()).tools}
                 answer = await session.call_tool("what_would_karpathy_say", {"question": DATA_ENGINE, "k": 2})
-                follow_up = await session.call_tool("what_would_karpathy_say",
-                                                    {"question": "why?", "previous_questions": [DATA_ENGINE]})
+                follow_up = await session.call_tool(
+                    "what_would_karpathy_say", {"question": "why?", "previous_questions": [DATA_ENGINE]}
+                )
                 return tools, answer, follow_up
 
     tools, answer, follow_up = run_async(call())
@@ -131,7 +150,9 @@ def test_mcp_tool(url, run_async):
     text = answer.content[0].text
     assert text.startswith("His answer — The Data Engine is the Moat: Karpathy said “Competitive advantage in AI")
     assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[3]" not in text  # k=2 at most
-    assert follow_up.content[0].text.startswith(("More on the data engine — ", "That is all the corpus has on the data engine"))
+    assert follow_up.content[0].text.startswith(
+        ("More on the data engine — ", "That is all the corpus has on the data engine")
+    )
 
 
 def test_host_and_port_come_from_the_environment(monkeypatch):
@@ -148,16 +169,23 @@ def test_serve_on_a_busy_port_is_one_clear_line():
         port = busy.getsockname()[1]
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
     assert result.exit_code == 1
-    assert result.output == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); is another "
-                             f"server running? Try another port, e.g. --port {port + 1}\n")
+    assert result.output == (
+        f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); is another "
+        f"server running? Try another port, e.g. --port {port + 1}\n"
+    )
     result = CliRunner().invoke(cli, ["serve", "--host", "192.0.2.1"])
     assert result.exit_code == 1 and result.output.endswith("; check --host\n")
 
 
 def test_feedback_command_turns_dislikes_into_candidate_questions(tmp_path):
     def entry(question, read_as, ids, liked):
-        return {"question": question, "read_as": read_as, "answer": f"answer to {read_as}", "cited_ids": ids,
-                "liked": liked}
+        return {
+            "question": question,
+            "read_as": read_as,
+            "answer": f"answer to {read_as}",
+            "cited_ids": ids,
+            "liked": liked,
+        }
 
     log = tmp_path / "feedback.jsonl"
     entries = [
@@ -187,6 +215,7 @@ def test_the_cli_imports_gradio_only_to_serve():
 
 # The chat page's handlers, called as Gradio calls them, without a browser.
 
+
 @pytest.fixture(scope="module")
 def chat(searcher):
     return web.Chat(searcher)
@@ -210,12 +239,15 @@ def test_a_question_adds_one_turn_with_the_api_answer(chat, searcher):
     assert "Read with the conversation, as: “more on: the data engine”" in page
 
 
-@pytest.mark.parametrize("question, k, theme, said", [
-    ("   ", 3, "", "The question is empty"),
-    ("x" * 3000, 3, "", "The question is too long (3,000 characters; the limit is 2,000)"),
-    ("hiring", 0, "", "k must be a number from 1 to 10"),
-    ("hiring", 3, "cooking", "Unknown theme"),
-])
+@pytest.mark.parametrize(
+    "question, k, theme, said",
+    [
+        ("   ", 3, "", "The question is empty"),
+        ("x" * 3000, 3, "", "The question is too long (3,000 characters; the limit is 2,000)"),
+        ("hiring", 0, "", "k must be a number from 1 to 10"),
+        ("hiring", 3, "cooking", "Unknown theme"),
+    ],
+)
 def test_a_refused_question_leaves_the_conversation_and_says_why_beside_the_box(chat, question, k, theme, said):
     [(_, turns, _, _)] = steps(chat.respond(DATA_ENGINE, [], 3, "", "extractive"))
     [(page, after, box, status)] = steps(chat.respond(question, turns, k, theme, "extractive"))
@@ -260,8 +292,15 @@ def test_reload_restores_and_a_shared_link_asks_once(chat):
     [(page, again, _, _)] = steps(chat.restore(turns, 3, "", "extractive", shared))
     assert again == turns and page.count('class="turn"') == 1
     # a conversation this version cannot read (or a reload mid-answer) is dropped, not an error
-    [(page, kept, _, _)] = steps(chat.restore([{"id": "x", "question": "q"}, "junk", *turns], 3, "", "extractive",
-                                              SimpleNamespace(query_params=QueryParams(""))))
+    [(page, kept, _, _)] = steps(
+        chat.restore(
+            [{"id": "x", "question": "q"}, "junk", *turns],
+            3,
+            "",
+            "extractive",
+            SimpleNamespace(query_params=QueryParams("")),
+        )
+    )
     assert kept == turns
     # a shared follow-up carries the questions before it, and opens as its own conversation
     follow = SimpleNamespace(query_params=QueryParams(f"q=why%3F&after={DATA_ENGINE}"))
@@ -289,6 +328,7 @@ def test_the_corpus_filter_matches_only_what_a_card_shows(chat, searcher):
 
 class FixedBackend:
     """A model that streams a fixed reply."""
+
     label = "fixed (test)"
 
     def __init__(self, text: str):
@@ -299,8 +339,13 @@ class FixedBackend:
 
 
 def test_local_mode_shows_a_status_and_only_checked_sentences(chat, monkeypatch):
-    monkeypatch.setattr(web.generate, "get_backend", lambda settings: FixedBackend(
-        "<question> raw </question> The answer is: [1] Sort your data by loss to find bad labels [1]. Zebras fly [9]."))
+    monkeypatch.setattr(
+        web.generate,
+        "get_backend",
+        lambda settings: FixedBackend(
+            "<question> raw </question> The answer is: [1] Sort your data by loss to find bad labels [1]. Zebras fly [9]."
+        ),
+    )
     shown = steps(chat.respond("why sort my data by loss", [], 3, "", "local"))
     drafting, final = [step[0] for step in shown[:-1]], shown[-1]
     assert web.DRAFTING in drafting[0] and 'class="card' in drafting[0]  # the cards from the start
@@ -314,15 +359,38 @@ def test_cards_escape_everything_and_link_only_web_addresses():
     assert web_render.link("javascript:alert(1)", "x") == "x"
     assert web_render.link("https://karpathy.github.io/?a=1&b=<2>", "<t>") == (
         '<a href="https://karpathy.github.io/?a=1&amp;b=&lt;2&gt;" target="_blank" rel="noopener noreferrer">'
-        '&lt;t&gt;</a>')
-    turn = {"id": "t1", "question": '<img src=x onerror="alert(1)">', "theme": "", "vote": None, "answer": {
-        "question": "q", "on_topic": True, "lead": "See [1] and [7] <b>now</b>", "text": "t", "citations": [{
-            "n": 1, "id": 1, "kind": "paraphrase", "title": "<script>x</script>", "theme": "training",
-            "theme_name": "Training", "score": 1.0, "quotes": [], "quoting": None, "paraphrase": "a <b>bold</b> claim",
-            "sources": [{"n": 1, "status": "resolved", "label": "l", "title": "T", "url": "ftp://x"}],
-            "copy_text": {f: "<b>" for f in FORMATS}}]}}
+        "&lt;t&gt;</a>"
+    )
+    turn = {
+        "id": "t1",
+        "question": '<img src=x onerror="alert(1)">',
+        "theme": "",
+        "vote": None,
+        "answer": {
+            "question": "q",
+            "on_topic": True,
+            "lead": "See [1] and [7] <b>now</b>",
+            "text": "t",
+            "citations": [
+                {
+                    "n": 1,
+                    "id": 1,
+                    "kind": "paraphrase",
+                    "title": "<script>x</script>",
+                    "theme": "training",
+                    "theme_name": "Training",
+                    "score": 1.0,
+                    "quotes": [],
+                    "quoting": None,
+                    "paraphrase": "a <b>bold</b> claim",
+                    "sources": [{"n": 1, "status": "resolved", "label": "l", "title": "T", "url": "ftp://x"}],
+                    "copy_text": {f: "<b>" for f in FORMATS},
+                }
+            ],
+        },
+    }
     page = web_render.conversation([turn], [])
-    assert "<img" not in page and "<b>" not in page and "<script>" not in page and "<a href=\"ftp" not in page
+    assert "<img" not in page and "<b>" not in page and "<script>" not in page and '<a href="ftp' not in page
     assert '<a class="ref" href="#c-t1-1">[1]</a> and [7]' in page  # [n] links to its card, only if it exists
     assert 'id="c-t1-1"' in page and 'data-copy="&lt;b&gt;"' in page
     assert "Paraphrase: not his words" in page and "<blockquote>" not in page
@@ -346,8 +414,9 @@ def test_the_feedback_log_stays_within_its_size_keeping_the_newest_judgements(tm
     """Votes can be sent over raw HTTP: past its size the log is compacted to the newest judgements."""
     path = tmp_path / "feedback.jsonl"
     for n in range(200):
-        assert feedback.save(path, {"answer_id": f"a{n % 150}", "question": "q" * 50, "liked": n % 2 == 0},
-                             max_bytes=4000)
+        assert feedback.save(
+            path, {"answer_id": f"a{n % 150}", "question": "q" * 50, "liked": n % 2 == 0}, max_bytes=4000
+        )
         assert path.stat().st_size <= 4000
     kept = [json.loads(line) for line in path.read_text().splitlines()]
     assert kept[-1] == {"answer_id": "a49", "question": "q" * 50, "liked": False}  # the newest is there
