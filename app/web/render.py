@@ -11,7 +11,7 @@ import html
 import re
 from urllib.parse import urlparse
 
-from app.answering.citations import FORMATS, check_label
+from app.answering.citations import FORMATS, PARAPHRASE_LABEL, check_label
 from app.config import THEMES
 from app.answering.cards import record_citation
 from app.contract import Answer, Citation, SourceRef
@@ -75,7 +75,7 @@ def words(c: Citation) -> str:
         if c.kind == "quote":
             parts.append(check(c))
     if c.paraphrase:
-        label = "Context, paraphrased: not his words" if c.quotes else "Paraphrase: not his words"
+        label = f"Context, {PARAPHRASE_LABEL.lower()}" if c.quotes else PARAPHRASE_LABEL
         parts.append(f'<p class="label label-not-his">{label}</p><p class="paraphrase">{e(c.paraphrase)}</p>')
     if c.kind == "excerpt":  # the contract carries an excerpt's words only in its copy strings
         parts.append(f'<p class="paraphrase">{e(c.copy_text["plain"])}</p>')

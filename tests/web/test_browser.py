@@ -100,7 +100,7 @@ def test_the_answer_reads_first_with_its_cards_links_and_exact_copies(chat, outs
         label = card.locator(".label").first.text_content()
         assert label == ("His words, verbatim" if c.kind == "quote" and not c.quoting else label)
         if c.kind == "paraphrase":
-            assert label == "Paraphrase: not his words" and card.locator("blockquote").count() == 0
+            assert label == "Paraphrase, not his words" and card.locator("blockquote").count() == 0
         for source in c.sources:
             if source.url:  # every source with an address is a link to it (at the words), opened safely
                 href = c.url if c.url and c.url.startswith(source.url + "#:~:") else source.url

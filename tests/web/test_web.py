@@ -393,7 +393,7 @@ def test_cards_escape_everything_and_link_only_web_addresses():
     assert "<img" not in page and "<b>" not in page and "<script>" not in page and '<a href="ftp' not in page
     assert '<a class="ref" href="#c-t1-1">[1]</a> and [7]' in page  # [n] links to its card, only if it exists
     assert 'id="c-t1-1"' in page and 'data-copy="&lt;b&gt;"' in page
-    assert "Paraphrase: not his words" in page and "<blockquote>" not in page
+    assert "Paraphrase, not his words" in page and "<blockquote>" not in page
 
 
 def test_feedback_appends_its_line_and_a_read_only_data_dir_costs_only_the_feedback(tmp_path):
