@@ -22,11 +22,10 @@ from app.contract import SentenceCheck
 from app.corpus.records import Passage, Record, fold, is_verbatim
 from app.retrieval.embedder import Embedder, OnnxEmbedder
 
-# Cosine similarity (all-MiniLM-L6-v2) between a sentence and the best passage it cites, below which the
-# sentence is dropped as unsupported. Calibrated by bench/calibrate_support.py on the odd half of the dev
-# questions: 69 SmolLM2-135M sentences that passed the other checks, hand-labelled (bench/
-# support_labels.jsonl) 38 supported by the passage they cite, 31 not. Supported ones scored 0.60 and up;
-# unsupported ones at most 0.46 except one garbled sentence at 0.59. 0.50 keeps all 38 and 1 of the 31.
+# Cosine similarity between a sentence and the best passage it cites, below which the sentence is dropped
+# as unsupported: the value that keeps every sentence hand-labelled as supported by its passage and drops
+# nearly all the others (bench/calibrate_support.py over bench/support_labels.jsonl, numbers in
+# docs/local-model.md). Calibrated on the base model's cosines: re-run it when the embedder changes.
 SUPPORT_THRESHOLD = 0.50
 
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
