@@ -311,7 +311,7 @@ def test_a_huge_conversation_history_is_read_only_at_its_end(client):
     history = ["what would Karpathy say about AGI?"] * 40_000 + ["why sort my data by loss"]
     answer = as_dict(client.predict(question="why?", previous_questions=history, api_name="/ask"))
     # read after the last question only: "why?" asks for more on it, so #27, shown there, is not repeated
-    assert answer["question"] == "more on: why sort my data by loss"
+    assert answer["question"] == "more on: sort my data by loss"
     assert 27 not in [c["id"] for c in answer["citations"]]
 
 

@@ -180,3 +180,12 @@ def test_the_cli_follows_and_says_how_it_read_the_follow_up(settings):
         timeout=300,
     )
     assert json.loads(follow.stdout)["question"] != json.loads(first.stdout)["question"]
+
+
+def test_no_question_the_corpus_answers_is_declined_as_a_fact():
+    """The fact and other-person patterns must not catch his views asked in those words ("how long from demo
+    to product?", "according to him"): every on-topic question of the paraphrase sets passes."""
+    for name in ("dev_questions.jsonl", "heldout_questions.jsonl"):
+        for line in (REPO_DIR / "corpus" / name).read_text().splitlines():
+            q = json.loads(line)
+            assert not (q["ids"] and not_a_view(q["q"])), q["q"]
