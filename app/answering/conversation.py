@@ -20,7 +20,7 @@ from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
 from app.corpus.records import Insight, Passage
 from app.retrieval.question import QuestionError, clean_question, topic_of
-from app.retrieval.search import SHOW_FLOOR, SHOW_MARGIN, SearchResult, Searcher
+from app.retrieval.search import SearchResult, Searcher, shown
 
 TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
 
@@ -156,25 +156,6 @@ def not_a_view(question: str) -> bool:
     return bool((_FACT.match(topic) and not _ADVICE.search(topic)) or _OTHER_PERSON.search(question))
 
 
-def _cut(ranked: SearchResult, k: int, seen: set) -> SearchResult:
-    """The cards of a new question, under the relevance cut of app/retrieval/search.py: the best card,
-    then those within SHOW_MARGIN of it with relevance at least SHOW_FLOOR."""
-    return _keep(
-        ranked,
-        k,
-        [
-            h
-            for n, h in enumerate(ranked.hits)
-            if h.key not in seen
-            and (
-                n == 0
-                or h.score >= ranked.hits[0].score - SHOW_MARGIN
-                and (h.relevance is None or h.relevance >= SHOW_FLOOR)
-            )
-        ],
-    )
-
-
 def _follow_up_cut(ranked: SearchResult, k: int, seen: set, concrete_first: bool = False) -> SearchResult:
     """The cards of "why?", "tell me more", "an example?" or an aspect: those the topic has not shown with
     relevance to the topic at least FOLLOW_FLOOR, best first. What is left is measured against the topic
@@ -277,23 +258,23 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
             result=ranked.model_copy(update={"hits": ranked.hits[:1]}),
         )
     if kind in ("new", "switch"):
-        shown = _cut(ranked, k, set())
-        anchor = _card_words(shown.hits[0].record) if shown.hits else None
+        cards = shown(ranked, k)
+        anchor = _card_words(cards.hits[0].record) if cards.hits else None
     else:
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
-        shown = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
-        if kind == "aspect" and not shown.hits:  # no other card for the aspect: the topic's answer stands
+        cards = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
+        if kind == "aspect" and not cards.hits:  # no other card for the aspect: the topic's answer stands
             return Turn(
                 question=question,
                 kind=kind,
                 topic=topic,
                 aspect=aspect,
                 read_as=read_as,
-                result=_cut(ranked, k, set()),
+                result=shown(ranked, k),
                 stands=True,
                 anchor=anchor,
             )
-    return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=shown, anchor=anchor)
+    return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=cards, anchor=anchor)
 
 
 def conversation(
@@ -310,9 +291,9 @@ def conversation(
             if n == len(questions) - 1:
                 raise
             continue  # an earlier question that could not be searched showed nothing
-        shown = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
+        showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
         # what a topic has shown so far: "more" continues after it; a new topic starts again
-        seen = (seen if turn.kind in ("more", "example", "aspect") else set()) | shown
+        seen = (seen if turn.kind in ("more", "example", "aspect") else set()) | showed
         turns.append(turn)
     return turns
 
