@@ -194,7 +194,7 @@ class Chat:
         """Answer a question in the conversation. Yields (conversation, turns, question box, message): a
         question the server refuses leaves the conversation and the box as they were, with the reason."""
         turns = kept(turns, self.settings.max_question_chars)[-(MAX_TURNS - 1) :]
-        turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
+        turn = new_turn(question, theme)
         box = "" if clear_box else gr.skip()
         try:
             if mode == "local":
@@ -310,8 +310,9 @@ class Chat:
                 answer = self.api.answer(question, k, theme, [t["question"] for t in shared])
             except gr.Error:
                 continue  # a question this server refuses was not answered on the page either
-            turn = {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
+            turn = new_turn(question, theme)
             self.keep(turn, answer)
+            self.remember(turn)  # answered by this server, so it can be rated like any other
             shared.append(turn)
         yield from self.respond(q, shared, k, theme, mode, clear_box=False)
 
@@ -327,6 +328,11 @@ def event_field(evt: gr.EventData, name: str):
     was a traceback)."""
     data = getattr(evt, "_data", None)
     return data.get(name) if isinstance(data, dict) else None
+
+
+def new_turn(question: str, theme: str) -> dict:
+    """A turn of the conversation as the browser keeps it, before its answer."""
+    return {"id": uuid.uuid4().hex[:12], "question": question, "theme": theme or "", "vote": None}
 
 
 def kept(turns, max_chars: int) -> list[dict]:

@@ -307,6 +307,9 @@ def test_reload_restores_and_a_shared_link_asks_once(chat):
     *_, (page, opened, _, _) = steps(chat.restore(turns, 3, "", "extractive", follow))
     assert [t["question"] for t in opened] == [DATA_ENGINE, "why?"]
     assert opened[1]["answer"] == chat.api.answer("why?", 3, "", [DATA_ENGINE]).model_dump(mode="json")
+    # the earlier answers a link replays were given by this server: they can be rated like any other
+    page, _ = chat.vote(opened, gr.EventData(None, {"turn": opened[0]["id"], "liked": True}))
+    assert '<p class="ack" role="status">Saved: useful' in page
     assert chat.clear() == (chat.page([]), [], "")
     assert 'data-ask="What is Software 2.0?"' in chat.page([])  # the examples ask on click
 
