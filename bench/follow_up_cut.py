@@ -1,5 +1,5 @@
-"""Fit the follow-up cut (FOLLOW_FLOOR in app/answering/conversation.py) on the tune half of
-the realistic conversations, and print the grid: for "more", "example" and "aspect" turns, how often the
+"""Fit the follow-up cut (FOLLOW_FLOOR and RELATED_FLOOR in app/answering/conversation.py) on the tune half
+of the realistic conversations, and print the grid: for "more", "example" and "aspect" turns, how often the
 first card bears on the topic, how often a card of the turn before is repeated, and the cards shown.
 
     .venv/bin/python bench/follow_up_cut.py            # the tune half (what the constants are fitted on)
@@ -23,18 +23,19 @@ def main(half: str = "tune") -> None:
     path = get_settings().corpus_dir / "realistic" / "conversations.jsonl"
     chosen = [c for c in load_conversations(path) if c.half == half]
     print(f"{half} half: {len(chosen)} conversations\n")
-    print(f"{'floor':>6} {'first on topic':>15} {'repeats':>8} {'cards':>6}")
+    print(f"{'floor':>6} {'related':>8} {'first on topic':>15} {'repeats':>8} {'cards':>6}")
     rows = []
-    for floor in (0.22, 0.24, 0.26, 0.28, 0.30, 0.32, 0.34, 0.36, 0.40):
-        conversation.FOLLOW_FLOOR = floor
-        turns = [s for s in score_conversations(searcher, chosen) if s.kind in FOLLOW_UPS and s.grades]
-        on_topic = sum(s.first_on_topic for s in turns) / len(turns)
-        repeats = sum(s.repeats for s in turns) / len(turns)
-        cards = sum(len(s.shown) for s in turns) / len(turns)
-        rows.append((on_topic - repeats, floor))
-        print(f"{floor:>6.2f} {on_topic:>15.3f} {repeats:>8.3f} {cards:>6.2f}")
+    for floor in (0.28, 0.30, 0.32, 0.34, 0.36, 0.40):
+        for related in (0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30):
+            conversation.FOLLOW_FLOOR, conversation.RELATED_FLOOR = floor, related
+            turns = [s for s in score_conversations(searcher, chosen) if s.kind in FOLLOW_UPS and s.grades]
+            on_topic = sum(s.first_on_topic for s in turns) / len(turns)
+            repeats = sum(s.repeats for s in turns) / len(turns)
+            cards = sum(len(s.shown) for s in turns) / len(turns)
+            rows.append((round(on_topic - repeats, 4), -cards, floor, related))
+            print(f"{floor:>6.2f} {related:>8.2f} {on_topic:>15.3f} {repeats:>8.3f} {cards:>6.2f}", flush=True)
     best = max(rows)
-    print(f"\nbest (first on topic - repeats): floor {best[1]:.2f}")
+    print(f"\nbest (first on topic - repeats, then fewer cards): floor {best[2]:.2f}, related floor {best[3]:.2f}")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,9 @@ _EXAMPLE = {
     "world",
     "practice",
 }
+# ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
+# specifically?" and "and what about real production software?" narrow the topic, they ask for no case
+_SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete"}
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
 # pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
 # follow-up and still lean on the topic.
@@ -87,7 +90,7 @@ _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recomm
 # "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
 # in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
 _NOT_SOMEONE = (
-    "andrej|karpathy|karpathys|he|him|she|her|you|u|they|them|me|us|it|this|that|the|a|an|my|your|our|his|their"
+    "andrej|karpathy|karpathys|he|him|she|her|you|u|they|them|i|we|me|us|it|this|that|the|a|an|my|your|our|his|their"
     "|people|everyone|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
 )
 _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
@@ -106,6 +109,12 @@ _OTHER_PERSON = re.compile(
 # and this is the most precise of them (0.82 cards a turn against 1.40 at 0.28): a card that merely shares
 # a word with the topic (#17 "augmentation" after data augmentation) stays below it.
 FOLLOW_FLOOR = 0.34
+# ... and the insights the topic's first card is curated as related to (insights.toml `related`: its reason,
+# more of its idea, a case of it) come first, in their curated order, down to RELATED_FLOOR: the embedder
+# alone ranks "why?" by shared words, the curator knows which card explains which. Fitted on the tune half
+# (docs/conversations.md): "more" turns whose first card bears on the topic 0.29 -> 0.86; a link whose
+# relevance to the topic is below the floor (a link from the card, not from what was asked) is not shown.
+RELATED_FLOOR = 0.15
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
 
@@ -119,7 +128,7 @@ class Turn(BaseModel):
     result: SearchResult  # what the turn shows
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
     stands: bool = False  # an aspect with no card of its own: the topic's answer is shown again, and says so
-    anchor: str | None = None  # the title and text of the first card the topic showed: what "more" is like
+    anchor: int | str | None = None  # the first card the topic showed: what "more" is like, and related to
 
 
 def _words(question: str) -> list[str]:
@@ -141,7 +150,7 @@ def turn_kind(question: str, has_topic: bool) -> TurnKind:
         return "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
     # narrowed by its own words
-    if _EXAMPLE.intersection(words):
+    if _SURELY_EXAMPLE.intersection(words):
         return "example"
     if _WHY.match(question) and _POINTS_BACK.intersection(words):
         return "more"
@@ -156,12 +165,20 @@ def not_a_view(question: str) -> bool:
     return bool((_FACT.match(topic) and not _ADVICE.search(topic)) or _OTHER_PERSON.search(question))
 
 
-def _follow_up_cut(ranked: SearchResult, k: int, seen: set, concrete_first: bool = False) -> SearchResult:
-    """The cards of "why?", "tell me more", "an example?" or an aspect: those the topic has not shown with
-    relevance to the topic at least FOLLOW_FLOOR, best first. What is left is measured against the topic
-    (its question and the first card it showed), not against whatever happens to come next (an insight that
-    merely shares a word with the question). "example" puts concrete cases first."""
-    keep = [h for h in ranked.hits if h.key not in seen and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
+def _follow_up_cut(
+    ranked: SearchResult, k: int, seen: set, related: list[int] = (), concrete_first: bool = False
+) -> SearchResult:
+    """The cards of "why?", "tell me more", "an example?" or an aspect, none the topic has shown: first the
+    cards related to the topic's first card (curated order) with relevance to the topic at least
+    RELATED_FLOOR, then the others at least FOLLOW_FLOOR, best first. Relevance is measured against the
+    topic (its question and the first card it showed), not against whatever happens to come next (an
+    insight that merely shares a word with the question). "example" puts concrete cases first."""
+    fresh = [h for h in ranked.hits if h.key not in seen]
+    linked = sorted(
+        (h for h in fresh if h.key in related and h.relevance >= RELATED_FLOOR), key=lambda h: related.index(h.key)
+    )
+    others = [h for h in fresh if h.key not in related and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
+    keep = linked + others
     if concrete_first:
         keep.sort(key=lambda h: not (isinstance(h.record, Insight) and h.record.concrete))
     return _keep(ranked, k, keep)
@@ -189,8 +206,11 @@ def about(topic: str, aspect: str | None) -> str:
     return words + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
 
 
-def _card_words(record) -> str:
+def _card_words(searcher: Searcher, key: int | str | None) -> str | None:
     """What a shown card says, to rank "more like it": its title and text, or a passage's words."""
+    if key is None:
+        return None
+    record = searcher.corpus.get(key)
     return record.clean if isinstance(record, Passage) else f"{record.title}. {record.text}"
 
 
@@ -241,7 +261,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         ranked = searcher.rank_many(
             [question if own_words else aspect or topic],
             theme,
-            [" ".join(q for q in (topic, aspect if own_words else None, anchor) if q)],
+            [" ".join(q for q in (topic, aspect if own_words else None, _card_words(searcher, anchor)) if q)],
         )[0]
     elif aspect:
         ranked = searcher.rank_many([aspect], theme, [topic])[0]
@@ -259,10 +279,12 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         )
     if kind in ("new", "switch"):
         cards = shown(ranked, k)
-        anchor = _card_words(cards.hits[0].record) if cards.hits else None
+        anchor = cards.hits[0].key if cards.hits else None
     else:
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
-        cards = _follow_up_cut(ranked, k, seen, concrete_first=kind == "example")
+        # an aspect is narrowed by its own words: what the first card links to need not bear on them
+        related = getattr(searcher.corpus.get(anchor), "related", []) if anchor is not None and kind != "aspect" else []
+        cards = _follow_up_cut(ranked, k, seen, related, concrete_first=kind == "example")
         if kind == "aspect" and not cards.hits:  # no other card for the aspect: the topic's answer stands
             return Turn(
                 question=question,

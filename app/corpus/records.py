@@ -83,6 +83,7 @@ class Insight(BaseModel):
     context: str | None = None
     quoting: str | None = None  # whose words he quotes, when they are not his own
     concrete: bool = False  # the text holds a concrete case (a parked car, Tesla's C++): what "example?" wants
+    related: list[int] = []  # the insights that bear on this one (its why, more of it, a case of it), best first
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []
@@ -326,11 +327,24 @@ def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
                 f"{insights_path}:{_field_line(raw, line, 'id')}: insight #{insight.id}: field 'id': duplicate id"
             )
         seen.add(insight.id)
+        if insight.id in insight.related:  # checked after the id, which may itself be the mistake
+            raise CorpusError(
+                f"{insights_path}:{_field_line(raw, line, 'related')}: insight #{insight.id}: "
+                "field 'related': an insight is not related to itself"
+            )
         missing = [n for n in insight.sources if n not in by_n]
         if missing:
             raise CorpusError(
                 f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
                 f"field 'sources': {missing} not in {sources_path.name}"
+            )
+    ids = {insight.id for insight in insights}
+    for insight, line in zip(insights, lines):
+        unknown = [i for i in insight.related if i not in ids]
+        if unknown:
+            raise CorpusError(
+                f"{insights_path}:{_field_line(raw, line, 'related')}: insight #{insight.id}: "
+                f"field 'related': {unknown} not an insight id"
             )
     # a source its original proves for an insight the seed gives no number for
     for source, line in zip(sources, source_lines):

@@ -33,6 +33,10 @@ from app.config import REPO_DIR
         ("and for startups?", False, "new"),
         ("", True, "new"),  # still empty, so the core still refuses it
         ("so what does he think of the way universities teach deep learning today?", True, "new"),
+        # a word that may ask for a case narrows the topic in a question with words of its own
+        ("what about agents specifically?", True, "aspect"),
+        ("and what about real production software tho", True, "aspect"),
+        ("any real world case?", True, "example"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
@@ -51,6 +55,8 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("how many hours a day should I study deep learning?", False),  # advice, not a fact
         ("what does Karpathy think about AGI?", False),
         ("how does he see the future of programming?", False),
+        ("and how do we think about timing?", False),  # the asker's own view, not another person's
+        ("what do I think about when I pick a project?", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
@@ -67,6 +73,16 @@ def test_a_follow_up_never_repeats_the_turn_before_and_stays_on_the_topic(search
     assert not set(_ids(why)) & set(_ids(first)) and not set(_ids(more)) & set(_ids(first) + _ids(why))
     # "Build for Augmentation" only shares a word with data augmentation: it never leads "more" on it
     assert _ids(why)[0] != 17 and (not _ids(more) or _ids(more)[0] != 17)
+
+
+def test_why_and_more_show_what_the_first_card_is_curated_as_related_to(searcher):
+    """The embedder alone ranks "tell me more" on training neural nets by the words "neural nets" (Software
+    2.0's #1 "Neural networks are Software 2.0"); the curated links of the card shown first lead instead."""
+    first, more = conversation(searcher, ["what would karpathy say about training neural nets", "tell me more"])
+    linked = searcher.corpus.get(_ids(first)[0]).related
+    assert _ids(more) and _ids(more)[0] in linked
+    assert not set(_ids(more)) & set(_ids(first))
+    assert all(searcher.corpus.get(key).theme != "software-2.0" for key in _ids(more))
 
 
 def test_when_the_topic_is_exhausted_the_answer_says_so_in_one_line(searcher):
