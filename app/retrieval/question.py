@@ -33,6 +33,21 @@ def topic_of(question: str) -> str:
     return topic if re.search(r"\w", topic) else question
 
 
+# A question that tells a situation ("my boss wants us to ship in two weeks and nobody has even looked at
+# the data") may hold its topic in one clause, diluted in the whole. From this many words on, a question is
+# also read clause by clause: at its punctuation and at the words that join clauses.
+LONG_QUESTION_WORDS = 10
+_CLAUSE_BREAK = re.compile(r"[,.;:!?]+|\s(?:and|but|so|because|while|since|although|though|tho)\s", re.IGNORECASE)
+
+
+def clauses(question: str) -> list[str]:
+    """The clauses of a long question (three words or more each), or none when it is short or one clause."""
+    if len(question.split()) < LONG_QUESTION_WORDS:
+        return []
+    parts = [part.strip() for part in _CLAUSE_BREAK.split(question) if len(part.split()) >= 3]
+    return parts if len(parts) >= 2 else []
+
+
 def clean_question(question: str, max_chars: int) -> str:
     """Drop control and zero-width characters, fold whitespace; refuse empty or oversized questions."""
     if not isinstance(question, str):

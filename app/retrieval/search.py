@@ -18,7 +18,7 @@ from app.config import Settings
 from app.corpus.records import Corpus, Passage, Record
 from app.retrieval.embedder import Embedder, OnnxEmbedder
 from app.retrieval.index import VectorIndex
-from app.retrieval.question import QuestionError, clean_question, topic_of
+from app.retrieval.question import QuestionError, clauses, clean_question, topic_of
 
 # How evidence combines (bench/retrieval_variants.py prints the rules tried; bench/refit.py fits these).
 # Relevance = BLEND_WEIGHT x cosine with the whole text + the rest x the best curated field's cosine; the
@@ -183,6 +183,15 @@ class Searcher:
         for question, own, context in zip(cleaned, evidence, contexts):
             topic = next(extra) if context else {}
             scores = _combine(own, topic) if context else own
+            # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
+            # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
+            best = _best_relevance(scores, topic)
+            if best < MIN_RELEVANCE and clauses(question):
+                # a long question the whole of which is off every topic: each card keeps the best evidence of
+                # the whole or one of its clauses (questions that are on topic as a whole are ranked as such)
+                for part in self._evidence([topic_of(c) for c in clauses(question)], theme):
+                    scores = _best_of(scores, _combine(part, topic) if context else part)
+                best = _best_relevance(scores, topic)
             ranked = sorted(scores.items(), key=lambda item: -item[1][0])[:depth]
             hits = [
                 Hit(
@@ -193,13 +202,6 @@ class Searcher:
                 )
                 for rank, (row, (fused, relevance)) in enumerate(ranked, 1)
             ]
-            # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
-            # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
-            best = max(
-                [round(relevance, 4) for _, relevance in scores.values()]
-                + [relevance for _, relevance in topic.values()],
-                default=0.0,
-            )
             results.append(SearchResult(question=question, hits=hits, on_topic=best >= MIN_RELEVANCE))
         return results
 
@@ -237,6 +239,15 @@ class Searcher:
         best = max(bm25[row] for row in relevance)
         scale = self.lexical_weight / float(best) if best > 0 else 0.0
         return {row: (r + scale * float(bm25[row]), r) for row, r in relevance.items()}
+
+
+def _best_relevance(scores: dict[int, tuple[float, float]], context: dict[int, tuple[float, float]]) -> float:
+    return max([round(r, 4) for _, r in scores.values()] + [r for _, r in context.values()], default=0.0)
+
+
+def _best_of(a: dict[int, tuple[float, float]], b: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
+    """Each row's better evidence of the two (fused score and relevance each)."""
+    return {row: tuple(max(x, y) for x, y in zip(a.get(row, b.get(row)), b.get(row, a.get(row)))) for row in a | b}
 
 
 def _combine(

@@ -3,7 +3,7 @@ clear errors."""
 
 import pytest
 
-from app.retrieval.question import QuestionError, clean_question, topic_of
+from app.retrieval.question import QuestionError, clauses, clean_question, topic_of
 from app.retrieval.search import SHOW_FLOOR, SHOW_MARGIN, Hit, SearchResult, shown
 
 
@@ -34,6 +34,25 @@ def test_off_topic_question_is_flagged_not_answered(searcher):
     result = searcher.search("best pizza in Naples")
     assert not result.on_topic
     assert 1 <= len(result.hits) <= 3  # the closest ones are still returned, marked as not on topic
+
+
+def test_a_long_question_that_tells_a_situation_is_read_clause_by_clause(searcher):
+    """The topic of a situation told at length sits in one clause ("we haven't even opened the dataset"),
+    diluted in the whole: it is answered, while a long question on nothing in the corpus still is not."""
+    situation = "my team lead wants a model in production by friday, and we haven't even opened the dataset yet"
+    assert clauses(situation) == [
+        "my team lead wants a model in production by friday",
+        "we haven't even opened the dataset yet",
+    ]
+    whole = searcher.rank_many([situation])[0]
+    assert whole.on_topic and whole.hits[0].relevance > 0.3
+    assert 2 in [h.record.id for h in whole.hits[:3]]  # "Programming by curating datasets"
+    for off_topic in (
+        "I have a recipe for banana bread but it keeps coming out dry, and my oven is old, what should I change",
+        "I'm planning a trip to japan next spring with my family and I'm wondering which cities we should visit",
+    ):
+        assert not searcher.search(off_topic).on_topic
+    assert clauses("how do I learn deep learning, and fast?") == []  # a short question is one topic
 
 
 def test_theme_filter_and_k(searcher):
