@@ -198,11 +198,12 @@ _ASKING = re.compile(
 )
 
 
-def about(topic: str, aspect: str | None) -> str:
-    """What a conversation is about, in a few words: "the data engine: for startups"."""
+def about(topic: str, aspect: str | None, named: str | None = None) -> str:
+    """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
+    is no name for a topic: it is then `named` (the title of the first card it showed)."""
     words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
-    if len(words.split()) > TOPIC_WORDS:  # a whole situation is no name for a topic
-        words = "your question"
+    if len(words.split()) > TOPIC_WORDS:
+        words = named or "your question"
     return words + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
 
 
@@ -214,9 +215,17 @@ def _card_words(searcher: Searcher, key: int | str | None) -> str | None:
     return record.clean if isinstance(record, Passage) else f"{record.title}. {record.text}"
 
 
-def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str) -> str:
+def _title(searcher: Searcher, key: int | str | None) -> str | None:
+    """The title of a shown card: an insight's, or the document a passage is from."""
+    if key is None:
+        return None
+    record = searcher.corpus.get(key)
+    return record.doc.title if isinstance(record, Passage) else record.title
+
+
+def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str, named: str | None) -> str:
     """How a turn was read, in a few words the page and the CLI show ("more on: data labeling")."""
-    about_ = about(topic, aspect)
+    about_ = about(topic, aspect, named)
     if kind == "more":
         return f"more on: {about_}"
     if kind == "example":
@@ -240,7 +249,8 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         topic, aspect = before.topic, before.aspect
     elif kind == "aspect":
         topic, aspect = before.topic, question
-    read_as = _read_as(kind, topic, aspect, question)
+    named = _title(searcher, before.anchor) if kind in ("more", "example", "aspect") else None
+    read_as = _read_as(kind, topic, aspect, question, named)
     if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
         return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
     if kind in ("new", "switch", "aspect") and not_a_view(question):
@@ -285,17 +295,23 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         # an aspect is narrowed by its own words: what the first card links to need not bear on them
         related = getattr(searcher.corpus.get(anchor), "related", []) if anchor is not None and kind != "aspect" else []
         cards = _follow_up_cut(ranked, k, seen, related, concrete_first=kind == "example")
-        if kind == "aspect" and not cards.hits:  # no other card for the aspect: the topic's answer stands
-            return Turn(
-                question=question,
-                kind=kind,
-                topic=topic,
-                aspect=aspect,
-                read_as=read_as,
-                result=shown(ranked, k),
-                stands=True,
-                anchor=anchor,
-            )
+        if kind == "aspect" and not cards.hits:
+            # nothing passes the follow-up cut: the aspect's best card, when the topic has not shown it yet,
+            # is its answer like a first question's (the lead says how close it is); else the topic's stands
+            best = shown(ranked, k)
+            if best.hits and best.hits[0].key not in seen:
+                cards = shown(ranked, k, exclude=seen)
+            else:
+                return Turn(
+                    question=question,
+                    kind=kind,
+                    topic=topic,
+                    aspect=aspect,
+                    read_as=read_as,
+                    result=best,
+                    stands=True,
+                    anchor=anchor,
+                )
     return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=cards, anchor=anchor)
 
 
@@ -336,7 +352,8 @@ def current_turn(
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
     kind = "stands" if turn.stands else turn.kind
-    return compose(turn.result, searcher.corpus, kind, topic=about(turn.topic, turn.aspect), declined=turn.declined)
+    topic = about(turn.topic, turn.aspect, _title(searcher, turn.anchor))
+    return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined)
 
 
 def answer_in_conversation(

@@ -186,11 +186,12 @@ class Searcher:
             # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
             # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
             best = _best_relevance(scores, topic)
-            if best < MIN_RELEVANCE and clauses(question):
-                # a long question the whole of which is off every topic: each card keeps the best evidence of
-                # the whole or one of its clauses (questions that are on topic as a whole are ranked as such)
-                for part in self._evidence([topic_of(c) for c in clauses(question)], theme):
-                    scores = _best_of(scores, _combine(part, topic) if context else part)
+            if best < MIN_RELEVANCE and (clauses(question) or context and clauses(context)):
+                # a long question (or the long topic an aspect narrows) the whole of which is off every
+                # topic: each card keeps the best evidence of the whole or of one of its clauses (questions
+                # that are on topic as a whole are ranked as such)
+                own, topic = self._clause_evidence(question, own, theme), self._clause_evidence(context, topic, theme)
+                scores = _combine(own, topic) if context else own
                 best = _best_relevance(scores, topic)
             ranked = sorted(scores.items(), key=lambda item: -item[1][0])[:depth]
             hits = [
@@ -204,6 +205,12 @@ class Searcher:
             ]
             results.append(SearchResult(question=question, hits=hits, on_topic=best >= MIN_RELEVANCE))
         return results
+
+    def _clause_evidence(self, text: str | None, whole: dict, theme: str | None) -> dict[int, tuple[float, float]]:
+        """The evidence of a long text: each row's best of the whole's and its clauses'."""
+        for part in self._evidence([topic_of(c) for c in clauses(text)], theme) if text else []:
+            whole = _best_of(whole, part)
+        return whole
 
     def _evidence(self, topics: list[str], theme: str | None) -> list[dict[int, tuple[float, float]]]:
         """For each topic, index row -> (fused score, relevance) of its candidates."""

@@ -85,6 +85,17 @@ def test_why_and_more_show_what_the_first_card_is_curated_as_related_to(searcher
     assert all(searcher.corpus.get(key).theme != "software-2.0" for key in _ids(more))
 
 
+def test_a_situation_told_at_length_is_followed_and_named_by_the_card_it_showed(searcher):
+    situation = "my manager wants a churn model shipped next week but none of us has looked at the raw data yet"
+    first, why = conversation(searcher, [situation, "why?"])
+    assert first.result.on_topic and why.result.on_topic
+    title = searcher.corpus.get(first.anchor).title  # "your question" named nothing
+    assert why.read_as == f"more on: {title}"
+    assert answer_in_conversation(searcher, "why?", [situation]).lead.startswith(f"More on {title} — ")
+    # an aspect of it stays on the topic, though the topic as a whole is on none
+    assert answer_in_conversation(searcher, "and for startups?", [situation]).on_topic
+
+
 def test_when_the_topic_is_exhausted_the_answer_says_so_in_one_line(searcher):
     previous = ["what would karpathy say about sorting the dataset by loss?"]
     for _ in range(6):
