@@ -3,8 +3,8 @@ turn shows. The one home for follow-ups: the CLI, the web chat, the API and loca
 question through `current_turn`.
 
 A conversation has a topic: the question that opened it, narrowed by an aspect ("and for a startup?").
-"why?", "tell me more" and "give an example" show the cards most relevant to that topic that were not
-shown yet, under the same relevance cut as a first question, or say in one line that the corpus has
+"why?", "tell me more" and "give an example" show the cards that bear on that topic and were not shown
+yet (first those the curator linked to the card it opened with), or say in one line that the corpus has
 nothing more on it. "ok, different question: …" opens a new topic. Questions the corpus holds no view on
 (how many, when was, other people's views) are declined, whatever card comes closest. Clients send the
 earlier questions (the API keeps no state), so the turns are replayed to know what was shown.
@@ -127,7 +127,7 @@ class Turn(BaseModel):
     read_as: str  # how the turn was read, shown to the user
     result: SearchResult  # what the turn shows
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
-    stands: bool = False  # an aspect with no card of its own: the topic's answer is shown again, and says so
+    stands: bool = False  # an aspect whose best card the topic has shown: it is shown again, saying so
     anchor: int | str | None = None  # the first card the topic showed: what "more" is like, and related to
 
 
