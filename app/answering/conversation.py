@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from app.answering.extractive import compose
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
-from app.corpus.records import Insight, Passage
+from app.corpus.records import Corpus, Insight, Passage
 from app.retrieval.question import QuestionError, clean_question, topic_of
 from app.retrieval.search import SearchResult, Searcher, shown
 
@@ -59,13 +59,19 @@ _EXAMPLE = {
 # ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
 # specifically?" and "and what about real production software?" narrow the topic, they ask for no case
 _SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete"}
+_A_CASE = re.compile(
+    r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b", re.IGNORECASE
+)
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
 # pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
 # follow-up and still lean on the topic.
 ASPECT_MAX_WORDS = 12
 _ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
-_WHY = re.compile(r"^\W*(?:why|how\s+come)\b", re.IGNORECASE)
+_WHY = re.compile(
+    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come)\b", re.IGNORECASE
+)
+_WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
 # "ok, different question: …", "new topic - hiring", "changing the subject, …": the rest opens a new topic
 _SWITCH = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also)\b[\s,.!:;-]*)*"
@@ -78,9 +84,10 @@ _SWITCH = re.compile(
 # too ("how long from demo to product?" is answered by the demo-to-product gap), and so is a question that
 # asks for advice ("how many layers should I use?").
 _FACT = re.compile(
-    r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b"
+    r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
     r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
-    r"|who\s+(?:won|invented|founded|created|wrote|coined|is\s+the\s+ceo|was\s+the\s+first)\b"
+    r"|who\s+(?:won|invented|founded|created|wrote|coined|was\s+the\s+first)\b"
+    r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
     r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
     r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b)",
@@ -108,7 +115,7 @@ _OTHER_PERSON = re.compile(
 # only lost turns whose first card bore on the topic; floors 0.24-0.34 tie (0.53-0.56 first card on topic),
 # and this is the most precise of them (0.82 cards a turn against 1.40 at 0.28): a card that merely shares
 # a word with the topic (#17 "augmentation" after data augmentation) stays below it.
-FOLLOW_FLOOR = 0.34
+FOLLOW_FLOOR = 0.28
 # ... and the insights the topic's first card is curated as related to (insights.toml `related`: its reason,
 # more of its idea, a case of it) come first, in their curated order, down to RELATED_FLOOR: the embedder
 # alone ranks "why?" by shared words, the curator knows which card explains which. Fitted on the tune half
@@ -135,8 +142,9 @@ def _words(question: str) -> list[str]:
     return re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
 
 
-def turn_kind(question: str, has_topic: bool) -> TurnKind:
-    """How a question relates to the conversation before it (before any search)."""
+def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = frozenset()) -> TurnKind:
+    """How a question relates to the conversation before it (before any search). `topic_words`: the words
+    of the topic and of the card it opened with, which a "why …" follow-up may take up."""
     if _SWITCH.match(question) and re.search(r"\w", _SWITCH.sub("", question, count=1)):
         return "switch"
     words = _words(question)
@@ -150,19 +158,37 @@ def turn_kind(question: str, has_topic: bool) -> TurnKind:
         return "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
     # narrowed by its own words
-    if _SURELY_EXAMPLE.intersection(words):
+    if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
         return "example"
-    if _WHY.match(question) and _POINTS_BACK.intersection(words):
+    # "wait why would that be true", "why no middle management" (after the card on it), "wtf does that mean"
+    own = {w for w in words if w not in _NOT_A_TOPIC}
+    if (_WHY.match(question) or _WHAT_IT_MEANS.search(question)) and (
+        _POINTS_BACK.intersection(words) or own & topic_words
+    ):
         return "more"
     if _ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words):
         return "aspect"
     return "new"
 
 
-def not_a_view(question: str) -> bool:
-    """A question after a fact or another person's opinion, which the corpus of his views cannot answer."""
+def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
+    """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
+    `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
+    about picking problems is in the corpus, in his quoting of it."""
     topic = topic_of(question)
-    return bool((_FACT.match(topic) and not _ADVICE.search(topic)) or _OTHER_PERSON.search(question))
+    if _FACT.match(topic) and not _ADVICE.search(topic):
+        return True
+    return any(not quoted & set(_words(m.group(0))) for m in _OTHER_PERSON.finditer(question))
+
+
+def _quoted(corpus: Corpus) -> frozenset[str]:
+    """The words of the names of the people he quotes in the corpus ("richard", "hamming")."""
+    return frozenset(w for insight in corpus.insights if insight.quoting for w in _words(insight.quoting))
+
+
+# A follow-up that names him after a question the corpus holds no view on asks for his view of it ("was that
+# a good move according to karpathy?" after a date): it is read as an aspect of that topic, not declined too
+_NAMES_HIM = re.compile(r"\b(?:andrej|karpathy)", re.IGNORECASE)
 
 
 def _follow_up_cut(
@@ -178,10 +204,9 @@ def _follow_up_cut(
         (h for h in fresh if h.key in related and h.relevance >= RELATED_FLOOR), key=lambda h: related.index(h.key)
     )
     others = [h for h in fresh if h.key not in related and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
-    keep = linked + others
-    if concrete_first:
-        keep.sort(key=lambda h: not (isinstance(h.record, Insight) and h.record.concrete))
-    return _keep(ranked, k, keep)
+    if concrete_first:  # the curated links keep their order: their first are the cases curated for "example?"
+        others.sort(key=lambda h: not (isinstance(h.record, Insight) and h.record.concrete))
+    return _keep(ranked, k, linked + others)
 
 
 def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
@@ -223,6 +248,14 @@ def _title(searcher: Searcher, key: int | str | None) -> str | None:
     return record.doc.title if isinstance(record, Passage) else record.title
 
 
+def _topic_words(searcher: Searcher, before: Turn | None) -> frozenset[str]:
+    """The words a follow-up may take up: of the topic's question, its aspect and the card it opened with."""
+    if before is None:
+        return frozenset()
+    text = " ".join(filter(None, (before.topic, before.aspect, _card_words(searcher, before.anchor))))
+    return frozenset(_words(text)) - _NOT_A_TOPIC
+
+
 def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str, named: str | None) -> str:
     """How a turn was read, in a few words the page and the CLI show ("more on: data labeling")."""
     about_ = about(topic, aspect, named)
@@ -238,7 +271,7 @@ def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str, name
 def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: int, theme: str | None) -> Turn:
     """One turn of a conversation: what it is about, given the turn before it, and what it shows."""
     question = clean_question(question, searcher.settings.max_question_chars)
-    kind = turn_kind(question, before is not None)
+    kind = turn_kind(question, before is not None, _topic_words(searcher, before))
     if kind == "bare":
         empty = SearchResult(question=question, hits=[], on_topic=False)
         return Turn(question=question, kind=kind, topic=question, read_as=question, result=empty)
@@ -252,8 +285,11 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
     named = _title(searcher, before.anchor) if kind in ("more", "example", "aspect") else None
     read_as = _read_as(kind, topic, aspect, question, named)
     if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
-        return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
-    if kind in ("new", "switch", "aspect") and not_a_view(question):
+        if not _NAMES_HIM.search(question):
+            return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
+        kind, topic, aspect = "aspect", before.topic, question
+        read_as = _read_as(kind, topic, aspect, question, named)
+    if kind in ("new", "switch", "aspect") and not_a_view(question, _quoted(searcher.corpus)):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(
             question=question,
@@ -293,7 +329,9 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
     else:
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         # an aspect is narrowed by its own words: what the first card links to need not bear on them
-        related = getattr(searcher.corpus.get(anchor), "related", []) if anchor is not None and kind != "aspect" else []
+        record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
+        links = [*getattr(record, "examples", []), *getattr(record, "related", [])] if kind == "example" else []
+        related = list(dict.fromkeys(links)) or getattr(record, "related", [])
         cards = _follow_up_cut(ranked, k, seen, related, concrete_first=kind == "example")
         if kind == "aspect" and not cards.hits:
             # nothing passes the follow-up cut: the aspect's best card, when the topic has not shown it yet,
@@ -312,6 +350,8 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
                     stands=True,
                     anchor=anchor,
                 )
+    if anchor is None and cards.hits:  # a topic that showed nothing before (it was declined) opens here
+        anchor = cards.hits[0].key
     return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=cards, anchor=anchor)
 
 

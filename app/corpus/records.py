@@ -84,6 +84,7 @@ class Insight(BaseModel):
     quoting: str | None = None  # whose words he quotes, when they are not his own
     concrete: bool = False  # the text holds a concrete case (a parked car, Tesla's C++): what "example?" wants
     related: list[int] = []  # the insights that bear on this one (its why, more of it, a case of it), best first
+    examples: list[int] = []  # the insights that hold a concrete case of this one, best first
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []
@@ -327,11 +328,12 @@ def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
                 f"{insights_path}:{_field_line(raw, line, 'id')}: insight #{insight.id}: field 'id': duplicate id"
             )
         seen.add(insight.id)
-        if insight.id in insight.related:  # checked after the id, which may itself be the mistake
-            raise CorpusError(
-                f"{insights_path}:{_field_line(raw, line, 'related')}: insight #{insight.id}: "
-                "field 'related': an insight is not related to itself"
-            )
+        for field in ("related", "examples"):
+            if insight.id in getattr(insight, field):  # checked after the id, which may itself be the mistake
+                raise CorpusError(
+                    f"{insights_path}:{_field_line(raw, line, field)}: insight #{insight.id}: "
+                    f"field '{field}': an insight is not linked to itself"
+                )
         missing = [n for n in insight.sources if n not in by_n]
         if missing:
             raise CorpusError(
@@ -340,12 +342,13 @@ def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
             )
     ids = {insight.id for insight in insights}
     for insight, line in zip(insights, lines):
-        unknown = [i for i in insight.related if i not in ids]
-        if unknown:
-            raise CorpusError(
-                f"{insights_path}:{_field_line(raw, line, 'related')}: insight #{insight.id}: "
-                f"field 'related': {unknown} not an insight id"
-            )
+        for field in ("related", "examples"):
+            unknown = [i for i in getattr(insight, field) if i not in ids]
+            if unknown:
+                raise CorpusError(
+                    f"{insights_path}:{_field_line(raw, line, field)}: insight #{insight.id}: "
+                    f"field '{field}': {unknown} not an insight id"
+                )
     # a source its original proves for an insight the seed gives no number for
     for source, line in zip(sources, source_lines):
         for insight_id in source.proves:

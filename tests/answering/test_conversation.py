@@ -37,6 +37,10 @@ from app.config import REPO_DIR
         ("what about agents specifically?", True, "aspect"),
         ("and what about real production software tho", True, "aspect"),
         ("any real world case?", True, "example"),
+        ("any real case of that actually happening?", True, "example"),
+        ("wait why would that be true, pytorch handles everything", True, "more"),
+        ("biological bootloader?? wtf does that mean", True, "more"),
+        ("ok and what does that mean for someone starting a company today", True, "aspect"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
@@ -56,6 +60,8 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what does Karpathy think about AGI?", False),
         ("how does he see the future of programming?", False),
         ("and how do we think about timing?", False),  # the asker's own view, not another person's
+        ("how big a deal is software 2.0 really?", False),  # a judgement, not a size
+        ("who's the head of AI at Tesla now?", True),
         ("what do I think about when I pick a project?", False),
     ],
 )
@@ -94,6 +100,12 @@ def test_a_situation_told_at_length_is_followed_and_named_by_the_card_it_showed(
     assert answer_in_conversation(searcher, "why?", [situation]).lead.startswith(f"More on {title} — ")
     # an aspect of it stays on the topic, though the topic as a whole is on none
     assert answer_in_conversation(searcher, "and for startups?", [situation]).on_topic
+
+
+def test_an_example_shows_the_cases_curated_for_the_card_first(searcher):
+    first, example = conversation(searcher, ["what is the data engine?", "example?"])
+    curated = searcher.corpus.get(first.anchor).examples
+    assert curated and _ids(example)[0] == curated[0]  # #7: Tesla's fleet finding parked cars
 
 
 def test_when_the_topic_is_exhausted_the_answer_says_so_in_one_line(searcher):
@@ -152,6 +164,22 @@ def test_questions_he_never_answered_are_declined_with_the_closest_card_folded(s
     # and a follow-up does not turn it into his view
     why = answer_in_conversation(searcher, "why?", [question])
     assert not why.on_topic and "His answer" not in why.text
+
+
+def test_what_someone_he_quotes_says_is_answered_from_his_quoting(searcher):
+    answer = answer_in_conversation(searcher, "what does Hamming say about choosing problems to work on?")
+    assert answer.on_topic and answer.citations[0].id == 50  # "Quoting Richard Hamming, he advises: …"
+    assert not answer_in_conversation(searcher, "what does Yann LeCun say about choosing problems?").on_topic
+
+
+def test_after_a_declined_question_a_follow_up_that_names_him_asks_his_view_of_it(searcher):
+    fact, view = conversation(
+        searcher, ["when did tesla replace its c++ driving code", "was it the right call, according to karpathy?"]
+    )
+    assert fact.declined and not view.declined and view.result.on_topic
+    assert _ids(view)[0] == 48  # "AI Will Eat the Stack": at Tesla the 2.0 stack ate the C++ code
+    # a follow-up that does not name him still follows the decline
+    assert conversation(searcher, ["when did tesla replace its c++ driving code", "why?"])[1].declined
 
 
 def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(searcher):
