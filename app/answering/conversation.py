@@ -110,17 +110,16 @@ _OTHER_PERSON = re.compile(
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
-# FOLLOW_FLOOR, however far below the topic's best they are. Fitted on the tune half of the realistic
-# conversations with the adapted model (bench/follow_up_cut.py): a margin to the best card, at any width,
-# only lost turns whose first card bore on the topic; floors 0.24-0.34 tie (0.53-0.56 first card on topic),
-# and this is the most precise of them (0.82 cards a turn against 1.40 at 0.28): a card that merely shares
-# a word with the topic (#17 "augmentation" after data augmentation) stays below it.
+# FOLLOW_FLOOR, however far below the topic's best they are (a margin to the best card, at any width, only
+# lost turns whose first card bore on the topic). A card that merely shares a word with the topic (#17
+# "augmentation" after data augmentation) stays below it.
 FOLLOW_FLOOR = 0.28
-# ... and the insights the topic's first card is curated as related to (insights.toml `related`: its reason,
-# more of its idea, a case of it) come first, in their curated order, down to RELATED_FLOOR: the embedder
-# alone ranks "why?" by shared words, the curator knows which card explains which. Fitted on the tune half
-# (docs/conversations.md): "more" turns whose first card bears on the topic 0.29 -> 0.86; a link whose
-# relevance to the topic is below the floor (a link from the card, not from what was asked) is not shown.
+# ... and the insights the topic's first card is curated as linked to (insights.toml `related`: its reason,
+# more of its idea, a case of it; for "example?" its `examples` first) come first, in their curated order,
+# down to RELATED_FLOOR: the embedder alone ranks "why?" by shared words, the curator knows which card
+# explains which. A link whose relevance to the topic is below it (a link from the card, not from what was
+# asked) is not shown. Both floors fitted together on the tune half of the realistic conversations
+# (bench/follow_up_cut.py, docs/conversations.md).
 RELATED_FLOOR = 0.15
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
