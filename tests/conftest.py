@@ -36,6 +36,8 @@ SLOW = {
     "test_an_export_that_embeds_differently_is_not_used",
     "test_onnx_embeds_the_dev_questions_as_sentence_transformers_does",
     "test_index_command_indexes_ingested_passages_too",  # test_cli.py: `index --force` exports again
+    "test_a_build_leaves_no_temp_folder",  # test_build_leaves_nothing.py: so does a fresh process
+    "test_a_file_size_limit_during_the_build_after_ingest_is_one_line",  # test_one_line_errors.py
     "test_onnx_export_round_trip_loads_without_exporting",  # test_index.py
     "test_damaged_or_stale_onnx_export_is_detected_and_exported_again",
     "test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind",  # test_hardening.py
