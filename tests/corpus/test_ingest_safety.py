@@ -16,12 +16,13 @@ from app.cli import cli
 from app.config import REPO_DIR
 from app.corpus.ingest import ingest, load_passages
 
-# Each run waits for the go file, so the three read the store at the same moment
+# Each run says it is ready (imported) and waits for the go file, so the three read the store at the same moment
 PARALLEL = """
 import sys, time
 from pathlib import Path
 from app.corpus.ingest import ingest
 go, store, doc = map(Path, sys.argv[1:])
+doc.with_suffix(".ready").touch()
 while not go.exists():
     time.sleep(0.001)
 print(ingest([doc], store).added)
@@ -64,7 +65,9 @@ def test_three_parallel_ingests_lose_no_document(tmp_path):
             )
             for d in docs
         ]
-        time.sleep(3)  # every process imported and waiting
+        deadline = time.monotonic() + 300
+        while not all(d.with_suffix(".ready").exists() for d in docs) and time.monotonic() < deadline:
+            time.sleep(0.01)
         go.touch()
         for run in runs:
             out, err = run.communicate(timeout=300)
