@@ -2,8 +2,9 @@
 
 A passage is one or more consecutive paragraphs under the same heading, about PASSAGE_WORDS long
 (measured in bench/ingest_blog.py). Its `text` is the exact slice source[start:end] of the file, so a
-citation points to the place; `clean` is the same words without Markdown, HTML or LaTeX markup, and is
-what is shown and embedded. Code blocks, display math, HTML blocks, tables, images and block quotes
+citation points to the place; `clean` is the same words without Markdown, HTML or LaTeX markup (the one
+stripper, app/corpus/markdown.py, which the quote check reads originals with), and is what is shown and
+embedded. Code blocks, display math, HTML blocks, tables, images and block quotes
 (usually someone else's words) are left out. Passages live in one JSONL file (Settings.passages_path),
 document by document in the order they were first ingested: re-ingesting a file replaces its passages
 in place, an unchanged file leaves the file byte for byte as it was (so nothing is re-embedded), and
