@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from app.config import REPO_DIR, Settings
 from app.retrieval.embedder import ONNX_FILE
@@ -35,6 +36,8 @@ SLOW = {
     "test_an_export_that_embeds_differently_is_not_used",
     "test_onnx_embeds_the_dev_questions_as_sentence_transformers_does",
     "test_index_command_indexes_ingested_passages_too",  # test_cli.py: `index --force` exports again
+    "test_a_build_leaves_no_temp_folder",  # test_build_leaves_nothing.py: so does a fresh process
+    "test_a_file_size_limit_during_the_build_after_ingest_is_one_line",  # test_one_line_errors.py
     "test_onnx_export_round_trip_loads_without_exporting",  # test_index.py
     "test_damaged_or_stale_onnx_export_is_detected_and_exported_again",
     "test_a_kill_during_the_onnx_export_leaves_no_temp_file_behind",  # test_hardening.py
@@ -69,6 +72,19 @@ def settings(request, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def searcher(settings) -> Searcher:
     return load(settings)
+
+
+@pytest.fixture
+def ask_karpathy(settings, searcher, monkeypatch):
+    """`ask-karpathy ARGS` in-process on the session's index, answering with the session's Searcher: each
+    load checks the index and starts an ONNX session (0.2 s a command), which the index, storage and fault
+    tests test. Commands that load for themselves (index, ingest, a damaged folder) are run on a folder of
+    their own. Returns a function of the arguments that gives click's Result."""
+    import app.cli
+
+    monkeypatch.setattr(app.cli, "_load_searcher", lambda force=False, progress=False: searcher)
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+    return lambda *args, input=None: CliRunner().invoke(app.cli.cli, list(args), input=input, env=env)
 
 
 def seed(source: Path, target: Path, damaged: str | None = None) -> Path:

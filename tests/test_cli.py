@@ -18,14 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
 
 @pytest.fixture
-def run(settings, searcher):
-    """Invoke the CLI in-process against the session's index (the model is loaded once per session)."""
-    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
-
-    def invoke(*args, input=None):
-        return CliRunner().invoke(cli, list(args), input=input, env=env)
-
-    return invoke
+def run(ask_karpathy):
+    """The CLI in-process on the session's index and Searcher (tests/conftest.py)."""
+    return ask_karpathy
 
 
 def test_search_json_contract(run):
@@ -101,7 +96,7 @@ def test_bad_options_are_usage_errors(run):
     assert run("search", "hi", "--theme", "cooking").exit_code == 2
 
 
-def test_broken_corpus_is_a_clear_error(run, corpus_copy):
+def test_broken_corpus_is_a_clear_error(corpus_copy):
     path = corpus_copy / "insights.toml"
     path.write_text(path.read_text().replace('theme = "future"', 'theme = "past"', 1))
     result = CliRunner().invoke(cli, ["ask", "agi"], env={"ASK_KARPATHY_CORPUS_DIR": str(corpus_copy)})
@@ -109,14 +104,18 @@ def test_broken_corpus_is_a_clear_error(run, corpus_copy):
     assert "insights.toml:" in result.output and "field 'theme'" in result.output
 
 
-def test_index_and_eval_commands(run):
-    result = run("index")
+def test_index_and_eval_commands(run, settings, tmp_path):
+    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
+    result = CliRunner().invoke(cli, ["index"], env=env)  # loads the index itself: up to date, nothing built
     assert result.exit_code == 0 and "index: 50 passages, model all-MiniLM-L6-v2+adapter (384-dim)" in result.output
-    result = run("eval", "--worst", "3")
-    assert result.exit_code == 0
-    assert "hit@1" in result.output and "worst 3 questions (sorted by loss):" in result.output
     report = json.loads(run("eval", "--json").output)
     assert report["n_on_topic"] >= 150 and report["n_off_topic"] >= 25
+    # the report for people, on a few of the same questions (the scores themselves: tests/offline/)
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join((REPO_DIR / "corpus" / "dev_questions.jsonl").read_text().splitlines(True)[:12]))
+    result = run("eval", "--questions", str(few), "--worst", "3")
+    assert result.exit_code == 0
+    assert "hit@1" in result.output and "worst 3 questions (sorted by loss):" in result.output
 
 
 def test_index_command_indexes_ingested_passages_too(tmp_path, seed_index):

@@ -4,12 +4,10 @@ with the same JSON, in the shape docs/contract.schema.json describes."""
 import json
 
 import pytest
-from click.testing import CliRunner
 from gradio_client import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from app.cli import cli
 from app.config import REPO_DIR
 from app.contract import Answer, SearchResponse, json_schema
 
@@ -21,9 +19,8 @@ def url(web_url):
     return web_url
 
 
-def cli_json(settings, *args) -> dict:
-    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
-    result = CliRunner().invoke(cli, [*args, "--json"], env=env)
+def cli_json(ask_karpathy, *args) -> dict:
+    result = ask_karpathy(*args, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -41,8 +38,8 @@ def mcp_json(url: str, tool: str, arguments: dict, run_async) -> dict:
 
 
 @pytest.mark.parametrize("command, api_name, model", [("ask", "/ask", Answer), ("search", "/search", SearchResponse)])
-def test_cli_api_and_mcp_return_the_same_json(url, settings, run_async, command, api_name, model):
-    from_cli = cli_json(settings, command, QUESTION)
+def test_cli_api_and_mcp_return_the_same_json(url, ask_karpathy, run_async, command, api_name, model):
+    from_cli = cli_json(ask_karpathy, command, QUESTION)
     from_api = json.loads(Client(url, verbose=False).predict(question=QUESTION, api_name=api_name))
     from_mcp = mcp_json(url, command, {"question": QUESTION}, run_async)
     assert from_cli == from_api == from_mcp
@@ -50,8 +47,8 @@ def test_cli_api_and_mcp_return_the_same_json(url, settings, run_async, command,
     assert len(from_cli["citations"]) <= 3  # the same default everywhere
 
 
-def test_nothing_internal_leaves_through_the_contract(settings):
-    answer = json.dumps(cli_json(settings, "ask", QUESTION))
+def test_nothing_internal_leaves_through_the_contract(ask_karpathy):
+    answer = json.dumps(cli_json(ask_karpathy, "ask", QUESTION))
     insight = json.dumps([field for field in ("keywords", "questions") if f'"{field}"' in answer])
     assert insight == "[]" and str(REPO_DIR) not in answer
 

@@ -4,7 +4,6 @@ or refuse with one clear line: never a different answer with exit code 0."""
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import faiss
@@ -179,9 +178,9 @@ def test_a_damaged_file_gives_the_same_answer_or_one_clear_error(base, tmp_path,
         assert "index:" not in ask(tmp_path, "ask", QUESTIONS[0]).stderr
 
 
-def test_a_duplicated_passage_id_is_refused_with_file_and_line(base, tmp_path):
+def test_a_duplicated_passage_id_is_refused_with_file_and_line(base, tmp_path, seed_copy):
     root, _ = base
-    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
+    seed_copy(root, tmp_path)
     store = tmp_path / "data" / PASSAGES
     first = json.loads(store.read_text().splitlines()[2])["id"]
     duplicate_a_passage(store, reseal=True)  # a checksum that matches: only the duplicate is wrong

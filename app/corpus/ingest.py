@@ -2,8 +2,9 @@
 
 A passage is one or more consecutive paragraphs under the same heading, about PASSAGE_WORDS long
 (measured in bench/ingest_blog.py). Its `text` is the exact slice source[start:end] of the file, so a
-citation points to the place; `clean` is the same words without Markdown, HTML or LaTeX markup, and is
-what is shown and embedded. Code blocks, display math, HTML blocks, tables, images and block quotes
+citation points to the place; `clean` is the same words without Markdown, HTML or LaTeX markup (the one
+stripper, app/corpus/markdown.py, which the quote check reads originals with), and is what is shown and
+embedded. Code blocks, display math, HTML blocks, tables, images and block quotes
 (usually someone else's words) are left out. Passages live in one JSONL file (Settings.passages_path),
 document by document in the order they were first ingested: re-ingesting a file replaces its passages
 in place, an unchanged file leaves the file byte for byte as it was (so nothing is re-embedded), and
@@ -17,9 +18,9 @@ import re
 import datetime
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from app.corpus.markdown import clean_markup, front_matter
 from app.corpus.records import CorpusError, Document, Passage
 from app.storage import build_lock, write_atomic
 
@@ -57,26 +58,6 @@ class JsonlDocument(BaseModel):
     author: str | None = None
 
 
-def front_matter(text: str) -> tuple[dict[str, str], int]:
-    """Jekyll-style `---` front matter (YAML) as its top-level scalar fields in text, and where the body
-    starts. Front matter that is not a YAML mapping is no front matter: the file is read as it stands."""
-    if not text.startswith("---\n"):
-        return {}, 0
-    end = text.find("\n---\n", 4)
-    if end < 0:
-        return {}, 0
-    try:
-        fields = yaml.safe_load(text[4:end])  # safe_load: a document never builds Python objects
-    except yaml.YAMLError:
-        return {}, 0
-    if not isinstance(fields, dict):
-        return {}, 0
-    return (
-        {str(key): str(value) for key, value in fields.items() if isinstance(value, str | int | float | datetime.date)},
-        end + len("\n---\n"),
-    )
-
-
 def web_url(url: str | None, where: str) -> str | None:
     """`url` if it is an http(s) address: anything else (javascript:, data:, file:) would be a link a
     reader clicks in a copied citation, so it is refused with the place it came from."""
@@ -97,37 +78,6 @@ def document_url(path: Path, fields: dict[str, str], site_url: str | None) -> st
         return site + "/" + fields["permalink"].lstrip("/")
     post = JEKYLL_POST.match(path.stem)
     return f"{site}/{post[1]}/{post[2]}/{post[3]}/{post[4]}/" if post else None
-
-
-# Markdown's inline markup, stripped with patterns that run in linear time on any input: a crafted file of
-# 100 KB of `[` took 2 minutes with `\[([^\]]+)\]`, because each `[` scanned to the end of the text for a
-# `]` that never came. Here no pattern's repeated part can step over its own opening character, so each
-# attempt stops at the next `[`, `<`, `(`, `*` or `$` and the whole text is read a bounded number of times.
-LINK_TARGET = r"\((?:[^()]|\([^()]*\))*\)"  # an address, which may hold parentheses: (.../Foo_(bar))
-IMAGE = re.compile(r"!\[[^\[\]]*\]" + LINK_TARGET)
-LINK = re.compile(r"\[([^\[\]]+)\]" + LINK_TARGET)  # keeps its words
-HTML_TAG = re.compile(r"<[^<>]+>")
-DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
-INLINE_MATH = re.compile(r"\$([^$\n]+)\$")
-INLINE_CODE = re.compile(r"`([^`]+)`")
-BOLD = re.compile(r"(\*\*|__)(.+?)\1")
-ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")  # bold is gone by then: no `*` inside
-LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d+\.)\s+", re.MULTILINE)
-
-
-def clean_markup(text: str) -> str:
-    """The words of a Markdown paragraph without its markup."""
-    text = IMAGE.sub("", text)
-    text = LINK.sub(r"\1", text)
-    text = HTML_TAG.sub("", text)
-    text = DISPLAY_MATH.sub("", text)
-    # inline math: keep a plain symbol like $x$, drop real LaTeX
-    text = INLINE_MATH.sub(lambda m: m[1] if "\\" not in m[1] and len(m[1]) < 20 else "", text)
-    text = INLINE_CODE.sub(r"\1", text)
-    text = BOLD.sub(r"\2", text)
-    text = ITALIC.sub(r"\1", text)
-    text = LIST_MARKER.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _blocks(text: str, start: int):
@@ -183,7 +133,7 @@ def split_passages(
     for kind, start, end in _blocks(source, body_start):
         if kind == "heading":
             level = len(source[start:end]) - len(source[start:end].lstrip("#"))
-            headings = [h for h in headings if h[0] < level] + [(level, clean_markup(source[start:end].lstrip("#")))]
+            headings = [h for h in headings if h[0] < level] + [(level, clean_markup(source[start:end]))]
         elif kind == "paragraph" and clean_markup(source[start:end]):
             path = [h for _, h in headings]
             if len(source[start:end].split()) <= words * 1.5:

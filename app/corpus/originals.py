@@ -9,14 +9,15 @@ recorded per quote in corpus/insights.toml (`quote_checks`) by `ask-karpathy che
 so the app shows it without the originals; a test re-checks the record against ../shared/data.
 
 What counts as the same words: only typographic differences, namely curly or straight quote marks,
-dashes (—, –, --, a spaced hyphen), whitespace, and Markdown markup a reader never sees (emphasis *x*
-and **x**, links [text](url), heading and block-quote markers, HTML tags). An ellipsis in the seed
+dashes (—, –, --, a spaced hyphen), whitespace, and Markdown markup a reader never sees (emphasis,
+links, code backticks, HTML tags, line markers: the one definition is app/corpus/markdown.py, which ingest
+cleans passages with too). An ellipsis in the seed
 ("...") marks words left out: the parts on either side must be in the original, in order, in one
 paragraph. Anything else, a word or a full stop, is a difference.
 
 Text fragments (WICG Scroll-to-Text, `#:~:text=start,end`): a browser matches the terms against the
 page's rendered text, case-insensitively. The rendered text is approximated here by the Markdown source
-with the markup above stripped (the page's header, navigation and comments are not in it). Terms are
+without its front matter and markup (the page's header, navigation and comments are not in it). Terms are
 whole words of the original: the start grows word by word until it occurs exactly once in that text,
 the end until its first occurrence after the start ends where the quote ends. No term holds a quote
 mark, "--" or "...": the site's renderer prints those typographically (It's becomes It’s), so such a
@@ -32,6 +33,7 @@ from urllib.parse import quote as percent_encode
 import tomlkit
 
 from app.contract import QuoteCheck
+from app.corpus.markdown import Text, front_matter, render, rewrite
 from app.corpus.records import Corpus, Insight, Source
 
 BLOG_URL = re.compile(r"^https://karpathy\.github\.io/(\d{4})/(\d{2})/(\d{2})/([^/#?]+)/$")
@@ -40,63 +42,20 @@ TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 UNSAFE = re.compile(r"['\"\u2018\u2019\u201c\u201d`]|--|\.\.\.")
 SHORT = 8  # words: a passage this short is a fragment's start term on its own
 MAX_ELIDED = 400  # characters an ellipsis may stand for, within one paragraph
-
-
-@dataclass(frozen=True)
-class Text:
-    """A string and, for each of its characters, the index in the original file it comes from."""
-
-    chars: str
-    at: tuple[int, ...]
-
-    @classmethod
-    def of(cls, raw: str) -> "Text":
-        return cls(raw, tuple(range(len(raw))))
-
-    def span(self, i: int, j: int) -> tuple[int, int]:
-        """The file's characters [start:end] that chars[i:j] come from."""
-        return self.at[i], self.at[j - 1] + 1
-
-
-def _rewrite(text: Text, pattern: str, group: int | None = None, literal: str = "", flags: int = 0) -> Text:
-    """Replace each match by one of its groups (kept with its file offsets) or by a literal string."""
-    chars, at, pos = [], [], 0
-    for m in re.finditer(pattern, text.chars, flags):
-        chars.append(text.chars[pos : m.start()])
-        at.extend(text.at[pos : m.start()])
-        if group is not None:
-            g0, g1 = m.span(group)
-            chars.append(text.chars[g0:g1])
-            at.extend(text.at[g0:g1])
-        elif literal:
-            chars.append(literal)
-            at.extend([text.at[m.start()]] * len(literal))
-        pos = m.end()
-    chars.append(text.chars[pos:])
-    at.extend(text.at[pos:])
-    return Text("".join(chars), tuple(at))
-
-
-def render(markdown: str) -> Text:
-    """The Markdown source as a reader sees it: front matter, markup and tags stripped (see the module doc)."""
-    t = Text.of(markdown)
-    t = _rewrite(t, r"\A---\n.*?\n---\n", flags=re.DOTALL)
-    t = _rewrite(t, r"<[^>\n]+>")
-    t = _rewrite(t, r"!?\[([^\]\n]*)\]\([^)\n]*\)", group=1)
-    t = _rewrite(t, r"\*\*(?=\S)(.+?)(?<=\S)\*\*", group=1)
-    t = _rewrite(t, r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])", group=1)
-    t = _rewrite(t, r"^[ \t]*(?:#{1,6}|>)[ \t]?", flags=re.MULTILINE)
-    t = _rewrite(t, r"^[ \t]*[-+][ \t]+", flags=re.MULTILINE)  # list bullets
-    return t
+TYPOGRAPHIC = [
+    (re.compile(r"[\u2018\u2019\u201a\u2032]"), "'"),
+    (re.compile(r"[\u201c\u201d\u201e\u2033]"), '"'),
+    (re.compile(r"\u2026"), "..."),
+    (re.compile(r"\s*(?:\u2014|\u2013|--)\s*|\s+-\s+"), "\u2014"),
+    (re.compile(r"\s+"), " "),
+]
 
 
 def _typographic(text: Text) -> Text:
     """One form for what the check allows to differ: quote marks, dashes, whitespace."""
-    t = _rewrite(text, r"[\u2018\u2019\u201a\u2032]", literal="'")
-    t = _rewrite(t, r"[\u201c\u201d\u201e\u2033]", literal='"')
-    t = _rewrite(t, r"\u2026", literal="...")
-    t = _rewrite(t, r"\s*(?:\u2014|\u2013|--)\s*|\s+-\s+", literal="\u2014")
-    return _rewrite(t, r"\s+", literal=" ")
+    for pattern, literal in TYPOGRAPHIC:
+        text = rewrite(text, pattern, literal=literal)
+    return text
 
 
 def normalise(s: str) -> str:
@@ -127,7 +86,7 @@ class Original:
     @classmethod
     def read(cls, source: Source, path: Path) -> "Original":
         markdown = path.read_text(encoding="utf-8")
-        rendered = render(markdown)
+        rendered = render(markdown, front_matter(markdown)[1])
         return cls(source, markdown, rendered, _typographic(rendered))
 
     def words(self, start: int, end: int) -> str:

@@ -2,8 +2,6 @@
 questions the corpus holds no view on, and leads that stand alone. Real model, real index."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -200,39 +198,13 @@ def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
     assert lead(result.model_copy(update={"hits": [weak]})).startswith("The closest he comes — The Data Engine is")
 
 
-def test_the_cli_follows_and_says_how_it_read_the_follow_up(settings):
-    env = {
-        "ASK_KARPATHY_INDEX_DIR": str(settings.index_dir),
-        "ASK_KARPATHY_DATA_DIR": str(settings.data_dir),
-        "PATH": "/usr/bin:/bin",
-        "HF_HUB_OFFLINE": "1",
-    }
-    cli = [sys.executable, "-c", "from app.cli import main; main()"]
-    out = subprocess.run(
-        [*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?"],
-        cwd=REPO_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr
+def test_the_cli_follows_and_says_how_it_read_the_follow_up(ask_karpathy):
+    out = ask_karpathy("ask", "and for startups?", "--after", "what would Karpathy say about the data engine?")
+    assert out.exit_code == 0, out.output
     assert out.stdout.startswith("(read as: the data engine: for startups)")
-    first = subprocess.run(
-        [*cli, "ask", "what would Karpathy say about the data engine?", "--json"],
-        cwd=REPO_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    follow = subprocess.run(
-        [*cli, "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?", "--json"],
-        cwd=REPO_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    first = ask_karpathy("ask", "what would Karpathy say about the data engine?", "--json")
+    follow = ask_karpathy(
+        "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?", "--json"
     )
     assert json.loads(follow.stdout)["question"] != json.loads(first.stdout)["question"]
 

@@ -7,13 +7,11 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from app.answering.conversation import answer_in_conversation
 from app.answering.extractive import copy_answer
-from app.cli import cli
 
 # questions whose answers show one, two and three cards, a quote, a paraphrase and a differing quote
 QUESTIONS = [
@@ -26,9 +24,9 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def run(settings, searcher):
-    env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
-    return lambda *args: CliRunner().invoke(cli, list(args), env=env)
+def run(ask_karpathy):
+    """The CLI in-process on the session's index and Searcher (tests/conftest.py)."""
+    return ask_karpathy
 
 
 def words_of(searcher, c) -> list[str]:

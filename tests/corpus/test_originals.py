@@ -22,9 +22,9 @@ from app.corpus.originals import (
     encode_term,
     normalise,
     original_path,
-    render,
     write_checks,
 )
+from app.corpus.markdown import render
 
 BLOG = REPO_DIR.parent / "shared" / "data" / "karpathy_blog"
 RECIPE_URL = "https://karpathy.github.io/2019/04/25/recipe/"

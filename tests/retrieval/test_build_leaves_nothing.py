@@ -2,7 +2,6 @@
 $TMPDIR/torchinductor_USER behind."""
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -11,8 +10,8 @@ from app.config import REPO_DIR
 CLI = "import sys; from app.cli import main; sys.argv[0] = 'ask-karpathy'; main()"
 
 
-def test_a_build_leaves_no_temp_folder(tmp_path, settings, searcher):
-    shutil.copytree(settings.index_dir, tmp_path / "index")
+def test_a_build_leaves_no_temp_folder(tmp_path, seed_index):
+    seed_index(tmp_path / "index")
     (tmp_path / "tmp").mkdir()
     env = {
         **os.environ,

@@ -32,9 +32,8 @@ def test_the_login_page_shows_no_api_description(serve_app):
         assert "what_would_karpathy_say" in http.get(url).text  # logged in: the page as it always was
 
 
-def test_sigterm_removes_the_servers_temp_folder(tmp_path, settings, searcher):
+def test_sigterm_removes_the_servers_temp_folder(tmp_path, seed_index):
     import os
-    import shutil
     import signal
     import socket
     import subprocess
@@ -43,7 +42,7 @@ def test_sigterm_removes_the_servers_temp_folder(tmp_path, settings, searcher):
 
     from app.config import REPO_DIR
 
-    shutil.copytree(settings.index_dir, tmp_path / "index")
+    seed_index(tmp_path / "index")
     (tmp_path / "tmp").mkdir()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

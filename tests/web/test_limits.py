@@ -6,11 +6,13 @@ page, the chat reached through a foreign host name (DNS rebinding), a password g
 """
 
 import json
+import time
 
 import httpx
 import pytest
 
 import app.web.app as web
+import app.web.limits as limits
 from conftest import page_event
 
 BIG = 3_000_000  # over the default 2 MB request limit
@@ -77,9 +79,12 @@ def test_votes_count_only_for_answers_this_server_gave(url, settings):
     assert entry["answer"] == turn["answer"]["text"]
 
 
-def test_failed_logins_are_slowed_then_refused_for_a_while(serve_app):
+def test_failed_logins_are_slowed_then_refused_for_a_while(serve_app, monkeypatch):
+    monkeypatch.setattr(limits, "LOGIN_DELAY", 0.2)  # a second each in use; the test need not wait for it
     with serve_app(auth=("reader", "secret")) as url, httpx.Client(timeout=60) as http:
-        for _ in range(5):
+        start = time.monotonic()
+        for _ in range(limits.LOGIN_FAILURES):
             assert http.post(url + "login", data={"username": "reader", "password": "guess"}).status_code == 400
+        assert time.monotonic() - start >= limits.LOGIN_FAILURES * 0.2  # each failure was slowed
         locked = http.post(url + "login", data={"username": "reader", "password": "secret"})
         assert locked.status_code == 429 and "Too many failed logins" in locked.json()["error"]

@@ -2,7 +2,6 @@
 reached it only at a restart, and it answered from the document meanwhile, with no warning."""
 
 import json
-import shutil
 from pathlib import Path
 
 import gradio as gr
@@ -18,10 +17,8 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
 QUESTION = "what should I do first with a new model? overfit a single batch?"
 
 
-def test_a_running_server_follows_ingest_and_remove_and_never_answers_from_a_damaged_store(
-    tmp_path, settings, searcher
-):
-    shutil.copytree(settings.index_dir, tmp_path / "index")
+def test_a_running_server_follows_ingest_and_remove_and_never_answers_from_a_damaged_store(tmp_path, seed_index):
+    seed_index(tmp_path / "index")
     env = {"ASK_KARPATHY_INDEX_DIR": str(tmp_path / "index"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
     mine = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data")
     api = web.Api(load(mine))  # the server, started before anything was ingested
