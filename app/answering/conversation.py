@@ -329,8 +329,9 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         # an aspect is narrowed by its own words: what the first card links to need not bear on them
         record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
-        links = [*getattr(record, "examples", []), *getattr(record, "related", [])] if kind == "example" else []
-        related = list(dict.fromkeys(links)) or getattr(record, "related", [])
+        related = getattr(record, "related", [])
+        if kind == "example":  # the cases curated for the card first
+            related = list(dict.fromkeys([*getattr(record, "examples", []), *related]))
         cards = _follow_up_cut(ranked, k, seen, related, concrete_first=kind == "example")
         if kind == "aspect" and not cards.hits:
             # nothing passes the follow-up cut: the aspect's best card, when the topic has not shown it yet,
