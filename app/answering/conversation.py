@@ -224,10 +224,10 @@ _ASKING = re.compile(
 
 def about(topic: str, aspect: str | None, named: str | None = None) -> str:
     """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
-    is no name for a topic: it is then `named` (the title of the first card it showed)."""
+    is no name for a topic: it is then `named` (the title of the first card it showed), or its first words."""
     words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
     if len(words.split()) > TOPIC_WORDS:
-        words = named or "your question"
+        words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
     return words + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
 
 
@@ -287,7 +287,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         if not _NAMES_HIM.search(question):
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
         kind, topic, aspect = "aspect", before.topic, question
-        read_as = _read_as(kind, topic, aspect, question, named)
+        read_as = f"{about(topic, None, named)}: {question}"  # as asked: naming him is the point
     if kind in ("new", "switch", "aspect") and not_a_view(question, _quoted(searcher.corpus)):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(

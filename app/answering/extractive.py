@@ -37,11 +37,17 @@ def _stands_alone(sentence: str) -> bool:
     return bool(first) and first.group(1).lower() not in _LEANS_BACK
 
 
+# A sentence ends at . ! or ? and a space before a capital, but not at an abbreviation: "(e.g. writing unit
+# tests" once opened a lead with "writing unit tests to make bugs much less likely), …", and "In Software
+# 2.0... the source code comprises" (an elision) one with "the source code comprises"
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bcf\.)\s+(?=[A-Z\"“‘'(])")
+
+
 def _leading_words(quote: str, record: Record) -> str:
     """The sentence(s) of a quote that carry its idea, up to LEAD_CHARS: from the first sentence that does
     not lean on something before it, as a verbatim slice of the quote; the whole quote when every sentence
     leans back (the card's title, named before it, then gives the reference)."""
-    sentences = re.split(r"(?<=[.!?])\s+", quote.strip())
+    sentences = _SENTENCE_END.split(quote.strip())
     start = next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), None)
     if start is None:
         return quote

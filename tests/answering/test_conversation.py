@@ -93,7 +93,7 @@ def test_a_situation_told_at_length_is_followed_and_named_by_the_card_it_showed(
     situation = "my manager wants a churn model shipped next week but none of us has looked at the raw data yet"
     first, why = conversation(searcher, [situation, "why?"])
     assert first.result.on_topic and why.result.on_topic
-    title = searcher.corpus.get(first.anchor).title  # "your question" named nothing
+    title = searcher.corpus.get(first.anchor).title  # the situation itself is no name
     assert why.read_as == f"more on: {title}"
     assert answer_in_conversation(searcher, "why?", [situation]).lead.startswith(f"More on {title} — ")
     # an aspect of it stays on the topic, though the topic as a whole is on none
@@ -189,6 +189,8 @@ def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(sea
             first = words.split()[0].strip("“\"'‘.,").lower()
             # the whole quote may lean back (its title, named first, gives the reference); a slice never does
             assert first not in _LEANS_BACK or words == insight.quotes[0], (insight.id, words)
+            # and a slice starts where a sentence does, never inside one ("e.g. writing…", "2.0... the source")
+            assert words == insight.quotes[0] or words.lstrip("“\"'‘(")[0].isupper(), (insight.id, words)
 
 
 def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
