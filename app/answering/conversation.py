@@ -1,5 +1,5 @@
-"""The conversation: what kind of turn each question is, what the conversation is about, and what each
-turn shows. The one home for follow-ups: the CLI, the web chat, the API and local mode all read a
+"""The conversation: what it is about and what each turn shows (what kind of turn a question is, is read in
+app/answering/turns.py). The one home for follow-ups: the CLI, the web chat, the API and local mode all read a
 question through `current_turn`.
 
 A conversation has a topic: the question that opened it, narrowed by an aspect ("and for a startup?").
@@ -11,102 +11,27 @@ earlier questions (the API keeps no state), so the turns are replayed to know wh
 """
 
 import re
-from typing import Literal
 
 from pydantic import BaseModel
 
 from app.answering.extractive import compose
+from app.answering.turns import (
+    ASPECT_CUE,
+    EXAMPLE_WORDS,
+    NAMES_HIM,
+    NOT_A_TOPIC,
+    SWITCH,
+    TurnKind,
+    not_a_view,
+    quoted_names,
+    turn_kind,
+    words_of,
+)
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
-from app.corpus.records import Corpus, Insight, Passage
+from app.corpus.records import Insight, Passage
 from app.retrieval.question import QuestionError, clean_question, topic_of
 from app.retrieval.search import SearchResult, Searcher, shown
-
-TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
-
-# Words that ask *how* to answer rather than *what about*: a short question made only of these has no
-# topic of its own ("why?", "tell me more about that", "is that true?") and takes the conversation's.
-FOLLOW_UP_MAX_WORDS = 8
-_NOT_A_TOPIC = set(
-    """
-    a an the and or but so then also ok okay yes no please any some
-    what whats why how when where who which is are was were be been being
-    do does did can could would should will shall may might must
-    i me my we us our you your he him his it its they them their this that these those there here
-    say says said think thinks mean means tell explain elaborate expand give show go on come
-    more else another other again quote quotes really true too not
-    anything something continue details detail tips
-    about of to for in at with from by like
-    tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
-""".split()
-)
-# ... and of those, the words that ask for a concrete case rather than more of the same
-_EXAMPLE = {
-    "example",
-    "examples",
-    "instance",
-    "instances",
-    "case",
-    "cases",
-    "concrete",
-    "specific",
-    "specifically",
-    "illustrate",
-    "real",
-    "world",
-    "practice",
-}
-# ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
-# specifically?" and "and what about real production software?" narrow the topic, they ask for no case
-_SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete"}
-_A_CASE = re.compile(
-    r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b", re.IGNORECASE
-)
-# An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
-# pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
-# follow-up and still lean on the topic.
-ASPECT_MAX_WORDS = 12
-_ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
-_POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
-_WHY = re.compile(
-    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come)\b", re.IGNORECASE
-)
-_WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
-# "ok, different question: …", "new topic - hiring", "changing the subject, …": the rest opens a new topic
-_SWITCH = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also)\b[\s,.!:;-]*)*"
-    r"(?:(?:a\s+|on\s+(?:a|to)\s+)?(?:different|another|new|other|unrelated|separate)\s+(?:question|topic|subject|thing)"
-    r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topic|subject|gears))\b[\s,.!:;?—–-]*",
-    re.IGNORECASE,
-)
-# Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
-# closest card would only pretend. "how long" and "how much" are left out: people ask them of his views
-# too ("how long from demo to product?" is answered by the demo-to-product gap), and so is a question that
-# asks for advice ("how many layers should I use?").
-_FACT = re.compile(
-    r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
-    r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
-    r"|who\s+(?:won|invented|founded|created|wrote|coined|was\s+the\s+first)\b"
-    r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
-    r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
-    r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
-    r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b)",
-    re.IGNORECASE,
-)
-_ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
-# "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
-# in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
-_NOT_SOMEONE = (
-    "andrej|karpathy|karpathys|he|him|she|her|you|u|they|them|i|we|me|us|it|this|that|the|a|an|my|your|our|his|their"
-    "|people|everyone|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
-)
-_SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
-_OTHER_PERSON = re.compile(
-    rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
-    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
-    rf"|\baccording\s+to\s+{_SOMEONE}\b",
-    re.IGNORECASE,
-)
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
@@ -135,59 +60,6 @@ class Turn(BaseModel):
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
     stands: bool = False  # an aspect whose best card the topic has shown: it is shown again, saying so
     anchor: int | str | None = None  # the first card the topic showed: what "more" is like, and related to
-
-
-def _words(question: str) -> list[str]:
-    return re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
-
-
-def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = frozenset()) -> TurnKind:
-    """How a question relates to the conversation before it (before any search). `topic_words`: the words
-    of the topic and of the card it opened with, which a "why …" follow-up may take up."""
-    if _SWITCH.match(question) and re.search(r"\w", _SWITCH.sub("", question, count=1)):
-        return "switch"
-    words = _words(question)
-    if not words:
-        return "new"
-    if len(words) <= FOLLOW_UP_MAX_WORDS and all(w in _NOT_A_TOPIC or w in _EXAMPLE for w in words):
-        if not has_topic:
-            return "bare"
-        return "example" if _EXAMPLE.intersection(words) else "more"
-    if not has_topic or len(words) > ASPECT_MAX_WORDS:
-        return "new"
-    # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
-    # narrowed by its own words
-    if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
-        return "example"
-    # "wait why would that be true", "why no middle management" (after the card on it), "wtf does that mean"
-    own = {w for w in words if w not in _NOT_A_TOPIC}
-    if (_WHY.match(question) or _WHAT_IT_MEANS.search(question)) and (
-        _POINTS_BACK.intersection(words) or own & topic_words
-    ):
-        return "more"
-    if _ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words):
-        return "aspect"
-    return "new"
-
-
-def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
-    """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
-    `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
-    about picking problems is in the corpus, in his quoting of it."""
-    topic = topic_of(question)
-    if _FACT.match(topic) and not _ADVICE.search(topic):
-        return True
-    return any(not quoted & set(_words(m.group(0))) for m in _OTHER_PERSON.finditer(question))
-
-
-def _quoted(corpus: Corpus) -> frozenset[str]:
-    """The words of the names of the people he quotes in the corpus ("richard", "hamming")."""
-    return frozenset(w for insight in corpus.insights if insight.quoting for w in _words(insight.quoting))
-
-
-# A follow-up that names him after a question the corpus holds no view on asks for his view of it ("was that
-# a good move according to karpathy?" after a date): it is read as an aspect of that topic, not declined too
-_NAMES_HIM = re.compile(r"\b(?:andrej|karpathy)", re.IGNORECASE)
 
 
 def _follow_up_cut(
@@ -228,7 +100,7 @@ def about(topic: str, aspect: str | None, named: str | None = None) -> str:
     words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
     if len(words.split()) > TOPIC_WORDS:
         words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
-    return words + (f": {_ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
+    return words + (f": {ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
 
 
 def _card_words(searcher: Searcher, key: int | str | None) -> str | None:
@@ -252,7 +124,7 @@ def _topic_words(searcher: Searcher, before: Turn | None) -> frozenset[str]:
     if before is None:
         return frozenset()
     text = " ".join(filter(None, (before.topic, before.aspect, _card_words(searcher, before.anchor))))
-    return frozenset(_words(text)) - _NOT_A_TOPIC
+    return frozenset(words_of(text)) - NOT_A_TOPIC
 
 
 def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str, named: str | None) -> str:
@@ -275,7 +147,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         empty = SearchResult(question=question, hits=[], on_topic=False)
         return Turn(question=question, kind=kind, topic=question, read_as=question, result=empty)
     if kind == "switch":
-        question = _SWITCH.sub("", question, count=1).strip()
+        question = SWITCH.sub("", question, count=1).strip()
     topic, aspect = question, None
     if kind in ("more", "example"):
         topic, aspect = before.topic, before.aspect
@@ -284,11 +156,11 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
     named = _title(searcher, before.anchor) if kind in ("more", "example", "aspect") else None
     read_as = _read_as(kind, topic, aspect, question, named)
     if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
-        if not _NAMES_HIM.search(question):
+        if not NAMES_HIM.search(question):
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
         kind, topic, aspect = "aspect", before.topic, question
         read_as = f"{about(topic, None, named)}: {question}"  # as asked: naming him is the point
-    if kind in ("new", "switch", "aspect") and not_a_view(question, _quoted(searcher.corpus)):
+    if kind in ("new", "switch", "aspect") and not_a_view(question, quoted_names(searcher.corpus)):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(
             question=question,
@@ -299,7 +171,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
             result=ranked.model_copy(update={"question": read_as, "on_topic": False}),
         )
     anchor = before.anchor if kind in ("more", "example", "aspect") else None
-    own_words = kind in ("more", "example") and not set(_words(question)) <= _NOT_A_TOPIC | _EXAMPLE
+    own_words = kind in ("more", "example") and not set(words_of(question)) <= NOT_A_TOPIC | EXAMPLE_WORDS
     if kind in ("more", "example"):
         # the topic is the question that opened it and what it showed: "more" is more like that first card,
         # narrowed by the follow-up's own words when it has some ("why is it so inefficient")

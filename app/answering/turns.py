@@ -1,0 +1,151 @@
+"""Reading a question in a conversation, before any search: what kind of turn it is ("why?", "and for a
+startup?", "ok, different question: …"), and whether it asks for a view at all (a fact, someone else's
+opinion). What the turn then shows is the conversation's (app/answering/conversation.py).
+"""
+
+import re
+from typing import Literal
+
+from app.corpus.records import Corpus
+from app.retrieval.question import topic_of
+
+TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
+
+# Words that ask *how* to answer rather than *what about*: a short question made only of these has no
+# topic of its own ("why?", "tell me more about that", "is that true?") and takes the conversation's.
+FOLLOW_UP_MAX_WORDS = 8
+NOT_A_TOPIC = set(
+    """
+    a an the and or but so then also ok okay yes no please any some
+    what whats why how when where who which is are was were be been being
+    do does did can could would should will shall may might must
+    i me my we us our you your he him his it its they them their this that these those there here
+    say says said think thinks mean means tell explain elaborate expand give show go on come
+    more else another other again quote quotes really true too not
+    anything something continue details detail tips
+    about of to for in at with from by like
+    tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
+""".split()
+)
+# ... and of those, the words that ask for a concrete case rather than more of the same
+EXAMPLE_WORDS = {
+    "example",
+    "examples",
+    "instance",
+    "instances",
+    "case",
+    "cases",
+    "concrete",
+    "specific",
+    "specifically",
+    "illustrate",
+    "real",
+    "world",
+    "practice",
+}
+# ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
+# specifically?" and "and what about real production software?" narrow the topic, they ask for no case
+_SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete"}
+_A_CASE = re.compile(
+    r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b", re.IGNORECASE
+)
+# An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
+# pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
+# follow-up and still lean on the topic.
+ASPECT_MAX_WORDS = 12
+ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
+_POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
+_WHY = re.compile(
+    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come)\b", re.IGNORECASE
+)
+_WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
+# "ok, different question: …", "new topic - hiring", "changing the subject, …": the rest opens a new topic
+SWITCH = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also)\b[\s,.!:;-]*)*"
+    r"(?:(?:a\s+|on\s+(?:a|to)\s+)?(?:different|another|new|other|unrelated|separate)\s+(?:question|topic|subject|thing)"
+    r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topic|subject|gears))\b[\s,.!:;?—–-]*",
+    re.IGNORECASE,
+)
+# Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
+# closest card would only pretend. "how long" and "how much" are left out: people ask them of his views
+# too ("how long from demo to product?" is answered by the demo-to-product gap), and so is a question that
+# asks for advice ("how many layers should I use?").
+_FACT = re.compile(
+    r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
+    r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
+    r"|who\s+(?:won|invented|founded|created|wrote|coined|was\s+the\s+first)\b"
+    r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
+    r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
+    r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
+    r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b)",
+    re.IGNORECASE,
+)
+_ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
+# "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
+# in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
+_NOT_SOMEONE = (
+    "andrej|karpathy|karpathys|he|him|she|her|you|u|they|them|i|we|me|us|it|this|that|the|a|an|my|your|our|his|their"
+    "|people|everyone|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
+)
+_SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
+_OTHER_PERSON = re.compile(
+    rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
+    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
+    rf"|\baccording\s+to\s+{_SOMEONE}\b",
+    re.IGNORECASE,
+)
+
+
+def words_of(question: str) -> list[str]:
+    """The lowercased words of a question, apostrophes dropped ("what's" is "whats")."""
+    return re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
+
+
+def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = frozenset()) -> TurnKind:
+    """How a question relates to the conversation before it (before any search). `topic_words`: the words
+    of the topic and of the card it opened with, which a "why …" follow-up may take up."""
+    if SWITCH.match(question) and re.search(r"\w", SWITCH.sub("", question, count=1)):
+        return "switch"
+    words = words_of(question)
+    if not words:
+        return "new"
+    if len(words) <= FOLLOW_UP_MAX_WORDS and all(w in NOT_A_TOPIC or w in EXAMPLE_WORDS for w in words):
+        if not has_topic:
+            return "bare"
+        return "example" if EXAMPLE_WORDS.intersection(words) else "more"
+    if not has_topic or len(words) > ASPECT_MAX_WORDS:
+        return "new"
+    # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
+    # narrowed by its own words
+    if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
+        return "example"
+    # "wait why would that be true", "wtf does that mean", "why is more data better than the tricks" (after
+    # the card on more data)
+    own = {w for w in words if w not in NOT_A_TOPIC}
+    if (_WHY.match(question) or _WHAT_IT_MEANS.search(question)) and (
+        _POINTS_BACK.intersection(words) or own & topic_words
+    ):
+        return "more"
+    if ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words):
+        return "aspect"
+    return "new"
+
+
+def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
+    """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
+    `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
+    about picking problems is in the corpus, in his quoting of it."""
+    topic = topic_of(question)
+    if _FACT.match(topic) and not _ADVICE.search(topic):
+        return True
+    return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
+
+
+def quoted_names(corpus: Corpus) -> frozenset[str]:
+    """The words of the names of the people he quotes in the corpus ("richard", "hamming")."""
+    return frozenset(w for insight in corpus.insights if insight.quoting for w in words_of(insight.quoting))
+
+
+# A follow-up that names him after a question the corpus holds no view on asks for his view of it ("was that
+# a good move according to karpathy?" after a date): it is read as an aspect of that topic, not declined too
+NAMES_HIM = re.compile(r"\b(?:andrej|karpathy)", re.IGNORECASE)

@@ -1,0 +1,75 @@
+"""Reading a question in a conversation, as a user types it: the kind of turn, and questions after a fact
+or another person's view told apart from his views."""
+
+import json
+
+import pytest
+
+from app.answering.turns import not_a_view, turn_kind
+from app.config import REPO_DIR
+
+
+@pytest.mark.parametrize(
+    "question, has_topic, kind",
+    [
+        ("why?", True, "more"),
+        ("tell me more about that", True, "more"),
+        ("anything else?", True, "more"),
+        ("how come?", True, "more"),
+        ("can you give an example?", True, "example"),
+        ("example?", True, "example"),
+        ("like what?", True, "more"),
+        ("any concrete case?", True, "example"),
+        ("and for startups?", True, "aspect"),
+        ("what about AGI?", True, "aspect"),
+        ("how did that play out at tesla?", True, "aspect"),
+        ("ok, different question: what does he think about AGI?", True, "switch"),
+        ("new topic - hiring", True, "switch"),
+        ("why?", False, "bare"),  # nothing to refer to: the answer asks what it means
+        ("give me an example", False, "bare"),
+        ("and for startups?", False, "new"),
+        ("", True, "new"),  # still empty, so the core still refuses it
+        ("so what does he think of the way universities teach deep learning today?", True, "new"),
+        # a word that may ask for a case narrows the topic in a question with words of its own
+        ("what about agents specifically?", True, "aspect"),
+        ("and what about real production software tho", True, "aspect"),
+        ("any real world case?", True, "example"),
+        ("any real case of that actually happening?", True, "example"),
+        ("wait why would that be true, pytorch handles everything", True, "more"),
+        ("biological bootloader?? wtf does that mean", True, "more"),
+        ("ok and what does that mean for someone starting a company today", True, "aspect"),
+    ],
+)
+def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
+    assert turn_kind(question, has_topic) == kind
+
+
+@pytest.mark.parametrize(
+    "question, declined",
+    [
+        ("How many parameters does GPT-4 have?", True),
+        ("How big is the ImageNet dataset?", True),
+        ("when was the transformer paper published", True),
+        ("who won the 2022 world cup", True),
+        ("What does Yann LeCun think about LLMs?", True),
+        ("Sam Altman's view on AGI", True),
+        ("how many hours a day should I study deep learning?", False),  # advice, not a fact
+        ("what does Karpathy think about AGI?", False),
+        ("how does he see the future of programming?", False),
+        ("and how do we think about timing?", False),  # the asker's own view, not another person's
+        ("how big a deal is software 2.0 really?", False),  # a judgement, not a size
+        ("who's the head of AI at Tesla now?", True),
+        ("what do I think about when I pick a project?", False),
+    ],
+)
+def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
+    assert not_a_view(question) == declined
+
+
+def test_no_question_the_corpus_answers_is_declined_as_a_fact():
+    """The fact and other-person patterns must not catch his views asked in those words ("how long from demo
+    to product?", "according to him"): every on-topic question of the paraphrase sets passes."""
+    for name in ("dev_questions.jsonl", "heldout_questions.jsonl"):
+        for line in (REPO_DIR / "corpus" / name).read_text().splitlines():
+            q = json.loads(line)
+            assert not (q["ids"] and not_a_view(q["q"])), q["q"]
