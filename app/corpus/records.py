@@ -328,26 +328,23 @@ def load_corpus(corpus_dir: Path, passages: list[Passage] = ()) -> Corpus:
                 f"{insights_path}:{_field_line(raw, line, 'id')}: insight #{insight.id}: field 'id': duplicate id"
             )
         seen.add(insight.id)
-        for field in ("related", "examples"):
-            if insight.id in getattr(insight, field):  # checked after the id, which may itself be the mistake
-                raise CorpusError(
-                    f"{insights_path}:{_field_line(raw, line, field)}: insight #{insight.id}: "
-                    f"field '{field}': an insight is not linked to itself"
-                )
         missing = [n for n in insight.sources if n not in by_n]
         if missing:
             raise CorpusError(
                 f"{insights_path}:{_field_line(raw, line, 'sources')}: insight #{insight.id}: "
                 f"field 'sources': {missing} not in {sources_path.name}"
             )
-    ids = {insight.id for insight in insights}
+    # links between insights, once every id is known (checked after the ids, which may be the mistake)
     for insight, line in zip(insights, lines):
         for field in ("related", "examples"):
-            unknown = [i for i in getattr(insight, field) if i not in ids]
-            if unknown:
+            links = getattr(insight, field)
+            unknown = [i for i in links if i not in seen]
+            if insight.id in links or unknown:
+                problem = (
+                    "an insight is not linked to itself" if insight.id in links else f"{unknown} not an insight id"
+                )
                 raise CorpusError(
-                    f"{insights_path}:{_field_line(raw, line, field)}: insight #{insight.id}: "
-                    f"field '{field}': {unknown} not an insight id"
+                    f"{insights_path}:{_field_line(raw, line, field)}: insight #{insight.id}: field '{field}': {problem}"
                 )
     # a source its original proves for an insight the seed gives no number for
     for source, line in zip(sources, source_lines):

@@ -10,6 +10,7 @@ keeps only the cards close enough to the best one.
 """
 
 import sys
+from functools import reduce
 
 import numpy as np
 from pydantic import BaseModel
@@ -186,11 +187,14 @@ class Searcher:
             # On-topic is judged on the embeddings alone: BM25 scores have no fixed scale. An aspect
             # ("and for startups?") stays on a topic the corpus has, even when the aspect alone is not in it.
             best = _best_relevance(scores, topic)
-            if best < MIN_RELEVANCE and (clauses(question) or context and clauses(context)):
+            parts, context_parts = (clauses(question), clauses(context or "")) if best < MIN_RELEVANCE else ([], [])
+            if parts or context_parts:
                 # a long question (or the long topic an aspect narrows) the whole of which is off every
                 # topic: each card keeps the best evidence of the whole or of one of its clauses (questions
-                # that are on topic as a whole are ranked as such)
-                own, topic = self._clause_evidence(question, own, theme), self._clause_evidence(context, topic, theme)
+                # that are on topic as a whole are ranked as such); all clauses embedded in one call
+                clause_evidence = self._evidence([topic_of(c) for c in parts + context_parts], theme)
+                own = reduce(_best_of, clause_evidence[: len(parts)], own)
+                topic = reduce(_best_of, clause_evidence[len(parts) :], topic)
                 scores = _combine(own, topic) if context else own
                 best = _best_relevance(scores, topic)
             ranked = sorted(scores.items(), key=lambda item: -item[1][0])[:depth]
@@ -205,12 +209,6 @@ class Searcher:
             ]
             results.append(SearchResult(question=question, hits=hits, on_topic=best >= MIN_RELEVANCE))
         return results
-
-    def _clause_evidence(self, text: str | None, whole: dict, theme: str | None) -> dict[int, tuple[float, float]]:
-        """The evidence of a long text: each row's best of the whole's and its clauses'."""
-        for part in self._evidence([topic_of(c) for c in clauses(text)], theme) if text else []:
-            whole = _best_of(whole, part)
-        return whole
 
     def _evidence(self, topics: list[str], theme: str | None) -> list[dict[int, tuple[float, float]]]:
         """For each topic, index row -> (fused score, relevance) of its candidates."""
