@@ -7,19 +7,17 @@ is the one that gave it the best F1 on the tune half; the display cut is the app
 """
 
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import Settings, get_settings  # noqa: E402
+from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
 from app.retrieval import search  # noqa: E402
 from app.retrieval.embedder import base_name  # noqa: E402
-from app.load import load  # noqa: E402
-from bench.retrieval_variants import rule, scored, signals  # noqa: E402
+from bench.retrieval_variants import rule, scored, scratch_searcher, signals  # noqa: E402
 
 # the constants each model was fitted with: the base model's from before the adapter (git history of
 # app/retrieval/search.py), the adapted model's as they are now
@@ -40,10 +38,7 @@ def main():
     print("| model | curated fields | BM25 | " + " | ".join(COLUMNS) + " | abstention F1 (floor) |")
     print("|---|---|---|" + "---|" * (len(COLUMNS) + 1))
     for model, constants in ((base_name(settings.model), BASE_CONSTANTS), (settings.model, ADAPTED_CONSTANTS)):
-        with tempfile.TemporaryDirectory() as tmp:
-            searcher = load(
-                Settings(index_dir=Path(tmp), data_dir=Path(tmp) / "data", corpus_dir=settings.corpus_dir, model=model)
-            )
+        with scratch_searcher(model) as searcher:
             ids = [i.id for i in searcher.corpus.insights]
             tune_features, test_features = signals(searcher, tune), signals(searcher, test)
             for fields in (True, False):

@@ -13,29 +13,22 @@ Three fits, in order, each on the tune half alone:
 """
 
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import Settings, get_settings  # noqa: E402
+from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
-from app.load import load  # noqa: E402
-from bench.retrieval_variants import rule, scored, signals  # noqa: E402
+from bench.retrieval_variants import rule, scored, scratch_searcher, signals  # noqa: E402
 
 RECALL_TARGET = 0.88  # issue 21: a direct card shown >= 0.88 of the time one exists
 
 
 def main():
     settings = get_settings()
-    with tempfile.TemporaryDirectory() as tmp:
-        searcher = load(
-            Settings(
-                index_dir=Path(tmp), data_dir=Path(tmp) / "data", corpus_dir=settings.corpus_dir, model=settings.model
-            )
-        )
+    with scratch_searcher() as searcher:
         ids = [i.id for i in searcher.corpus.insights]
         tune = [q for q in load_questions(settings.corpus_dir / "realistic_questions.jsonl") if q.half == "tune"]
         features = signals(searcher, tune)

@@ -13,6 +13,7 @@ rule's abstention floor is the one that gave it the best F1 on the tune half.
 
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,22 @@ from app.retrieval.search import Searcher  # noqa: E402
 from app.load import load  # noqa: E402
 
 K = 3
+
+
+@contextmanager
+def scratch_searcher(model: str | None = None):
+    """A Searcher on an index built in a temporary folder: the corpus as it is, with `model` (default: the
+    configured one), never touching the app's index/."""
+    settings = get_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        yield load(
+            Settings(
+                index_dir=Path(tmp),
+                data_dir=Path(tmp) / "data",
+                corpus_dir=settings.corpus_dir,
+                model=model or settings.model,
+            )
+        )
 
 
 def signals(searcher: Searcher, questions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,12 +110,7 @@ def row(name, r) -> str:
 
 def main():
     settings = get_settings()
-    with tempfile.TemporaryDirectory() as tmp:
-        searcher = load(
-            Settings(
-                index_dir=Path(tmp), data_dir=Path(tmp) / "data", corpus_dir=settings.corpus_dir, model=settings.model
-            )
-        )
+    with scratch_searcher() as searcher:
         ids = [i.id for i in searcher.corpus.insights]
         realistic = load_questions(settings.corpus_dir / "realistic_questions.jsonl")
         sets = {
