@@ -158,7 +158,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
     if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
         if not NAMES_HIM.search(question):
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
-        kind, topic, aspect = "aspect", before.topic, question
+        kind, aspect = "aspect", question
         read_as = f"{about(topic, None, named)}: {question}"  # as asked: naming him is the point
     if kind in ("new", "switch", "aspect") and not_a_view(question, quoted_names(searcher.corpus)):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
@@ -196,7 +196,6 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         )
     if kind in ("new", "switch"):
         cards = shown(ranked, k)
-        anchor = cards.hits[0].key if cards.hits else None
     else:
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         # an aspect is narrowed by its own words: what the first card links to need not bear on them
@@ -222,7 +221,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
                     stands=True,
                     anchor=anchor,
                 )
-    if anchor is None and cards.hits:  # a topic that showed nothing before (it was declined) opens here
+    if anchor is None and cards.hits:  # a new topic, or one that showed nothing before (declined), opens here
         anchor = cards.hits[0].key
     return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=cards, anchor=anchor)
 
