@@ -58,26 +58,33 @@ class Turn(BaseModel):
     read_as: str  # how the turn was read, shown to the user
     result: SearchResult  # what the turn shows
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
-    stands: bool = False  # an aspect whose best card the topic has shown: it is shown again, saying so
+    # the turn's first card is one the topic has shown, shown again saying so: an aspect's best card, or the
+    # card that holds the example asked for
+    stands: bool = False
     anchor: int | str | None = None  # the first card the topic showed: what "more" is like, and related to
 
 
 def _follow_up_cut(
-    ranked: SearchResult, k: int, seen: set, related: list[int] = (), concrete_first: bool = False
+    ranked: SearchResult, k: int, seen: set, linked: list[int] = (), cases_only: bool = False
 ) -> SearchResult:
     """The cards of "why?", "tell me more", "an example?" or an aspect, none the topic has shown: first the
-    cards related to the topic's first card (curated order) with relevance to the topic at least
+    cards the topic's first card is linked to (curated order) with relevance to the topic at least
     RELATED_FLOOR, then the others at least FOLLOW_FLOOR, best first. Relevance is measured against the
     topic (its question and the first card it showed), not against whatever happens to come next (an
-    insight that merely shares a word with the question). "example" puts concrete cases first."""
+    insight that merely shares a word with the question). "example" shows only cases: the curated
+    examples, then the others that hold a concrete case."""
     fresh = [h for h in ranked.hits if h.key not in seen]
-    linked = sorted(
-        (h for h in fresh if h.key in related and h.relevance >= RELATED_FLOOR), key=lambda h: related.index(h.key)
+    first = sorted(
+        (h for h in fresh if h.key in linked and h.relevance >= RELATED_FLOOR), key=lambda h: linked.index(h.key)
     )
-    others = [h for h in fresh if h.key not in related and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
-    if concrete_first:  # the curated links keep their order: their first are the cases curated for "example?"
-        others.sort(key=lambda h: not (isinstance(h.record, Insight) and h.record.concrete))
-    return _keep(ranked, k, linked + others)
+    others = [h for h in fresh if h.key not in linked and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
+    if cases_only:
+        others = [h for h in others if _holds_a_case(h.record)]
+    return _keep(ranked, k, first + others)
+
+
+def _holds_a_case(record) -> bool:
+    return isinstance(record, Insight) and record.concrete
 
 
 def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
@@ -94,10 +101,21 @@ _ASKING = re.compile(
 )
 
 
+# ... and what is still a question after that ("should i train my own model or fine-tune", "is it worth
+# learning backprop") names no topic: "More on should i train…" reads badly
+_STILL_ASKING = re.compile(
+    r"^(?:should|is|are|do|does|did|can|could|would|will|was|how|why|what|when|which|who|where|i|i'm|im|my|we|our)\b",
+    re.IGNORECASE,
+)
+
+
 def about(topic: str, aspect: str | None, named: str | None = None) -> str:
     """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
-    is no name for a topic: it is then `named` (the title of the first card it showed), or its first words."""
+    or a question is no name for a topic: it is then `named` (the title of the first card it showed), or
+    its first words."""
     words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
+    if named and _STILL_ASKING.match(words):
+        words = named
     if len(words.split()) > TOPIC_WORDS:
         words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
     return words + (f": {ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
@@ -200,10 +218,23 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
         # an aspect is narrowed by its own words: what the first card links to need not bear on them
         record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
-        related = getattr(record, "related", [])
-        if kind == "example":  # the cases curated for the card first
-            related = list(dict.fromkeys([*getattr(record, "examples", []), *related]))
-        cards = _follow_up_cut(ranked, k, seen, related, concrete_first=kind == "example")
+        linked = getattr(record, "examples" if kind == "example" else "related", [])
+        cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example")
+        if kind == "example" and (_holds_a_case(record) or not cards.hits):
+            # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
+            # corpus has none beyond it: point back to that card, saying so, then any other cases
+            above = next((h for h in ranked.hits if h.key == anchor), None)
+            if above is not None:
+                return Turn(
+                    question=question,
+                    kind=kind,
+                    topic=topic,
+                    aspect=aspect,
+                    read_as=read_as,
+                    result=_keep(ranked, k, [above, *cards.hits]),
+                    stands=True,
+                    anchor=anchor,
+                )
         if kind == "aspect" and not cards.hits:
             # nothing passes the follow-up cut: the aspect's best card, when the topic has not shown it yet,
             # is its answer like a first question's (the lead says how close it is); else the topic's stands
@@ -262,7 +293,7 @@ def current_turn(
 
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    kind = "stands" if turn.stands else turn.kind
+    kind = ("example-above" if turn.kind == "example" else "stands") if turn.stands else turn.kind
     topic = about(turn.topic, turn.aspect, _title(searcher, turn.anchor))
     return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined)
 

@@ -100,6 +100,11 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             else f"No worked example on {topic} in the corpus; the nearest insight"
         ),
         "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
+        "example-above": (
+            "His example is in the card above"
+            if isinstance(best.record, Insight) and best.record.concrete
+            else "The corpus has no worked example beyond the card above"
+        ),
     }.get(kind, "His answer" if strong else "The closest he comes")
     return view(best.record, how)
 

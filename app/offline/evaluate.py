@@ -313,7 +313,8 @@ class TurnScore(BaseModel):
     shown: list[int | str]
     grades: dict[int, int]
     declined: bool  # the answer says the corpus has nothing on it (no card shown as on topic)
-    repeats: bool  # a card of the turn before is shown again
+    repeats: bool  # a card of the turn before is shown again without saying so
+    points_back: bool  # the answer says its first card is one shown before ("the example is in the card above")
     first_on_topic: bool  # the first card is graded (>= 1); or nothing is shown and nothing graded was left
 
 
@@ -344,7 +345,8 @@ def score_conversations(searcher: Searcher, conversations: list[Conversation], k
                     shown=ids,
                     grades=grades,
                     declined=declined,
-                    repeats=bool(set(ids) & set(before)),
+                    repeats=bool(set(ids) & set(before)) and not turn.stands,
+                    points_back=turn.stands,
                     first_on_topic=bool(ids) and grades.get(ids[0], 0) >= 1 or exhausted,
                 )
             )
@@ -367,6 +369,7 @@ def conversation_summary(scores: list[TurnScore]) -> dict[str, dict[str, float]]
             "read_right": sum(s.read_as == s.kind.replace("-first", "") for s in mine) / len(mine),
             "first_on_topic": sum(s.first_on_topic for s in answerable) / len(answerable) if answerable else None,
             "repeats": sum(s.repeats for s in answerable) / len(answerable) if answerable else None,
+            "points_back": sum(s.points_back for s in answerable) / len(answerable) if answerable else None,
             "declined": sum(s.declined for s in unanswerable) / len(unanswerable) if unanswerable else None,
             "decline_precision": sum(not s.grades for s in declined) / len(declined) if declined else None,
         }
@@ -377,7 +380,7 @@ def conversation_summary(scores: list[TurnScore]) -> dict[str, dict[str, float]]
 
 
 def format_conversations(summary: dict[str, dict[str, float]]) -> str:
-    columns = ["turns", "read_right", "first_on_topic", "repeats", "declined", "decline_precision"]
+    columns = ["turns", "read_right", "first_on_topic", "repeats", "points_back", "declined", "decline_precision"]
     lines = [f"{'turn kind':12}" + "".join(f"{c:>18}" for c in columns)]
     for kind, m in summary.items():
         cells = ["-" if m[c] is None else f"{m[c]:.0f}" if c == "turns" else f"{m[c]:.3f}" for c in columns]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.answering.conversation import answer_in_conversation, conversation
+from app.answering.conversation import about, answer_in_conversation, conversation
 from app.answering.extractive import _LEANS_BACK, ANSWER_FLOOR, _leading_words, lead, view
 
 
@@ -65,6 +65,32 @@ def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
     assert example.result.hits[0].record.concrete
     answer = answer_in_conversation(searcher, "can you give me an example?", ["software 2.0"])
     assert answer.lead.startswith("An example on software 2.0 — ")
+
+
+def test_an_example_points_back_to_the_case_in_the_card_just_shown(searcher):
+    """The card on writing code to generalize later holds its case (write the loopy version, then vectorize):
+    "example?" says the example is in the card above and shows it first, then only other cases."""
+    question = "how do I write code that's easy to generalize later?"
+    first, example = conversation(searcher, [question, "got an example?"])
+    above = searcher.corpus.get(first.anchor)
+    assert above.concrete and example.stands and _ids(example)[0] == first.anchor
+    assert all(searcher.corpus.get(key).concrete or key in above.examples for key in _ids(example)[1:])
+    answer = answer_in_conversation(searcher, "got an example?", [question])
+    assert answer.lead.startswith(f"His example is in the card above — {above.title}: ")
+
+
+def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):
+    question = "is it worth understanding backprop if frameworks do it for me"
+    first, example = conversation(searcher, [question, "got an example?"])
+    assert not searcher.corpus.get(first.anchor).concrete and _ids(example) == [first.anchor]
+    answer = answer_in_conversation(searcher, "got an example?", [question])
+    assert answer.lead.startswith("The corpus has no worked example beyond the card above — ")
+
+
+def test_a_topic_asked_as_a_question_is_named_by_the_card_it_showed(searcher):
+    assert about("what is the data engine?", None, "The Data Engine is the Moat") == "the data engine"
+    assert about("should I train my own model or fine-tune", None, "Don't Be a Hero") == "Don't Be a Hero"
+    assert about("is vibe coding real programming", "and for a startup?", "Vibe Coding") == "Vibe Coding: for a startup"
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
