@@ -91,20 +91,22 @@ def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
     return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
 
 
-# "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss: how
-# a question asks is dropped where a topic is named
+# "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how
+# do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
+# are the words that only open a turn ("ok but", "so")
 TOPIC_WORDS = 8
+_OPENING = re.compile(r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right)\b[\s,]*)+", re.IGNORECASE)
 _ASKING = re.compile(
-    r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?"
-    r"|how\s+(?:do|should|can|would)\s+(?:i|we|you))\s+",
+    r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
     re.IGNORECASE,
 )
+_HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
 
 
 # ... and what is still a question after that ("should i train my own model or fine-tune", "is it worth
 # learning backprop") names no topic: "More on should i train…" reads badly
 _STILL_ASKING = re.compile(
-    r"^(?:should|is|are|do|does|did|can|could|would|will|was|how|why|what|when|which|who|where|i|i'm|im|my|we|our)\b",
+    r"^(?:should|is|are|do|does|did|can|could|would|will|was|how(?!\s+to\b)|why|what|when|which|who|where|i|i'm|im|my|we|our)\b",
     re.IGNORECASE,
 )
 
@@ -113,7 +115,8 @@ def about(topic: str, aspect: str | None, named: str | None = None) -> str:
     """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
     or a question is no name for a topic: it is then `named` (the title of the first card it showed), or
     its first words."""
-    words = _ASKING.sub("", topic_of(topic)) or topic_of(topic)
+    words = _OPENING.sub("", topic_of(topic)) or topic_of(topic)
+    words = _HOW_TO.sub("how to ", _ASKING.sub("", words)) or words
     if named and _STILL_ASKING.match(words):
         words = named
     if len(words.split()) > TOPIC_WORDS:
@@ -294,7 +297,12 @@ def current_turn(
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
     kind = ("example-above" if turn.kind == "example" else "stands") if turn.stands else turn.kind
-    topic = about(turn.topic, turn.aspect, _title(searcher, turn.anchor))
+    named = _title(searcher, turn.anchor)
+    topic = about(turn.topic, turn.aspect, named)
+    first = turn.result.hits[0] if turn.result.hits else None
+    if kind == "example" and first and first.relevance is not None and first.relevance < FOLLOW_FLOOR:
+        # shown only as a case curated for the card above: an example of that card, not of what was asked
+        topic = named
     return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined)
 
 

@@ -46,6 +46,10 @@ def test_an_example_shows_the_cases_curated_for_the_card_first(searcher):
     first, example = conversation(searcher, ["what is the data engine?", "example?"])
     curated = searcher.corpus.get(first.anchor).examples
     assert curated and _ids(example)[0] == curated[0]  # #7: Tesla's fleet finding parked cars
+    # parked cars are shown as the data engine card's case, not for the question's words: named so
+    title = searcher.corpus.get(first.anchor).title
+    answer = answer_in_conversation(searcher, "example?", ["what is the data engine?"])
+    assert answer.lead.startswith(f"An example on {title} — Parked cars")
 
 
 def test_when_the_topic_is_exhausted_the_answer_says_so_in_one_line(searcher):
@@ -91,6 +95,8 @@ def test_a_topic_asked_as_a_question_is_named_by_the_card_it_showed(searcher):
     assert about("what is the data engine?", None, "The Data Engine is the Moat") == "the data engine"
     assert about("should I train my own model or fine-tune", None, "Don't Be a Hero") == "Don't Be a Hero"
     assert about("is vibe coding real programming", "and for a startup?", "Vibe Coding") == "Vibe Coding: for a startup"
+    assert about("how should we hire", None, "A title") == "how to hire"
+    assert about("ok but what does karpathy think about scaling", None, "A title") == "scaling"
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
