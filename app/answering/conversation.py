@@ -296,7 +296,10 @@ def current_turn(
 
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    kind = ("example-above" if turn.kind == "example" else "stands") if turn.stands else turn.kind
+    kind = turn.kind
+    if turn.stands:  # pointing back: to the case in the card above, the topic's answer, or another card shown
+        above = turn.result.hits[0].key == turn.anchor
+        kind = "example-above" if turn.kind == "example" else "stands" if above else "shown-above"
     named = _title(searcher, turn.anchor)
     topic = about(turn.topic, turn.aspect, named)
     first = turn.result.hits[0] if turn.result.hits else None

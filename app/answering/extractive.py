@@ -100,6 +100,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             else f"No worked example on {topic} in the corpus; the nearest insight"
         ),
         "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
+        "shown-above": f"Nothing more specific on {topic}; the closest is a card shown above",
         "example-above": (
             "His example is in the card above"
             if isinstance(best.record, Insight) and best.record.concrete

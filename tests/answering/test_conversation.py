@@ -112,6 +112,19 @@ def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
         assert _ids(aspect) != _ids(first) or "the answer on the topic stands" in answer.lead
 
 
+def test_an_aspect_whose_best_card_was_shown_says_which_card_it_points_back_to(searcher):
+    """The topic's first card "stands"; another card the conversation showed is "a card shown above"."""
+    asked = ["how should I study deep learning?", "tell me more"]
+    for aspect_question in ("and for LLMs specifically?", "and if I only have evenings?"):
+        *_, aspect = conversation(searcher, [*asked, aspect_question])
+        assert aspect.stands
+        lead = answer_in_conversation(searcher, aspect_question, asked).lead
+        if _ids(aspect)[0] == aspect.anchor:
+            assert "the answer on the topic stands — " in lead
+        else:
+            assert "the closest is a card shown above — " in lead
+
+
 def test_a_switch_starts_a_new_topic(searcher):
     turns = conversation(
         searcher, ["how should I debug my training code?", "ok, different question: is AGI coming soon?", "why?"]
