@@ -84,9 +84,10 @@ def test_an_example_points_back_to_the_case_in_the_card_just_shown(searcher):
 
 
 def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):
-    question = "is it worth understanding backprop if frameworks do it for me"
+    question = "should I just copy the architecture from a paper?"  # "Don't be a hero": no case in the corpus
     first, example = conversation(searcher, [question, "got an example?"])
-    assert not searcher.corpus.get(first.anchor).concrete and _ids(example) == [first.anchor]
+    above = searcher.corpus.get(first.anchor)
+    assert not above.concrete and not above.examples and _ids(example) == [first.anchor]
     answer = answer_in_conversation(searcher, "got an example?", [question])
     assert answer.lead.startswith("The corpus has no worked example beyond the card above — ")
 

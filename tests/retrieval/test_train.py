@@ -17,16 +17,18 @@ CORPUS = REPO_DIR / "corpus"
 OVERLAP_COSINE = 0.95
 
 
+def _jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
 def evaluation_questions() -> list[str]:
-    """Every question whose score is reported: the realistic test half, dev_questions, heldout_questions."""
-    realistic = [json.loads(line) for line in (CORPUS / "realistic_questions.jsonl").read_text().splitlines() if line]
-    older = [
-        json.loads(line)["q"]
-        for name in ("dev_questions.jsonl", "heldout_questions.jsonl")
-        for line in (CORPUS / name).read_text().splitlines()
-        if line
-    ]
-    return [q["q"] for q in realistic if q["half"] == "test"] + older
+    """Every question whose score is reported: the realistic test half, every turn of the conversations'
+    test half, dev_questions, heldout_questions."""
+    realistic = [q["q"] for q in _jsonl(CORPUS / "realistic_questions.jsonl") if q["half"] == "test"]
+    conversations = _jsonl(CORPUS / "realistic" / "conversations.jsonl")
+    turns = [t["q"] for c in conversations if c.get("half") == "test" for t in c["turns"]]
+    older = [q["q"] for name in ("dev_questions.jsonl", "heldout_questions.jsonl") for q in _jsonl(CORPUS / name)]
+    return realistic + turns + older
 
 
 def training_questions() -> list[str]:
