@@ -97,7 +97,9 @@ def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
 TOPIC_WORDS = 8
 _OPENING = re.compile(r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right)\b[\s,]*)+", re.IGNORECASE)
 _ASKING = re.compile(
-    r"^(?:what(?:'s|’s|\s+is|\s+are)|tell\s+me\s+about|explain|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
+    r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
+    r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"
+    r"|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
     re.IGNORECASE,
 )
 _HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)

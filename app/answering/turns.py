@@ -23,6 +23,7 @@ NOT_A_TOPIC = set(
     say says said think thinks mean means tell explain elaborate expand give show go on come
     more else another other again quote quotes really true too not
     anything something continue details detail tips
+    after next besides
     about of to for in at with from by like
     tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
 """.split()
@@ -55,6 +56,9 @@ _A_CASE = re.compile(
 ASPECT_MAX_WORDS = 12
 ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
+# ... or asking for another way than the one just given ("what would be better then", "so what should i do
+# instead")
+_ANOTHER_WAY = {"instead", "alternative", "alternatives", "better", "otherwise"}
 _WHY = re.compile(
     r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come)\b", re.IGNORECASE
 )
@@ -126,7 +130,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         _POINTS_BACK.intersection(words) or own & topic_words
     ):
         return "more"
-    if ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words):
+    if ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words) or _ANOTHER_WAY.intersection(words):
         return "aspect"
     return "new"
 

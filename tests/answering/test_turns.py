@@ -38,6 +38,10 @@ from app.config import REPO_DIR
         ("wait why would that be true, pytorch handles everything", True, "more"),
         ("biological bootloader?? wtf does that mean", True, "more"),
         ("ok and what does that mean for someone starting a company today", True, "aspect"),
+        ("and after that?", True, "more"),  # "after" and "next" ask for what comes next on the topic
+        ("ok what next", True, "more"),
+        ("what would be better then", True, "aspect"),  # another way than the one just given
+        ("what would he say instead", True, "aspect"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
