@@ -65,14 +65,21 @@ class Turn(BaseModel):
 
 
 def _follow_up_cut(
-    ranked: SearchResult, k: int, seen: set, linked: list[int] = (), cases_only: bool = False
+    ranked: SearchResult,
+    k: int,
+    seen: set,
+    linked: list[int] = (),
+    cases_only: bool = False,
+    by_relevance: bool = False,
 ) -> SearchResult:
     """The cards of "why?", "tell me more", "an example?" or an aspect, none the topic has shown: first the
     cards the topic's first card is linked to (curated order) with relevance to the topic at least
     RELATED_FLOOR, then the others at least FOLLOW_FLOOR, best first. Relevance is measured against the
     topic (its question and the first card it showed), not against whatever happens to come next (an
     insight that merely shares a word with the question). "example" shows only cases: the curated
-    examples, then the others that hold a concrete case."""
+    examples, then the others that hold a concrete case. An aspect's cards come in order of relevance,
+    not of the ranking: the ranking's BM25 bonus goes to whichever card has the aspect's one word
+    ("incumbent", "timing"), however little it bears on the topic."""
     fresh = [h for h in ranked.hits if h.key not in seen]
     first = sorted(
         (h for h in fresh if h.key in linked and h.relevance >= RELATED_FLOOR), key=lambda h: linked.index(h.key)
@@ -80,6 +87,8 @@ def _follow_up_cut(
     others = [h for h in fresh if h.key not in linked and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
     if cases_only:
         others = [h for h in others if _holds_a_case(h.record)]
+    if by_relevance:
+        others.sort(key=lambda h: -(h.relevance or 0.0))
     return _keep(ranked, k, first + others)
 
 
@@ -224,7 +233,7 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         # an aspect is narrowed by its own words: what the first card links to need not bear on them
         record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
         linked = getattr(record, "examples" if kind == "example" else "related", [])
-        cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example")
+        cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
         if kind == "example" and (_holds_a_case(record) or not cards.hits):
             # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
             # corpus has none beyond it: point back to that card, saying so, then any other cases
@@ -240,6 +249,20 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
                     stands=True,
                     anchor=anchor,
                 )
+        best = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
+        if kind == "aspect" and best is not None and best.key == anchor:
+            # the topic's first card is still the most relevant to the topic narrowed by the aspect: the
+            # answer stands, saying so, and what else the aspect brings follows it
+            return Turn(
+                question=question,
+                kind=kind,
+                topic=topic,
+                aspect=aspect,
+                read_as=read_as,
+                result=_keep(ranked, k, [best, *cards.hits]),
+                stands=True,
+                anchor=anchor,
+            )
         if kind == "aspect" and not cards.hits:
             # nothing passes the follow-up cut: the aspect's best card, when the topic has not shown it yet,
             # is its answer like a first question's (the lead says how close it is); else the topic's stands

@@ -113,6 +113,17 @@ def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
         assert _ids(aspect) != _ids(first) or "the answer on the topic stands" in answer.lead
 
 
+def test_an_aspect_the_first_card_still_answers_best_says_the_answer_stands(searcher):
+    """A moat for a tiny startup is still the data engine: the answer stands, said so, not a card that
+    merely has the aspect's word; what else the aspect brings may follow it, never a card shown before."""
+    first, aspect = conversation(searcher, ["how do AI companies build a moat", "and for a tiny startup?"])
+    best = max(searcher.rank_many([aspect.aspect], None, [aspect.topic])[0].hits, key=lambda h: h.relevance)
+    assert best.key == first.anchor == _ids(aspect)[0] and aspect.stands
+    assert not set(_ids(aspect)[1:]) & set(_ids(first))
+    lead = answer_in_conversation(searcher, "and for a tiny startup?", ["how do AI companies build a moat"]).lead
+    assert "the answer on the topic stands — The Data Engine is the Moat" in lead
+
+
 def test_an_aspect_whose_best_card_was_shown_says_which_card_it_points_back_to(searcher):
     """The topic's first card "stands"; another card the conversation showed is "a card shown above"."""
     asked = ["how should I study deep learning?", "tell me more"]
