@@ -20,7 +20,8 @@ _FRAMING = re.compile(
     r"\b(?:what|how)\s+(?:would|does|did|do|might|will)\s+(?:andrej\s+)?(?:karpathy|he|andrej)\s+"
     r"(?:say|think|tell\s+(?:me|us)|feel|suggest|recommend|advise)(?:\s+(?:about|of|on|regarding))?\b"
     r"|\baccording\s+to\s+(?:andrej\s+)?karpathy\b"
-    r"|\b(?:andrej\s+)?karpathy(?:'s|’s|s)?\s+(?:views?|take|thoughts?|opinions?|advice)\s+(?:on|about)\b"
+    r"|\bin\s+(?:andrej\s+)?(?:karpathy(?:'s|’s|s)?|his)\s+(?:view|opinion|eyes|mind)\b"
+    r"|\b(?:andrej\s+)?karpathy(?:'s|’s|s)?\s+(?:views?|take|thoughts?|opinions?|advice)(?:\s+(?:on|about))?\b"
     r"|\b(?:andrej\s+)?karpathy(?:'s|’s)?\b|\bandrej\b",
     re.IGNORECASE,
 )
