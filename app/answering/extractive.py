@@ -59,10 +59,26 @@ def _leading_words(quote: str, record: Record) -> str:
     return lead if is_verbatim(lead, record) else quote
 
 
-def view(record: Record, how: str) -> str:
-    """What opens an on-topic answer: the best card [1], named by its topic, with his words, after `how` it
-    answers ("His answer", "The closest he comes", "More on hiring"). Only his words go in quotation
-    marks; a curator's summary is labelled as one."""
+def _words_past_the_lead(record: Record) -> str | None:
+    """His words in a card past the ones its lead quotes, when they stand alone: where "His example is in
+    the card above" finds the case ("Often this applies to vectorizing code, where I almost always write
+    out the fully loopy version first…"), not the sentence the answer before it already gave."""
+    if not isinstance(record, Insight) or record.kind != "quote":
+        return None
+    first = record.shown_quotes[0]
+    lead = _leading_words(first, record)
+    rest = first[first.find(lead) + len(lead) :].strip() if lead != first else ""
+    for text in ([rest] if rest else []) + record.shown_quotes[1:]:
+        words = _leading_words(text, record)
+        if _stands_alone(words) and is_verbatim(words, record):
+            return words
+    return None
+
+
+def view(record: Record, how: str, words: str | None = None) -> str:
+    """What opens an on-topic answer: the best card [1], named by its topic, with his words (its leading
+    ones, or `words`), after `how` it answers ("His answer", "The closest he comes", "More on hiring").
+    Only his words go in quotation marks; a curator's summary is labelled as one."""
     if isinstance(record, Passage):
         if not record.by_karpathy:
             return (
@@ -72,7 +88,7 @@ def view(record: Record, how: str) -> str:
         return f"{how} — {record.doc.title}: he wrote “{_leading_words(record.clean, record)}” [1]"
     if record.kind == "quote":
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
-        return f"{how} — {record.title}: {who} said “{_leading_words(record.shown_quotes[0], record)}” [1]"
+        return f"{how} — {record.title}: {who} said “{words or _leading_words(record.shown_quotes[0], record)}” [1]"
     return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {record.paraphrase} [1]"
 
 
@@ -107,7 +123,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             else "The corpus has no worked example beyond the card above"
         ),
     }.get(kind, "His answer" if strong else "The closest he comes")
-    return view(best.record, how)
+    return view(best.record, how, _words_past_the_lead(best.record) if kind == "example-above" else None)
 
 
 def compose(

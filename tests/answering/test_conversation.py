@@ -81,6 +81,9 @@ def test_an_example_points_back_to_the_case_in_the_card_just_shown(searcher):
     assert all(searcher.corpus.get(key).concrete or key in above.examples for key in _ids(example)[1:])
     answer = answer_in_conversation(searcher, "got an example?", [question])
     assert answer.lead.startswith(f"His example is in the card above — {above.title}: ")
+    # it quotes the case, not again the sentence the first answer gave
+    said = answer_in_conversation(searcher, question).lead.split("“")[1]
+    assert said not in answer.lead and "fully loopy version first" in answer.lead
 
 
 def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):
