@@ -228,62 +228,52 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
             result=ranked.model_copy(update={"hits": ranked.hits[:1]}),
         )
     if kind in ("new", "switch"):
-        cards = shown(ranked, k)
+        cards, stands = shown(ranked, k), False
     else:
-        # a follow-up never repeats what the topic has shown; it shows what else bears on the topic
-        # an aspect is narrowed by its own words: what the first card links to need not bear on them
-        record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
-        linked = getattr(record, "examples" if kind == "example" else "related", [])
-        cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
-        if kind == "example" and (_holds_a_case(record) or not cards.hits):
-            # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
-            # corpus has none beyond it: point back to that card, saying so, then any other cases
-            above = next((h for h in ranked.hits if h.key == anchor), None)
-            if above is not None:
-                return Turn(
-                    question=question,
-                    kind=kind,
-                    topic=topic,
-                    aspect=aspect,
-                    read_as=read_as,
-                    result=_keep(ranked, k, [above, *cards.hits]),
-                    stands=True,
-                    anchor=anchor,
-                )
-        best = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
-        if kind == "aspect" and best is not None and best.key == anchor:
-            # the topic's first card is still the most relevant to the topic narrowed by the aspect: the
-            # answer stands, saying so, and what else the aspect brings follows it
-            return Turn(
-                question=question,
-                kind=kind,
-                topic=topic,
-                aspect=aspect,
-                read_as=read_as,
-                result=_keep(ranked, k, [best, *cards.hits]),
-                stands=True,
-                anchor=anchor,
-            )
-        if kind == "aspect" and not cards.hits:
-            # nothing passes the follow-up cut: the aspect's best card, when the topic has not shown it yet,
-            # is its answer like a first question's (the lead says how close it is); else the topic's stands
-            best = shown(ranked, k)
-            if best.hits and best.hits[0].key not in seen:
-                cards = shown(ranked, k, exclude=seen)
-            else:
-                return Turn(
-                    question=question,
-                    kind=kind,
-                    topic=topic,
-                    aspect=aspect,
-                    read_as=read_as,
-                    result=best,
-                    stands=True,
-                    anchor=anchor,
-                )
+        cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k)
     if anchor is None and cards.hits:  # a new topic, or one that showed nothing before (declined), opens here
         anchor = cards.hits[0].key
-    return Turn(question=question, kind=kind, topic=topic, aspect=aspect, read_as=read_as, result=cards, anchor=anchor)
+    return Turn(
+        question=question,
+        kind=kind,
+        topic=topic,
+        aspect=aspect,
+        read_as=read_as,
+        result=cards,
+        stands=stands,
+        anchor=anchor,
+    )
+
+
+def _follow_up(
+    searcher: Searcher, ranked: SearchResult, kind: TurnKind, anchor: int | str | None, seen: set, k: int
+) -> tuple[SearchResult, bool]:
+    """What a "why?", an "example?" or an aspect shows, and whether its first card points back to one the
+    topic showed (the lead then says so). Never silently a card the topic has shown: what else bears on it."""
+    # an aspect is narrowed by its own words: what the first card links to need not bear on them
+    record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
+    linked = getattr(record, "examples" if kind == "example" else "related", [])
+    cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
+    if kind == "example" and (_holds_a_case(record) or not cards.hits):
+        # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
+        # corpus has none beyond it: that card, then any other cases
+        above = next((h for h in ranked.hits if h.key == anchor), None)
+        return (_keep(ranked, k, [above, *cards.hits]), True) if above else (cards, False)
+    if kind != "aspect":
+        return cards, False
+    best = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
+    if best is not None and best.key == anchor:
+        # the topic's first card is still the most relevant to the topic narrowed by the aspect: the answer
+        # stands, and what else the aspect brings follows it
+        return _keep(ranked, k, [best, *cards.hits]), True
+    if cards.hits:
+        return cards, False
+    # nothing passes the follow-up cut: the aspect's best card is its answer like a first question's (the
+    # lead says how close it is), or, when the topic has shown it, that card, saying so
+    first = shown(ranked, k)
+    if first.hits and first.hits[0].key in seen:
+        return first, True
+    return shown(ranked, k, exclude=seen), False
 
 
 def conversation(
