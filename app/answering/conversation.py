@@ -10,18 +10,16 @@ nothing more on it. "ok, different question: …" opens a new topic. Questions t
 earlier questions (the API keeps no state), so the turns are replayed to know what was shown.
 """
 
-import re
-
 from pydantic import BaseModel
 
 from app.answering.extractive import compose
 from app.answering.turns import (
-    ASPECT_CUE,
     EXAMPLE_WORDS,
     NAMES_HIM,
     NOT_A_TOPIC,
     SWITCH,
     TurnKind,
+    about,
     not_a_view,
     quoted_names,
     turn_kind,
@@ -30,7 +28,7 @@ from app.answering.turns import (
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
 from app.corpus.records import Insight, Passage
-from app.retrieval.question import QuestionError, clean_question, topic_of
+from app.retrieval.question import QuestionError, clean_question
 from app.retrieval.search import SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
@@ -99,41 +97,6 @@ def _holds_a_case(record) -> bool:
 
 def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
     return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
-
-
-# "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how
-# do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
-# are the words that only open a turn ("ok but", "so")
-TOPIC_WORDS = 8
-_OPENING = re.compile(r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right)\b[\s,]*)+", re.IGNORECASE)
-_ASKING = re.compile(
-    r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
-    r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"
-    r"|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
-    re.IGNORECASE,
-)
-_HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
-
-
-# ... and what is still a question after that ("should i train my own model or fine-tune", "is it worth
-# learning backprop") names no topic: "More on should i train…" reads badly
-_STILL_ASKING = re.compile(
-    r"^(?:should|is|are|do|does|did|can|could|would|will|was|how(?!\s+to\b)|why|what|when|which|who|where|i|i'm|im|my|we|our)\b",
-    re.IGNORECASE,
-)
-
-
-def about(topic: str, aspect: str | None, named: str | None = None) -> str:
-    """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
-    or a question is no name for a topic: it is then `named` (the title of the first card it showed), or
-    its first words."""
-    words = _OPENING.sub("", topic_of(topic)) or topic_of(topic)
-    words = _HOW_TO.sub("how to ", _ASKING.sub("", words)) or words
-    if named and _STILL_ASKING.match(words):
-        words = named
-    if len(words.split()) > TOPIC_WORDS:
-        words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
-    return words + (f": {ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")
 
 
 def _card_words(searcher: Searcher, key: int | str | None) -> str | None:

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from app.answering.conversation import about, answer_in_conversation, conversation
+from app.answering.conversation import answer_in_conversation, conversation
+from app.answering.turns import about
 from app.answering.extractive import _LEANS_BACK, ANSWER_FLOOR, _leading_words, lead, view
 
 
