@@ -44,12 +44,15 @@ def test_a_situation_told_at_length_is_followed_and_named_by_the_card_it_showed(
 
 
 def test_an_example_shows_the_cases_curated_for_the_card_first(searcher):
-    first, example = conversation(searcher, ["what is the data engine?", "example?"])
+    first, example = conversation(searcher, ["what is software 2.0?", "example?"])
     curated = searcher.corpus.get(first.anchor).examples
-    assert curated and _ids(example)[0] == curated[0]  # #7: Tesla's fleet finding parked cars
-    # parked cars are shown as the data engine card's case, not for the question's words: named so
+    assert curated and _ids(example)[0] == curated[0]  # #48: Tesla's C++ eaten by neural nets
+    answer = answer_in_conversation(searcher, "example?", ["what is software 2.0?"])
+    assert answer.lead.startswith("An example on software 2.0 — ")
+    # parked cars are shown after "data curation" as the curating card's case, not for the words: named so
+    first, example = conversation(searcher, ["data curation", "example?"])
     title = searcher.corpus.get(first.anchor).title
-    answer = answer_in_conversation(searcher, "example?", ["what is the data engine?"])
+    answer = answer_in_conversation(searcher, "example?", ["data curation"])
     assert answer.lead.startswith(f"An example on {title} — Parked cars")
 
 

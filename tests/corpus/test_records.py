@@ -134,7 +134,7 @@ def line_of(corpus_dir, text: str) -> int:
         (12, "id = 12", "id = 11", "id"),
         (27, "related = [23, 28, 24, 11, 2]", "related = [23, 28, 24, 51, 2]", "related"),  # no insight #51
         (12, "related = [15, 11, 16, 14, 17]", "related = [15, 12]", "related"),  # an insight is not its own
-        (11, "examples = [7]", "examples = [7, 77]", "examples"),
+        (4, "examples = [48]", "examples = [48, 77]", "examples"),
     ],
 )
 def test_malformed_record_names_file_line_insight_and_field(corpus_copy, insight_id, old, new, field):
