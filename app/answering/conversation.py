@@ -42,7 +42,7 @@ FOLLOW_FLOOR = 0.36
 # down to RELATED_FLOOR: the embedder alone ranks "why?" by shared words, the curator knows which card
 # explains which. A link whose relevance to the topic is below it (a link from the card, not from what was
 # asked) is not shown. Both floors fitted together on the tune half of the realistic conversations
-# (bench/follow_up_cut.py, docs/conversations.md; the grid is flat, 0.75-0.78 first card on topic, from
+# (bench/follow_up_cut.py, docs/conversations.md; the grid is flat, 0.75-0.82 first card on topic, from
 # 0.28 to 0.40 with links down to 0.10-0.15).
 RELATED_FLOOR = 0.10
 
