@@ -57,8 +57,8 @@ class Turn(BaseModel):
     read_as: str  # how the turn was read, shown to the user
     result: SearchResult  # what the turn shows
     declined: str | None = None  # why the turn is not answered from the corpus, when it is not
-    # the turn's first card is one the topic has shown, shown again saying so: an aspect's best card, or the
-    # card that holds the example asked for
+    # the turn's first card is one shown before, shown again saying so: an aspect's best card, the card that
+    # holds the example asked for, a new question's answer that the card just shown gives again
     stands: bool = False
     anchor: int | str | None = None  # the first card the topic showed: what "more" is like, and related to
 
@@ -191,7 +191,11 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
             result=ranked.model_copy(update={"hits": ranked.hits[:1]}),
         )
     if kind in ("new", "switch"):
-        cards, stands = shown(ranked, k), False
+        # a new question the card just shown answers again ("why no middle management" after Musk's teams):
+        # the lead says it is the card above, not a new answer
+        cards = shown(ranked, k)
+        above = {h.key for h in before.result.hits} if before and before.result.on_topic else set()
+        stands = bool(cards.hits) and cards.hits[0].key in above
     else:
         cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k)
     if anchor is None and cards.hits:  # a new topic, or one that showed nothing before (declined), opens here
@@ -278,7 +282,7 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     kind = turn.kind
     if turn.stands:  # pointing back: to the case in the card above, the topic's answer, or another card shown
         above = turn.result.hits[0].key == turn.anchor
-        kind = "example-above" if turn.kind == "example" else "stands" if above else "shown-above"
+        kind = {"example": "example-above", "aspect": "stands" if above else "shown-above"}.get(turn.kind, "new-above")
     named = _title(searcher, turn.anchor)
     topic = about(turn.topic, turn.aspect, named)
     first = turn.result.hits[0] if turn.result.hits else None

@@ -117,6 +117,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         ),
         "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
         "shown-above": f"Nothing more specific on {topic}; the closest is a card shown above",
+        "new-above": "His answer is the card above" if strong else "The closest he comes is the card above",
         "example-above": (
             "His example is in the card above"
             if isinstance(best.record, Insight) and best.record.concrete

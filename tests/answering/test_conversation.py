@@ -144,6 +144,14 @@ def test_an_aspect_whose_best_card_was_shown_says_which_card_it_points_back_to(s
             assert "the closest is a card shown above — " in lead
 
 
+def test_a_new_question_the_card_just_shown_answers_again_says_so(searcher):
+    asked = ["how does musk run his engineering teams", "why no managers at all?"]
+    first, again = conversation(searcher, asked)
+    assert again.kind == "new" and _ids(again)[0] == _ids(first)[0] and again.stands
+    lead = answer_in_conversation(searcher, asked[1], asked[:1]).lead
+    assert lead.split(" — ")[0] in ("His answer is the card above", "The closest he comes is the card above")
+
+
 def test_a_switch_starts_a_new_topic(searcher):
     turns = conversation(
         searcher, ["how should I debug my training code?", "ok, different question: is AGI coming soon?", "why?"]
