@@ -24,7 +24,7 @@ NOT_A_TOPIC = set(
     say says said think thinks mean means tell explain elaborate expand give show go on come
     more else another other again quote quotes really true too not
     anything something continue details detail tips
-    after next besides
+    after next besides change try start begin focus fix improve
     about of to for in at with from by like
     tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
 """.split()

@@ -42,6 +42,8 @@ from app.config import REPO_DIR
         ("ok what next", True, "more"),
         ("what would be better then", True, "aspect"),  # another way than the one just given
         ("what would he say instead", True, "aspect"),
+        ("what should I change", True, "more"),  # after a situation: what to do about it
+        ("where do I start?", False, "bare"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
