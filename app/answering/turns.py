@@ -24,7 +24,7 @@ NOT_A_TOPIC = set(
     say says said think thinks mean means tell explain elaborate expand give show go on come
     more else another other again quote quotes really true too not
     anything something continue details detail tips
-    after next besides change try start begin focus fix improve
+    after next besides first change try start begin focus fix improve
     about of to for in at with from by like
     tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
 """.split()
@@ -73,11 +73,14 @@ SWITCH = re.compile(
 )
 # Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
 # closest card would only pretend. "how long" and "how much" are left out: people ask them of his views
-# too ("how long from demo to product?" is answered by the demo-to-product gap), and so is a question that
+# too ("how long from demo to product?" is answered by the demo-to-product gap), except "how much did X
+# spend/cost/earn, is X worth" (money is a fact, never a view of his); and so is a question that
 # asks for advice ("how many layers should I use?").
 _FACT = re.compile(
     r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
     r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
+    r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
+    r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|was\s+the\s+first)\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
     r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"

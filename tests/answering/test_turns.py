@@ -43,6 +43,7 @@ from app.config import REPO_DIR
         ("what would be better then", True, "aspect"),  # another way than the one just given
         ("what would he say instead", True, "aspect"),
         ("what should I change", True, "more"),  # after a situation: what to do about it
+        ("ok so what should I do first", True, "more"),
         ("where do I start?", False, "bare"),
     ],
 )
@@ -66,6 +67,9 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("how big a deal is software 2.0 really?", False),  # a judgement, not a size
         ("who's the head of AI at Tesla now?", True),
         ("what do I think about when I pick a project?", False),
+        ("how much did tesla spend on autopilot", True),  # money is a fact
+        ("how much time should I spend looking at my data?", False),  # advice
+        ("how much code can a neural network replace?", False),  # his view
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
