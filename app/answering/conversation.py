@@ -196,6 +196,8 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         cards = shown(ranked, k)
         above = {h.key for h in before.result.hits} if before and before.result.on_topic else set()
         stands = bool(cards.hits) and cards.hits[0].key in above
+        if stands:  # ... and so asked about that card: the conversation keeps its topic ("why so long?")
+            topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
         cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k)
     if anchor is None and cards.hits:  # a new topic, or one that showed nothing before (declined), opens here
@@ -259,7 +261,7 @@ def conversation(
             continue  # an earlier question that could not be searched showed nothing
         showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
         # what a topic has shown so far: "more" continues after it; a new topic starts again
-        seen = (seen if turn.kind in ("more", "example", "aspect") else set()) | showed
+        seen = (seen if turn.kind in ("more", "example", "aspect") or turn.stands else set()) | showed
         turns.append(turn)
     return turns
 

@@ -148,6 +148,7 @@ def test_a_new_question_the_card_just_shown_answers_again_says_so(searcher):
     asked = ["how does musk run his engineering teams", "why no managers at all?"]
     first, again = conversation(searcher, asked)
     assert again.kind == "new" and _ids(again)[0] == _ids(first)[0] and again.stands
+    assert again.topic == first.topic  # asked about the card shown: the conversation keeps its topic
     lead = answer_in_conversation(searcher, asked[1], asked[:1]).lead
     assert lead.split(" — ")[0] in ("His answer is the card above", "The closest he comes is the card above")
 
