@@ -121,6 +121,9 @@ class Answer(SearchResponse):
     lead: str  # what opens the answer, before the citations: what he would say, or why there is nothing
     text: str  # the whole answer as one text (the lead, then each citation), its [n] markers pointing at `citations`
     local: LocalReport | None = None
+    # citation [1] is a card the conversation showed before, cited again because the answer is in it ("His
+    # example is in the card above", "the answer on the topic stands"); the lead says so, the page folds it
+    points_back: bool = False
 
 
 def json_schema() -> dict:

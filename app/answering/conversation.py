@@ -291,7 +291,7 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     if kind == "example" and first and first.relevance is not None and first.relevance < FOLLOW_FLOOR:
         # shown only as a case curated for the card above: an example of that card, not of what was asked
         topic = named
-    return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined)
+    return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined, points_back=turn.stands)
 
 
 def answer_in_conversation(

@@ -128,9 +128,15 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
 
 
 def compose(
-    result: SearchResult, corpus: Corpus, kind: str = "new", topic: str | None = None, declined: str | None = None
+    result: SearchResult,
+    corpus: Corpus,
+    kind: str = "new",
+    topic: str | None = None,
+    declined: str | None = None,
+    points_back: bool = False,
 ) -> Answer:
-    """The extractive answer to a searched question: the lead, then each card shown."""
+    """The extractive answer to a searched question: the lead, then each card shown (the first one shown
+    before, when it `points_back`)."""
     cites = search_response(result, corpus).citations
     head = lead(result, kind, topic, declined)
     lines = [head]
@@ -144,6 +150,7 @@ def compose(
         lead=head,
         text="\n".join(lines),
         citations=cites,
+        points_back=points_back and bool(cites),
     )
 
 

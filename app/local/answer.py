@@ -101,6 +101,7 @@ def compose_local(result: SearchResult, extractive: Answer, checks: list[Sentenc
         text="\n".join(lines),
         citations=extractive.citations,
         local=report,
+        points_back=extractive.points_back,
     )
 
 

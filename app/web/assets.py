@@ -1,8 +1,9 @@
 """The web chat's CSS and its few lines of browser script, as the strings Gradio injects.
 
 The script does only what must happen in the browser: copy a citation's exact string, pass a click on
-a vote, an example or "ask about this" to the server, keep the address bar on the current question,
-bring a new answer's first line into view, and count characters as a question is typed or pasted.
+a vote, an example or "ask about this" to the server, unfold a folded card its [n] points at, keep the
+address bar on the current question, bring a new answer's first line into view, and count characters
+as a question is typed or pasted.
 Everything it acts on is marked by app/web/render.py with data-* attributes.
 """
 
@@ -11,6 +12,16 @@ CONVERSATION_JS = """
 element.addEventListener('click', (ev) => {
   const ask = ev.target.closest('[data-ask]');
   if (ask) { trigger('ask', {question: ask.dataset.ask}); return; }
+  // an [n] that points at a folded card (the card above, cited again) unfolds it and scrolls to it here:
+  // following the link would re-render the conversation, folded again
+  const ref = ev.target.closest('a.ref');
+  const cited = ref && element.querySelector(ref.getAttribute('href'));
+  if (cited && cited.closest('details')) {
+    ev.preventDefault();
+    cited.closest('details').open = true;
+    cited.scrollIntoView({block: 'start'});
+    return;
+  }
   const turn = ev.target.closest('[data-turn]');
   const vote = ev.target.closest('button[data-vote]');
   if (turn && vote) {
@@ -137,7 +148,7 @@ CSS = """
 .copy-row, .answer-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 6px;
   font-size: 0.875rem; }
 .ask-about { margin-top: 8px; }
-.off-topic summary, .theme summary, .why summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
+.off-topic summary, .theme summary, .why summary, .above summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
 .answer-tools .ack { margin: 0; animation: fade 4s ease-in 1 forwards; }
 .answer-tools .why { flex-basis: 100%; }
 .why label { display: block; font-size: 0.875rem; }

@@ -159,6 +159,12 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
             f'<details class="off-topic"><summary>The closest cards, not on your topic ({len(answer.citations)})'
             f'</summary><ol class="cards">{cards}</ol></details>'
         )
+    elif answer.points_back:  # the card above, cited again: folded, so the page does not repeat it in full
+        above, *rest = answer.citations
+        cards = (
+            f'<details class="above"><summary>[{above.n}] {e(above.title)}: the card shown above</summary>'
+            f'<ol class="cards">{card(above, f"c-{tid}-{above.n}")}</ol></details>'
+        ) + (f'<ol class="cards">{"".join(card(c, f"c-{tid}-{c.n}") for c in rest)}</ol>' if rest else "")
     else:
         cards = f'<ol class="cards">{cards}</ol>'
     # the whole answer, its cards' words once and their references (app/answering/citations.py), to paste

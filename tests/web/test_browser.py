@@ -267,6 +267,19 @@ def test_off_topic_is_folded_without_copy_and_a_theme_filter_is_said(chat, outsi
     assert outside == []
 
 
+def test_the_card_above_cited_again_is_folded_and_its_number_unfolds_it(chat, outside):
+    submit(chat, "how do AI companies build a moat")
+    submit(chat, "and for a tiny startup?")
+    turn = last_turn(chat)
+    assert "the answer on the topic stands" in turn.locator(".lead").text_content()
+    folded = turn.locator("details.above")
+    assert "the card shown above" in folded.locator("summary").text_content()
+    assert not folded.evaluate("el => el.open") and not folded.locator(".card").is_visible()
+    turn.locator(".lead a.ref").first.click()
+    assert folded.evaluate("el => el.open") and folded.locator(".card").is_visible()
+    assert outside == []
+
+
 def test_the_corpus_can_be_browsed_and_asked_about(chat, outside, searcher):
     chat.locator("button[role=tab]", has_text="Browse the corpus").click()
     groups = chat.locator("#corpus details.theme")

@@ -265,6 +265,19 @@ def test_a_theme_filter_is_said_and_off_topic_cards_are_folded_without_copy(chat
     assert 'class="copy"' not in page
 
 
+def test_an_answer_that_points_back_folds_the_card_above(chat):
+    """ "and for a tiny startup?" after the moat: the answer stands; its card, shown in full just above, is
+    cited again folded (the lead says which it is), and anything new after it is shown in full."""
+    [(_, turns, _, _)] = steps(chat.respond("how do AI companies build a moat", [], 3, "", "extractive"))
+    [(page, turns, _, _)] = steps(chat.respond("and for a tiny startup?", turns, 3, "", "extractive"))
+    answer = turns[1]["answer"]
+    assert answer["points_back"] and "the answer on the topic stands" in answer["lead"]
+    last = page[page.rindex('class="turn"') :]
+    above = answer["citations"][0]
+    assert f'<details class="above"><summary>[1] {above["title"]}: the card shown above</summary>' in last
+    assert last.count('<details class="above">') == 1 and last.count('class="card ') == len(answer["citations"])
+
+
 def test_votes_keep_one_line_per_answer(chat, settings):
     [(_, turns, _, _)] = steps(chat.respond(DATA_ENGINE, [], 3, "", "extractive"))
     answer_id = turns[0]["id"]
