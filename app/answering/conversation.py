@@ -12,7 +12,7 @@ earlier questions (the API keeps no state), so the turns are replayed to know wh
 
 from pydantic import BaseModel
 
-from app.answering.extractive import compose
+from app.answering.extractive import compose, holds_a_case
 from app.answering.turns import (
     EXAMPLE_WORDS,
     NAMES_HIM,
@@ -27,7 +27,7 @@ from app.answering.turns import (
 )
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
-from app.corpus.records import Insight, Passage
+from app.corpus.records import Passage
 from app.retrieval.question import QuestionError, clean_question
 from app.retrieval.search import SearchResult, Searcher, shown
 
@@ -85,14 +85,10 @@ def _follow_up_cut(
     )
     others = [h for h in fresh if h.key not in linked and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
     if cases_only:
-        others = [h for h in others if _holds_a_case(h.record)]
+        others = [h for h in others if holds_a_case(h.record)]
     if by_relevance:
         others.sort(key=lambda h: -(h.relevance or 0.0))
     return _keep(ranked, k, first + others)
-
-
-def _holds_a_case(record) -> bool:
-    return isinstance(record, Insight) and record.concrete
 
 
 def _keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
@@ -223,7 +219,7 @@ def _follow_up(
     record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
     linked = getattr(record, "examples" if kind == "example" else "related", [])
     cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
-    if kind == "example" and (_holds_a_case(record) or not cards.hits):
+    if kind == "example" and (holds_a_case(record) or not cards.hits):
         # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
         # corpus has none beyond it: that card, then any other cases
         above = next((h for h in ranked.hits if h.key == anchor), None)

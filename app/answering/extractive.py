@@ -59,6 +59,11 @@ def _leading_words(quote: str, record: Record) -> str:
     return lead if is_verbatim(lead, record) else quote
 
 
+def holds_a_case(record: Record) -> bool:
+    """The card's text holds a concrete case (insights.toml `concrete`): what "example?" looks for."""
+    return isinstance(record, Insight) and record.concrete
+
+
 def _words_past_the_lead(record: Record) -> str | None:
     """His words in a card past the ones its lead quotes, when they stand alone: where "His example is in
     the card above" finds the case ("Often this applies to vectorizing code, where I almost always write
@@ -112,7 +117,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         "more": f"More on {topic}",
         "example": (
             f"An example on {topic}"
-            if isinstance(best.record, Insight) and best.record.concrete
+            if holds_a_case(best.record)
             else f"No worked example on {topic} in the corpus; the nearest insight"
         ),
         "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
@@ -120,7 +125,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         "new-above": "His answer is the card above" if strong else "The closest he comes is the card above",
         "example-above": (
             "His example is in the card above"
-            if isinstance(best.record, Insight) and best.record.concrete
+            if holds_a_case(best.record)
             else "The corpus has no worked example beyond the card above"
         ),
     }.get(kind, "His answer" if strong else "The closest he comes")

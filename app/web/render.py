@@ -145,7 +145,8 @@ def feedback_row(turn: dict, ack: str | None) -> str:
 def answer_body(turn: dict, ack: str | None = None) -> str:
     tid, answer = turn["id"], Answer.model_validate(turn["answer"])
     numbers = {c.n for c in answer.citations}
-    cards = "".join(card(c, f"c-{tid}-{c.n}", copyable=answer.on_topic) for c in answer.citations)
+    items = [card(c, f"c-{tid}-{c.n}", copyable=answer.on_topic) for c in answer.citations]
+    cards = "".join(items)
     lead = f'<p class="lead">{linked_refs(answer.lead, tid, numbers)}</p>'
     if answer.local and answer.local.notice:
         lead = f'<p class="note">{e(answer.local.notice)}</p>' + lead
@@ -160,11 +161,11 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
             f'</summary><ol class="cards">{cards}</ol></details>'
         )
     elif answer.points_back:  # the card above, cited again: folded, so the page does not repeat it in full
-        above, *rest = answer.citations
+        above = answer.citations[0]
         cards = (
             f'<details class="above"><summary>[{above.n}] {e(above.title)}: the card shown above</summary>'
-            f'<ol class="cards">{card(above, f"c-{tid}-{above.n}")}</ol></details>'
-        ) + (f'<ol class="cards">{"".join(card(c, f"c-{tid}-{c.n}") for c in rest)}</ol>' if rest else "")
+            f'<ol class="cards">{items[0]}</ol></details>'
+        ) + (f'<ol class="cards">{"".join(items[1:])}</ol>' if items[1:] else "")
     else:
         cards = f'<ol class="cards">{cards}</ol>'
     # the whole answer, its cards' words once and their references (app/answering/citations.py), to paste
