@@ -95,8 +95,11 @@ def check_line(c: Citation) -> str:
     return f"{label}: {deep}" if deep else label
 
 
-def cited_lines(c: Citation, record: Record) -> list[str]:
-    """The lines an answer shows for citation [n]."""
+def cited_lines(c: Citation, record: Record, above: bool = False) -> list[str]:
+    """The lines an answer shows for citation [n]; for the card shown just above, cited again (`above`),
+    only its name: the page folds it, the terminal does not print it twice."""
+    if above:
+        return [f"[{c.n}] {c.title}: the card shown above"]
     sources = "; ".join(s.label for s in c.sources) if c.sources else "no source given in the corpus"
     if isinstance(record, Passage):
         who = (

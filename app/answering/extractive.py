@@ -148,7 +148,7 @@ def compose(
     if cites:
         lines += ["", "Closest, but not on your topic:"] if not result.on_topic else [""]
     for c, hit in zip(cites, result.hits):
-        lines.extend(cited_lines(c, hit.record))
+        lines.extend(cited_lines(c, hit.record, above=points_back and c.n == 1))
     return Answer(
         question=result.question,
         on_topic=result.on_topic and kind != "bare",

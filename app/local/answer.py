@@ -92,7 +92,7 @@ def compose_local(result: SearchResult, extractive: Answer, checks: list[Sentenc
         "The passages, quoted from the corpus (not by the model):",
     ]
     for c, hit in zip(extractive.citations, result.hits):
-        lines.extend(cited_lines(c, hit.record))
+        lines.extend(cited_lines(c, hit.record, above=extractive.points_back and c.n == 1))
     return Answer(
         question=result.question,
         mode="local",

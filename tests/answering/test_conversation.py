@@ -224,3 +224,14 @@ def test_the_cli_follows_and_says_how_it_read_the_follow_up(ask_karpathy):
         "ask", "and for startups?", "--after", "what would Karpathy say about the data engine?", "--json"
     )
     assert json.loads(follow.stdout)["question"] != json.loads(first.stdout)["question"]
+
+
+def test_the_cli_names_the_card_above_instead_of_printing_it_again(ask_karpathy):
+    """Like the page, which folds it: the terminal shows a card pointed back to by its title, once."""
+    first = "how do I write code that's easy to generalize later?"
+    shown = ask_karpathy("ask", first).stdout
+    out = ask_karpathy("ask", "got an example?", "--after", first).stdout
+    title = out.split("His example is in the card above — ")[1].split(":")[0]
+    assert f"[1] {title}: the card shown above\n" in out
+    quoted = next(line for line in shown.splitlines() if line.startswith("[1] Karpathy said: "))
+    assert quoted not in out
