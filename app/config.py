@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path.home() / ".local" / "share" / "ask-karpathy"
     # a name from app.retrieval.embedder.KNOWN_MODELS, or a path to a sentence-transformers model directory;
     # "+adapter" merges the adapter `ask-karpathy train` wrote (app/retrieval/adapter/) into that model
-    model: str = "all-MiniLM-L6-v2+adapter"
+    model: str = "all-mpnet-base-v2+adapter"
     top_k: int = DEFAULT_K
     # questions longer than this are refused before anything is embedded
     max_question_chars: int = 2000

@@ -107,7 +107,7 @@ def test_broken_corpus_is_a_clear_error(corpus_copy):
 def test_index_and_eval_commands(run, settings, tmp_path):
     env = {"ASK_KARPATHY_INDEX_DIR": str(settings.index_dir), "ASK_KARPATHY_DATA_DIR": str(settings.data_dir)}
     result = CliRunner().invoke(cli, ["index"], env=env)  # loads the index itself: up to date, nothing built
-    assert result.exit_code == 0 and "index: 50 passages, model all-MiniLM-L6-v2+adapter (384-dim)" in result.output
+    assert result.exit_code == 0 and "index: 50 passages, model all-mpnet-base-v2+adapter (768-dim)" in result.output
     report = json.loads(run("eval", "--json").output)
     assert report["n_on_topic"] >= 150 and report["n_off_topic"] >= 25
     # the report for people, on a few of the same questions (the scores themselves: tests/offline/)

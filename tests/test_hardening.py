@@ -227,7 +227,7 @@ def hang(fd):  # the temp file is written; the process dies before it is renamed
     time.sleep(600)
 
 os.fsync = hang
-query_embedder("all-MiniLM-L6-v2", Path(sys.argv[1]), force=True)
+query_embedder("all-mpnet-base-v2", Path(sys.argv[1]), force=True)
 """
 
 

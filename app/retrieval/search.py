@@ -27,18 +27,18 @@ from app.retrieval.question import QuestionError, clauses, clean_question, topic
 # on the realistic set's tune half only, for the model with the trained adapter merged in (issue 21):
 # 0.7 / 0.1 was the single best first-card + nDCG@5 there (0.873 / 0.895; the base model's 0.6 / 0.15
 # gave the adapted model 0.855 / 0.888).
-BLEND_WEIGHT = 0.7
-LEXICAL_WEIGHT = 0.1
+BLEND_WEIGHT = 0.8
+LEXICAL_WEIGHT = 0.15
 # Relevance below which the best match is "not on this topic": the adapter moved every cosine (off-topic
 # questions further down, on-topic ones a little too). Tune-half abstention F1 peaks at 0.879 at 0.33
 # alone (0.35 with the base model's 0.6 / 0.15 gave the adapted model 0.824). One number for all questions.
-MIN_RELEVANCE = 0.33
+MIN_RELEVANCE = 0.30
 # k is a maximum: a card after the first is shown only when its fused score is within SHOW_MARGIN of the
 # best and its relevance is at least SHOW_FLOOR. Fitted on the tune half as the most precise pair that
 # still shows a grade-2 card where one exists >= 0.88 of the time (recall2_shown): precision may not be
 # bought with recall. Precision 0.868, recall2_shown 0.881, 1.46 cards a question.
-SHOW_MARGIN = 0.12
-SHOW_FLOOR = 0.28
+SHOW_MARGIN = 0.24
+SHOW_FLOOR = 0.36
 # An aspect follow-up ("and for startups?") is ranked by its own evidence plus this share of the
 # previous topic's: the aspect leads, the topic keeps it on the subject. Set a priori (not fitted).
 CONTEXT_WEIGHT = 0.5

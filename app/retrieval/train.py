@@ -1,9 +1,9 @@
 """Fine-tune the embedder on how people ask about the 50 insights, and write the result as a small adapter.
 
-The packaged all-MiniLM-L6-v2 has never seen how people ask about these ideas: "large language models as
+The packaged all-mpnet-base-v2 has never seen how people ask about these ideas: "large language models as
 an operating system" missed the insight titled "LLMs are a New Kind of Operating System". `ask-karpathy
 train` teaches it from corpus/training/ (questions written blind to every evaluation set, and off-topic
-questions it should keep away from every insight), and writes a LoRA adapter (peft, fp16, ~1.4 MB) and manifest.json to app/retrieval/adapter/. The index merges
+questions it should keep away from every insight), and writes a LoRA adapter (peft, fp16, ~5.4 MB) and manifest.json to app/retrieval/adapter/. The index merges
 it into the base model (app/retrieval/embedder.py) and exports that to ONNX, so nothing here runs at
 question time and the app needs no torch to answer.
 
@@ -42,8 +42,10 @@ HARD_MARGIN = 0.1  # the right insight must beat the most similar wrong one by t
 # base model's typical on-topic cosines (0.4-0.7), above what unrelated text gets (~0.1).
 OFF_TOPIC_CEILING = 0.2
 HELDOUT = 0.1  # share of the authored questions (per insight) and of the negatives kept out of training
-LORA_RANK = 16  # rank 16 on attention and dense layers matched full fine-tuning (issue 21)
-LORA_TARGETS = ["query", "key", "value", "dense"]
+LORA_RANK = 16
+# MPNet's attention projections (q, k, v, o) and its feed-forward layers (dense); on all-MiniLM-L6-v2 (a
+# BERT: query, key, value, dense) rank 16 on both kinds matched full fine-tuning (issue 21)
+LORA_TARGETS = ["q", "k", "v", "o", "dense"]
 
 
 def training_files(corpus_dir: Path) -> list[Path]:

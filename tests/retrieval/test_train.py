@@ -41,7 +41,7 @@ def test_training_data_is_blind_to_every_evaluation_set(request, tmp_path):
     assert len(train) >= 1800 and len(evaluation) >= 500
     same = {q.strip().lower() for q in train} & {q.strip().lower() for q in evaluation}
     assert not same, f"training questions that are evaluation questions: {sorted(same)[:5]}"
-    base = get_embedder("all-MiniLM-L6-v2")  # the base model: the adapter must not judge its own overlap
+    base = get_embedder("all-mpnet-base-v2")  # the base model: the adapter must not judge its own overlap
     # its vectors are kept in pytest's cache, as the index is (tests/conftest.py): a question added or
     # changed since the last run is embedded, the other 2,300 are not (10 s on 2 cores)
     cache = request.config.cache.mkdir("ask-karpathy-blind") if getattr(request.config, "cache", None) else tmp_path
@@ -62,7 +62,7 @@ def test_committed_adapter_was_trained_on_the_current_data_and_base_model():
         "the base model changed since the adapter was trained: run `make train`"
     )
     weights = ADAPTER_DIR / "adapter_model.safetensors"
-    assert weights.stat().st_size < 5_000_000  # a small delta, never the model's 90 MB
+    assert weights.stat().st_size < 8_000_000  # a small delta (5.4 MB in fp16), never the model's 420 MB
     # it learned something it did not see: held-out questions find their insight more often than before
     assert manifest["heldout_after"]["hit@1"] > manifest["heldout_before"]["hit@1"]
 
