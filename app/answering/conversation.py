@@ -42,8 +42,8 @@ FOLLOW_FLOOR = 0.40
 # down to RELATED_FLOOR: the embedder alone ranks "why?" by shared words, the curator knows which card
 # explains which. A link whose relevance to the topic is below it (a link from the card, not from what was
 # asked) is not shown. Both floors fitted together on the tune half of the realistic conversations
-# (bench/follow_up_cut.py, docs/conversations.md; the grid is flat, 0.75-0.82 first card on topic, from
-# 0.28 to 0.40 with links down to 0.10-0.15).
+# (bench/follow_up_cut.py, docs/conversations.md: the most first cards on topic, then the fewest cards;
+# the grid is flat, 0.75-0.77 first card on topic from 0.34 to 0.40 with links down to 0.0-0.15).
 RELATED_FLOOR = 0.05
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."

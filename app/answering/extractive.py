@@ -15,7 +15,7 @@ from app.retrieval.search import SearchResult
 
 # From this relevance the first card is framed as "His answer", below it as "The closest he comes": the
 # lowest floor at which >= 0.90 of the answers so framed lead with a card that answers the question
-# directly, on the realistic set's tune half with the adapted model (bench/answer_floor.py: 0.904, and 0.70
+# directly, on the realistic set's tune half with the adapted model (bench/answer_floor.py: 0.915, and 0.905
 # of the direct first cards get the framing).
 ANSWER_FLOOR = 0.42
 # How much of a quote the lead repeats: its leading sentences up to this many characters (at least one)

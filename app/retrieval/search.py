@@ -23,20 +23,21 @@ from app.retrieval.question import QuestionError, clauses, clean_question, topic
 
 # How evidence combines (bench/retrieval_variants.py prints the rules tried; bench/refit.py fits these).
 # Relevance = BLEND_WEIGHT x cosine with the whole text + the rest x the best curated field's cosine; the
-# order adds LEXICAL_WEIGHT x the BM25 score scaled by the question's best. All five constants were re-fitted
-# on the realistic set's tune half only, for the model with the trained adapter merged in (issue 21):
-# 0.7 / 0.1 was the single best first-card + nDCG@5 there (0.873 / 0.895; the base model's 0.6 / 0.15
-# gave the adapted model 0.855 / 0.888).
+# order adds LEXICAL_WEIGHT x the BM25 score scaled by the question's best. Every constant here was fitted
+# on tune halves only, for all-mpnet-base-v2 with the trained adapter merged in (docs/training.md):
+# 0.8 / 0.15 was the single best first-card + nDCG@5 on the realistic set's (0.909 / 0.923).
 BLEND_WEIGHT = 0.8
 LEXICAL_WEIGHT = 0.15
-# Relevance below which the best match is "not on this topic": the adapter moved every cosine (off-topic
-# questions further down, on-topic ones a little too). Tune-half abstention F1 peaks at 0.879 at 0.33
-# alone (0.35 with the base model's 0.6 / 0.15 gave the adapted model 0.824). One number for all questions.
+# Relevance below which the best match is "not on this topic". One number for all questions, chosen for
+# what issue 22 asks of declines (precision, at a recall of at least 0.85): the floor with the most precise
+# declines, over the realistic questions' and the conversations' tune halves together, whose recall is
+# still >= 0.85 (0.918 at 0.875; single questions alone would take 0.355, F1 0.919 against 0.866 here, at
+# the price of declining more questions the corpus does answer).
 MIN_RELEVANCE = 0.30
 # k is a maximum: a card after the first is shown only when its fused score is within SHOW_MARGIN of the
 # best and its relevance is at least SHOW_FLOOR. Fitted on the tune half as the most precise pair that
 # still shows a grade-2 card where one exists >= 0.88 of the time (recall2_shown): precision may not be
-# bought with recall. Precision 0.868, recall2_shown 0.881, 1.46 cards a question.
+# bought with recall. Precision 0.910, recall2_shown 0.881, 1.41 cards a question.
 SHOW_MARGIN = 0.24
 SHOW_FLOOR = 0.36
 # An aspect follow-up ("and for startups?") is ranked by its own evidence plus this share of the

@@ -29,14 +29,15 @@ def test_half(searcher):
 def test_realistic_test_half(test_half):
     m, a = test_half.metrics, test_half.abstention
     assert test_half.n_on_topic >= 100 and test_half.n_off_topic >= 30
-    # measured with the trained adapter and the constants re-fitted for it (issue 21, docs/training.md)
-    assert m["shown_precision"] >= 0.84 and m["recall2_shown"] >= 0.83, (
+    # measured with all-mpnet-base-v2, its trained adapter and the constants re-fitted for it (stop 22,
+    # docs/training.md); all-MiniLM-L6-v2 with its adapter had 0.857 / 0.843, 0.895 / 0.900, 0.944, F1 0.909
+    assert m["shown_precision"] >= 0.84 and m["recall2_shown"] >= 0.88, (
         m
-    )  # measured 0.857 / 0.843 (targets 0.90 / 0.88)
-    assert m["first=2"] >= 0.88 and m["ndcg@5"] >= 0.89, m  # measured 0.895 / 0.900 (targets 0.94 / 0.90)
-    assert m["kept2"] >= 0.92, m  # measured 0.944: grade-2 cards an uncut top 3 shows, still shown
-    # measured F1 0.912, precision 0.939: two on-topic questions abstained on (none with the base model)
-    assert a["f1"] >= 0.90 and a["precision"] >= 0.92, a
+    )  # measured 0.848 / 0.901 (targets 0.90 / 0.88)
+    assert m["first=2"] >= 0.89 and m["ndcg@5"] >= 0.90, m  # measured 0.905 / 0.917 (targets 0.94 / 0.90)
+    assert m["kept2"] >= 0.95, m  # measured 0.982: grade-2 cards an uncut top 3 shows, still shown
+    # measured F1 0.906, precision 1.000: no on-topic question abstained on
+    assert a["f1"] >= 0.90 and a["precision"] >= 0.95, a
     assert m["cards"] < 2.0  # k is a maximum, not a quota
 
 

@@ -165,7 +165,7 @@ def test_onnx_export_round_trip_loads_without_exporting(tmp_path, settings):
     assert notices == ["index: exported all-mpnet-base-v2+adapter to ONNX for questions (no export yet)"]
     export = json.loads((tmp_path / ONNX_EXPORT_FILE).read_text())
     assert export["model"] == "all-mpnet-base-v2+adapter" and export["dim"] == 768
-    assert export["max_seq_length"] == 256  # sentence-transformers' cut, not tokenizer.json's 128
+    assert export["max_seq_length"] == 384  # sentence-transformers' cut, not tokenizer.json's 128
     assert sorted(p.name for p in tmp_path.iterdir()) == [".build.lock", ONNX_EXPORT_FILE, ONNX_FILE]
     again = query_embedder(settings.model, tmp_path, notify=notices.append)
     assert len(notices) == 1 and isinstance(again, OnnxEmbedder)  # up to date: loaded, not exported

@@ -46,7 +46,9 @@ def test_a_long_question_that_tells_a_situation_is_read_clause_by_clause(searche
     ]
     whole = searcher.rank_many([situation])[0]
     assert whole.on_topic and whole.hits[0].relevance > 0.3
-    assert 2 in [h.record.id for h in whole.hits[:3]]  # "Programming by curating datasets"
+    # a card on the dataset among the first three: "Programming by curating datasets", "The dataset is the
+    # source code", "Step 1: Become One with the Data"
+    assert {2, 5, 23} & {h.record.id for h in whole.hits[:3]}
     for off_topic in (
         "I have a recipe for banana bread but it keeps coming out dry, and my oven is old, what should I change",
         "I'm planning a trip to japan next spring with my family and I'm wondering which cities we should visit",
