@@ -66,7 +66,7 @@ def build_lock(directory: Path):
 
 def tidy(directory: Path) -> None:
     """Remove temp files left by a killed build, if no build is running now. An up-to-date start never
-    builds, so without this a file left by a kill mid-export (90 MB) would stay until the next build."""
+    builds, so without this a file left by a kill mid-export (436 MB) would stay until the next build."""
     if not any(directory.glob(f".*{TEMP_SUFFIX}")):
         return
     try:

@@ -5,7 +5,7 @@ to load it as app.retrieval.index.load_index does (read, sha256, deserialise), o
 chosen index, exact flat search for comparison, and the whole path from question text to candidates
 including the real question embedding), and recall@10 against exact flat search.
 
-The vectors are realistic, not random: real all-MiniLM-L6-v2 embeddings of the 50 insights and of
+The vectors are realistic, not random: real embeddings (the configured model's; docs/performance.md's table was all-MiniLM-L6-v2's) of the 50 insights and of
 SciFact passages (../shared/data/scifact, cut into passages by app.corpus.ingest like any ingested document),
 repeated with gaussian variation and renormalised. The queries are real questions embedded one at a
 time as the app does (by the ONNX export of the model, app.retrieval.embedder.query_embedder): the dev
