@@ -197,7 +197,17 @@ def test_a_running_server_makes_no_outbound_connection(env, tmp_path, auth, run_
     log = tmp_path / "serve.log"
     env = {**env, "TMPDIR": str(tmp_path / "tmp"), "ASK_KARPATHY_DATA_DIR": str(tmp_path / "data")}
     (tmp_path / "tmp").mkdir()
-    proc = traced(env, log, "serve", "--port", str(port), *(["--auth", ":".join(auth)] if auth else []))
+    # Ctrl-C stops it below: a test run started in the background by a shell without job control inherits
+    # SIGINT ignored, and so would the server, which would then never stop
+    proc = traced(
+        env,
+        log,
+        "serve",
+        "--port",
+        str(port),
+        *(["--auth", ":".join(auth)] if auth else []),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_until_up(url, proc)  # ready: the index is loaded and the routes answer

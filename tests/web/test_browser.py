@@ -67,9 +67,19 @@ def submit(page, question: str) -> None:
 
 
 def done(page) -> None:
-    """Until the page's event has ended (a question sent meanwhile would be ignored)."""
+    """Until the page's event has ended (a question sent meanwhile would be ignored) and the conversation
+    has faded back in: Gradio dims an output while its event runs, and on a busy machine the fade back to
+    full opacity is still under way when the event has ended (axe then measures the dimmed colours)."""
     page.wait_for_function(
         "document.querySelector('#conversation [data-testid=status-tracker]').classList.contains('hide')"
+    )
+    page.wait_for_function(
+        """(() => { const c = document.querySelector('#conversation');
+                    if (c.querySelector('.pending')) return false;
+                    const leads = c.querySelectorAll('.turn .lead');
+                    for (let e = leads[leads.length - 1] || c; e; e = e.parentElement)
+                      if (getComputedStyle(e).opacity !== '1') return false;
+                    return true; })()"""
     )
 
 
