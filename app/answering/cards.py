@@ -95,11 +95,17 @@ def check_line(c: Citation) -> str:
     return f"{label}: {deep}" if deep else label
 
 
+def shown_above(c: Citation) -> str:
+    """How a card the conversation just showed is named when an answer cites it again: the page folds it
+    under this line, the terminal prints only this line."""
+    return f"[{c.n}] {c.title}: the card shown above"
+
+
 def cited_lines(c: Citation, record: Record, above: bool = False) -> list[str]:
     """The lines an answer shows for citation [n]; for the card shown just above, cited again (`above`),
-    only its name: the page folds it, the terminal does not print it twice."""
+    only its name (shown_above)."""
     if above:
-        return [f"[{c.n}] {c.title}: the card shown above"]
+        return [shown_above(c)]
     sources = "; ".join(s.label for s in c.sources) if c.sources else "no source given in the corpus"
     if isinstance(record, Passage):
         who = (

