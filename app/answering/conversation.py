@@ -60,7 +60,9 @@ class Turn(BaseModel):
     # the turn's first card is one shown before, shown again saying so: an aspect's best card, the card that
     # holds the example asked for, a new question's answer that the card just shown gives again
     stands: bool = False
-    anchor: int | str | None = None  # the first card the topic showed: what "more" is like, and related to
+    # the first card the topic showed (or the aspect that narrowed it, when it changed the answer): what "more"
+    # is like, and related to
+    anchor: int | str | None = None
 
 
 def _follow_up_cut(
@@ -196,6 +198,10 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
         cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k)
+    if kind == "aspect" and not stands and cards.hits:
+        # the aspect changed the answer ("how did that play out at tesla?" -> Tesla's C++ eaten by nets): the
+        # narrowed topic opens with its card, and "go on" continues from that card, not the broader topic's
+        anchor = cards.hits[0].key
     if anchor is None and cards.hits:  # a new topic, or one that showed nothing before (declined), opens here
         anchor = cards.hits[0].key
     return Turn(

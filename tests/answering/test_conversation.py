@@ -120,6 +120,18 @@ def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
         assert _ids(aspect) != _ids(first) or "the answer on the topic stands" in answer.lead
 
 
+def test_more_after_an_aspect_that_changed_the_answer_goes_on_from_the_aspects_card(searcher):
+    """"how did that work out at tesla?" narrows Software 2.0 to Tesla's code eaten by nets: "tell me more"
+    then shows what that card links to (the parked car), not more of Software 2.0 in general."""
+    first, aspect, more = conversation(
+        searcher, ["what does he say about software 2.0", "how did that work out at tesla", "tell me more"]
+    )
+    assert aspect.kind == "aspect" and not aspect.stands and _ids(aspect)[0] != _ids(first)[0]
+    assert more.kind == "more" and _ids(more)
+    assert _ids(more)[0] in searcher.corpus.get(_ids(aspect)[0]).related
+    assert _ids(more)[0] not in searcher.corpus.get(_ids(first)[0]).related[:3]
+
+
 def test_an_aspect_the_first_card_still_answers_best_says_the_answer_stands(searcher):
     """A moat for a tiny startup is still the data engine: the answer stands, said so, not a card that
     merely has the aspect's word; what else the aspect brings may follow it, never a card shown before."""
