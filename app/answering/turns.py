@@ -13,7 +13,8 @@ from app.retrieval.question import topic_of
 TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
 
 # Words that ask *how* to answer rather than *what about*: a short question made only of these has no
-# topic of its own ("why?", "tell me more about that", "is that true?") and takes the conversation's.
+# topic of its own ("why?", "tell me more about that", "is that true?", "what's his reasoning", "tl;dr",
+# "what's the analogy he uses") and takes the conversation's.
 FOLLOW_UP_MAX_WORDS = 8
 NOT_A_TOPIC = set(
     """
@@ -27,6 +28,10 @@ NOT_A_TOPIC = set(
     after next besides first change try start begin focus fix improve
     about of to for in at with from by like
     tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
+    keep going further deeper dig way meaning seriously actually right agree one short sentence steps as
+    recommend recommends suggest suggests advice
+    reasoning reason reasons logic argument arguments evidence proof source sources basis
+    point main gist takeaway takeaways summary summarize summarise tldr tl dr eli5 analogy metaphor uses use
 """.split()
 )
 # ... and of those, the words that ask for a concrete case rather than more of the same
@@ -44,6 +49,10 @@ EXAMPLE_WORDS = {
     "real",
     "world",
     "practice",
+    "such",  # "such as?"
+    "eg",
+    "e",  # "e.g.?"
+    "g",
 }
 # ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
 # specifically?" and "and what about real production software?" narrow the topic, they ask for no case

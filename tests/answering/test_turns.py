@@ -45,6 +45,17 @@ from app.config import REPO_DIR
         ("what should I change", True, "more"),  # after a situation: what to do about it
         ("ok so what should I do first", True, "more"),
         ("where do I start?", False, "bare"),
+        # asking about what was just said, not about a new topic: they follow it, and need one first
+        ("what's his reasoning", True, "more"),
+        ("what's the analogy he uses", True, "more"),
+        ("tl;dr", True, "more"),
+        ("keep going", True, "more"),
+        ("any evidence?", True, "more"),
+        ("what does he actually recommend", True, "more"),
+        ("such as?", True, "example"),
+        ("e.g.?", True, "example"),
+        ("what's his reasoning", False, "bare"),
+        ("what is the main point of software 2.0", True, "new"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
