@@ -80,10 +80,25 @@ def _words_past_the_lead(record: Record) -> str | None:
     return None
 
 
+def _reason(record: Record) -> str | None:
+    """The words of a card that say why it holds (insights.toml `reason`), for "His reason is in the card
+    above": his words when they read alone ("we've tried [the old way] and we've tried pretty hard."), the
+    curator's from a sentence's start ("You will find corrupted data, duplicate examples, and biases."), or
+    else all the curator's words that hold it ("This helps catch bugs…" leans on the card's title, as any
+    paraphrase lead may). None: the card is shown as any lead shows it."""
+    reason = getattr(record, "reason", None)
+    if not reason:
+        return None
+    if _stands_alone(reason) and len(reason.split()) >= 4 and (is_verbatim(reason, record) or reason[0].isupper()):
+        return reason
+    return record.paraphrase if reason in (record.paraphrase or "") else None
+
+
 def view(record: Record, how: str, words: str | None = None) -> str:
     """What opens an on-topic answer: the best card [1], named by its topic, with his words (its leading
     ones, or `words`), after `how` it answers ("His answer", "The closest he comes", "More on hiring").
-    Only his words go in quotation marks; a curator's summary is labelled as one."""
+    Only his words go in quotation marks; a curator's summary, or `words` of the curator's, is labelled
+    as one."""
     if isinstance(record, Passage):
         if not record.by_karpathy:
             return (
@@ -91,10 +106,10 @@ def view(record: Record, how: str, words: str | None = None) -> str:
                 f"in {record.doc.title} [1]."
             )
         return f"{how} — {record.doc.title}: he wrote “{_leading_words(record.clean, record)}” [1]"
-    if record.kind == "quote":
+    if record.kind == "quote" and (words is None or is_verbatim(words, record)):
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
         return f"{how} — {record.title}: {who} said “{words or _leading_words(record.shown_quotes[0], record)}” [1]"
-    return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {record.paraphrase} [1]"
+    return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {words or record.paraphrase} [1]"
 
 
 def lead(result: SearchResult, kind: str = "new", topic: str | None = None, declined: str | None = None) -> str:
@@ -128,8 +143,10 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             if holds_a_case(best.record)
             else "The corpus has no worked example beyond the card above"
         ),
+        "why-above": "His reason is in the card above",
     }.get(kind, "His answer" if strong else "The closest he comes")
-    return view(best.record, how, _words_past_the_lead(best.record) if kind == "example-above" else None)
+    words = {"example-above": _words_past_the_lead, "why-above": _reason}.get(kind, lambda record: None)
+    return view(best.record, how, words(best.record))
 
 
 def compose(

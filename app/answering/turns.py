@@ -148,6 +148,15 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     return "new"
 
 
+_FOR_A_REASON = {"reason", "reasons", "reasoning", "logic", "evidence", "proof", "basis"}
+
+
+def asks_why(question: str) -> bool:
+    """A follow-up that asks for the reason ("why?", "how come", "what's his reasoning", "any evidence?"):
+    the card it follows may give it itself (insights.toml `reason`)."""
+    return bool(_WHY.match(question)) or bool(_FOR_A_REASON.intersection(words_of(question)))
+
+
 def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
     `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says

@@ -85,6 +85,7 @@ class Insight(BaseModel):
     concrete: bool = False  # the text holds a concrete case (a parked car, Tesla's C++): what "example?" wants
     related: list[int] = []  # the insights that bear on this one (its why, more of it, a case of it), best first
     examples: list[int] = []  # the insights that hold a concrete case of this one, best first
+    reason: str | None = None  # the words of text that say why it holds: what "why?" after it points back to
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []
@@ -103,6 +104,8 @@ class Insight(BaseModel):
                 raise ValueError("context: only a quoted insight has context; a paraphrase is its text")
             if self.context not in self.text:
                 raise ValueError("context: must be a verbatim slice of text")
+        if self.reason is not None and self.reason not in self.text:
+            raise ValueError("reason: must be a verbatim slice of text")
         if self.quote_checks and len(self.quote_checks) != len(self.quotes):
             raise ValueError("quote_checks: one per quote, in the order of quotes")
         if any(c.status != "verified" for q, c in zip(self.quotes, self.quote_checks) if f'"{q}"' not in self.text):

@@ -8,6 +8,8 @@ import pytest
 from app.answering.conversation import answer_in_conversation, conversation
 from app.answering.turns import about
 from app.answering.extractive import _LEANS_BACK, ANSWER_FLOOR, _leading_words, lead, view
+from app.corpus.records import is_verbatim
+from app.retrieval.search import Hit, SearchResult
 
 
 def _ids(turn):
@@ -17,7 +19,10 @@ def _ids(turn):
 def test_a_follow_up_never_repeats_the_turn_before_and_stays_on_the_topic(searcher):
     first, why, more = conversation(searcher, ["data augmentation", "why?", "tell me more"])
     assert why.kind == "more" and more.kind == "more"
-    assert not set(_ids(why)) & set(_ids(first)) and not set(_ids(more)) & set(_ids(first) + _ids(why))
+    # "why?" may point back to the card above for its reason, saying so; nothing else is shown again
+    fresh = _ids(why)[1:] if why.stands else _ids(why)
+    assert not why.stands or _ids(why)[0] == _ids(first)[0]
+    assert not set(fresh) & set(_ids(first)) and not set(_ids(more)) & set(_ids(first) + _ids(why))
     # "Build for Augmentation" only shares a word with data augmentation: it never leads "more" on it
     assert _ids(why)[0] != 17 and (not _ids(more) or _ids(more)[0] != 17)
 
@@ -34,11 +39,11 @@ def test_why_and_more_show_what_the_first_card_is_curated_as_related_to(searcher
 
 def test_a_situation_told_at_length_is_followed_and_named_by_the_card_it_showed(searcher):
     situation = "my manager wants a churn model shipped next week but none of us has looked at the raw data yet"
-    first, why = conversation(searcher, [situation, "why?"])
-    assert first.result.on_topic and why.result.on_topic
+    first, more = conversation(searcher, [situation, "tell me more"])
+    assert first.result.on_topic and more.result.on_topic
     title = searcher.corpus.get(first.anchor).title  # the situation itself is no name
-    assert why.read_as == f"more on: {title}"
-    assert answer_in_conversation(searcher, "why?", [situation]).lead.startswith(f"More on {title} — ")
+    assert more.read_as == f"more on: {title}"
+    assert answer_in_conversation(searcher, "tell me more", [situation]).lead.startswith(f"More on {title} — ")
     # an aspect of it stays on the topic, though the topic as a whole is on none
     assert answer_in_conversation(searcher, "and for startups?", [situation]).on_topic
 
@@ -88,6 +93,47 @@ def test_an_example_points_back_to_the_case_in_the_card_just_shown(searcher):
     # it quotes the case, not again the sentence the first answer gave
     said = answer_in_conversation(searcher, question).lead.split("“")[1]
     assert said not in answer.lead and "fully loopy version first" in answer.lead
+
+
+def test_why_after_a_card_that_gives_its_reason_points_back_to_the_reason(searcher):
+    """Looking at the data first: the card says why ("You will find corrupted data…"). "why?" answers with
+    that, naming the card above instead of showing it again, then what else bears on the topic."""
+    question = "should i look at my data before training a model"
+    first, why = conversation(searcher, [question, "why?"])
+    above = searcher.corpus.get(_ids(first)[0])
+    assert above.reason and why.kind == "more" and why.stands and _ids(why)[0] == above.id
+    assert not set(_ids(why)[1:]) & set(_ids(first))
+    answer = answer_in_conversation(searcher, "why?", [question])
+    assert answer.lead.startswith(f"His reason is in the card above — {above.title}")
+    assert above.reason in answer.lead and answer.points_back
+    assert "the card shown above" in answer.text and answer.text.count(above.reason) == 1
+
+
+def test_why_after_a_card_that_gives_no_reason_or_about_another_claim_does_not_point_back(searcher):
+    # "Stop trying to define it." states no reason: nothing is pointed back to as one
+    first, why = conversation(searcher, ["is agi close", "why?"])
+    assert not searcher.corpus.get(_ids(first)[0]).reason and not why.stands
+    # a why about another claim than the card's is asked of the topic, not of that card
+    first, why = conversation(
+        searcher,
+        ["should i look at my data before training a model", "why would gathering more data beat clever tricks"],
+    )
+    assert why.kind == "more" and not why.stands and _ids(first)[0] not in _ids(why)
+
+
+def test_every_reason_a_why_points_back_to_reads_alone(searcher):
+    """The words "His reason is in the card above" gives: his, in quotation marks, or the curator's labelled as
+    a paraphrase; never a clause that leans on the sentence before it ("This avoids…", "so that…")."""
+    for insight in (i for i in searcher.corpus.insights if i.reason):
+        result = SearchResult(question="why?", hits=[Hit(record=insight, score=1.0, rank=1)], on_topic=True)
+        said = lead(result, "why-above")
+        assert said.startswith(f"His reason is in the card above — {insight.title}")
+        if "“" in said:
+            assert is_verbatim(said.split("“")[1].split("”")[0], insight), insight.id
+        else:
+            words = said.split("Paraphrase, not his words: ")[1].removesuffix(" [1]")
+            assert words in insight.text and (words == insight.paraphrase or words[0].isupper()), insight.id
+            assert words == insight.paraphrase or words.split()[0].lower() not in _LEANS_BACK, insight.id
 
 
 def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):

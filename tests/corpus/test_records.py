@@ -135,6 +135,7 @@ def line_of(corpus_dir, text: str) -> int:
         (27, "related = [23, 28, 24]", "related = [23, 28, 51]", "related"),  # no insight #51
         (12, "related = [15, 14]", "related = [15, 12]", "related"),  # an insight is not its own
         (4, "examples = [48]", "examples = [48, 77]", "examples"),
+        (23, "reason = 'You will find corrupted", "reason = 'You will find clean", "reason"),  # not in its text
     ],
 )
 def test_malformed_record_names_file_line_insight_and_field(corpus_copy, insight_id, old, new, field):

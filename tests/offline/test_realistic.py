@@ -94,7 +94,10 @@ def test_the_cli_follows_a_conversation(settings):
 
     start, why = ask(first), ask("why?", "--after", first)
     assert why["question"] == "more on: self-driving cars"
-    assert not {c["id"] for c in start["citations"]} & {c["id"] for c in why["citations"]}
+    # its reason is in the card above (the parked car: "we've tried pretty hard"), said so; nothing else again
+    assert why["points_back"] and why["citations"][0]["id"] == start["citations"][0]["id"]
+    assert why["lead"].startswith("His reason is in the card above")
+    assert not {c["id"] for c in start["citations"]} & {c["id"] for c in why["citations"][1:]}
     startups = ask("and for startups?", "--after", first)
     assert startups["question"] == "self-driving cars: for startups"
     assert [c["id"] for c in startups["citations"]] != [c["id"] for c in start["citations"]]
