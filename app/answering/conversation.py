@@ -20,6 +20,7 @@ from app.answering.turns import (
     SWITCH,
     TurnKind,
     about,
+    asks_gist,
     asks_why,
     not_a_view,
     quoted_names,
@@ -198,13 +199,17 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         if stands:  # ... and so asked about that card: the conversation keeps its topic ("why so long?")
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
-        # "why?" after a card that gives its own reason is answered by that card first, saying so; a why of
-        # its own words ("why is more data better than the tricks") only when it is about that card
+        # "tl;dr" is answered by the card just shown, and "why?" after a card that gives its own reason, each
+        # saying so; a why of its own words ("why is more data better than the tricks") only when it is
+        # about that card
         above = before.result.hits[0].key if before.result.on_topic and before.result.hits else None
         closest = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
         about_it = not own_words or (closest is not None and closest.key == above)
-        why = above if kind == "more" and asks_why(question) and about_it else None
-        cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k, why)
+        reason = above is not None and getattr(searcher.corpus.get(above), "reason", None)
+        back_to = (
+            above if kind == "more" and (asks_gist(question) or asks_why(question) and about_it and reason) else None
+        )
+        cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k, back_to)
     if kind == "aspect" and not stands and cards.hits:
         # the aspect changed the answer ("how did that play out at tesla?" -> Tesla's C++ eaten by nets): the
         # narrowed topic opens with its card, and "go on" continues from that card, not the broader topic's
@@ -230,19 +235,19 @@ def _follow_up(
     anchor: int | str | None,
     seen: set,
     k: int,
-    why: int | str | None = None,
+    back_to: int | str | None = None,
 ) -> tuple[SearchResult, bool]:
     """What a "why?", an "example?" or an aspect shows, and whether its first card points back to one the
     topic showed (the lead then says so). Never silently a card the topic has shown: what else bears on it.
-    `why`: the card just shown, when the turn asks why it holds."""
+    `back_to`: the card just shown, when the turn asks for its gist, or for its reason and it gives one."""
     # an aspect is narrowed by its own words: what the first card links to need not bear on them
     record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
     linked = getattr(record, "examples" if kind == "example" else "related", [])
     cards = _follow_up_cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
-    if why is not None and getattr(searcher.corpus.get(why), "reason", None):
-        # the card just shown says why itself ("You will find corrupted data, duplicate examples, and biases"):
-        # its reason is the answer, and what else bears on the topic follows it
-        above = next((h for h in ranked.hits if h.key == why), None)
+    if back_to is not None:
+        # the card just shown says why itself ("You will find corrupted data, duplicate examples, and biases"),
+        # or is the gist asked for: it is the answer, and what else bears on the topic follows it
+        above = next((h for h in ranked.hits if h.key == back_to), None)
         if above:
             return _keep(ranked, k, [above, *cards.hits]), True
     if kind == "example" and (holds_a_case(record) or not cards.hits):
@@ -308,7 +313,7 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
         above = turn.result.hits[0].key == turn.anchor
         kind = {
             "example": "example-above",
-            "more": "why-above",
+            "more": "gist-above" if asks_gist(turn.question) else "why-above",
             "aspect": "stands" if above else "shown-above",
         }.get(turn.kind, "new-above")
     named = _title(searcher, turn.anchor)

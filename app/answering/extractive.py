@@ -144,6 +144,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             else "The corpus has no worked example beyond the card above"
         ),
         "why-above": "His reason is in the card above",
+        "gist-above": "In short, his answer is the card above",
     }.get(kind, "His answer" if strong else "The closest he comes")
     words = {"example-above": _words_past_the_lead, "why-above": _reason}.get(kind, lambda record: None)
     return view(best.record, how, words(best.record))

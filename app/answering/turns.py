@@ -157,6 +157,19 @@ def asks_why(question: str) -> bool:
     return bool(_WHY.match(question)) or bool(_FOR_A_REASON.intersection(words_of(question)))
 
 
+_GIST = re.compile(
+    r"\b(?:tl;?\s*dr|gist|summar(?:y|ize|ise)|takeaways?|eli5|main\s+point|(?:in\s+)?(?:one|a)\s+sentence"
+    r"|short\s+version|in\s+short)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_gist(question: str) -> bool:
+    """A follow-up that asks for what was just said, in short ("tl;dr", "what's the main point", "summarize
+    that"): the card just shown is the answer."""
+    return bool(_GIST.search(question))
+
+
 def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
     `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says

@@ -121,6 +121,15 @@ def test_why_after_a_card_that_gives_no_reason_or_about_another_claim_does_not_p
     assert why.kind == "more" and not why.stands and _ids(first)[0] not in _ids(why)
 
 
+def test_tldr_points_back_to_the_answer_just_given(searcher):
+    question = "what does karpathy think about releasing research code"
+    first, gist = conversation(searcher, [question, "tl;dr"])
+    assert gist.kind == "more" and gist.stands and _ids(gist)[0] == _ids(first)[0]
+    answer = answer_in_conversation(searcher, "tl;dr", [question])
+    title = searcher.corpus.get(_ids(first)[0]).title
+    assert answer.lead.startswith(f"In short, his answer is the card above — {title}") and answer.points_back
+
+
 def test_every_reason_a_why_points_back_to_reads_alone(searcher):
     """The words "His reason is in the card above" gives: his, in quotation marks, or the curator's labelled as
     a paraphrase; never a clause that leans on the sentence before it ("This avoids…", "so that…")."""
