@@ -31,7 +31,7 @@ from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
 from app.corpus.records import Passage
 from app.retrieval.question import QuestionError, clean_question
-from app.retrieval.search import SearchResult, Searcher, shown
+from app.retrieval.search import MIN_RELEVANCE, SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
@@ -265,11 +265,17 @@ def _follow_up(
     if cards.hits:
         return cards, False
     # nothing passes the follow-up cut: the aspect's best card is its answer like a first question's (the
-    # lead says how close it is), or, when the topic has shown it, that card, saying so
-    first = shown(ranked, k)
-    if first.hits and first.hits[0].key in seen:
-        return first, True
-    return shown(ranked, k, exclude=seen), False
+    # lead says how close it is), or, when the topic has shown it, that card, saying so; best by relevance,
+    # as its other cards are ordered (the ranking's BM25 bonus went to #49 for "llms specifically", while
+    # the topic's #34 on learning was the most relevant). A new card no first question would be shown as
+    # on topic (relevance below MIN_RELEVANCE: "what about in healthcare?") is no answer: the topic's stands.
+    fresh = shown(ranked, k, exclude=seen)
+    if best is not None and best.key in seen:
+        return _keep(ranked, k, [best, *fresh.hits]), True
+    above = next((h for h in ranked.hits if h.key == anchor), None)
+    if above and fresh.hits and (fresh.hits[0].relevance or 0.0) < MIN_RELEVANCE:
+        return _keep(ranked, k, [above]), True
+    return fresh, False
 
 
 def conversation(

@@ -187,6 +187,22 @@ def test_more_after_an_aspect_that_changed_the_answer_goes_on_from_the_aspects_c
     assert _ids(more)[0] not in searcher.corpus.get(_ids(first)[0]).related[:3]
 
 
+def test_an_aspect_nothing_new_answers_points_back_by_relevance_not_by_a_shared_word(searcher):
+    # "llms" gives #49 ("the 1960s of LLMs") the BM25 bonus; the topic's card on learning is the more relevant
+    topic = "i watch ml tutorials on youtube every night but can't build anything myself"
+    first, aspect = conversation(searcher, [topic, "what about for llms specifically?"])
+    ranked = searcher.rank_many(["what about for llms specifically?"], None, [topic])[0]
+    most_relevant = max(ranked.hits, key=lambda h: h.relevance)
+    assert most_relevant.key in _ids(first) and ranked.hits[0].key != most_relevant.key
+    assert aspect.stands and _ids(aspect)[0] == most_relevant.key
+    # an aspect the corpus has nothing on: no weak card as "the closest he comes", the answer stands
+    topic = "is it smart to replace our support staff with a chatbot"
+    first, aspect = conversation(searcher, [topic, "what about in healthcare?"])
+    assert aspect.stands and _ids(aspect) == _ids(first)[:1]
+    answer = answer_in_conversation(searcher, "what about in healthcare?", [topic])
+    assert "the answer on the topic stands" in answer.lead
+
+
 def test_an_aspect_the_first_card_still_answers_best_says_the_answer_stands(searcher):
     """A moat for a tiny startup is still the data engine: the answer stands, said so, not a card that
     merely has the aspect's word; what else the aspect brings may follow it, never a card shown before."""
