@@ -210,6 +210,8 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
             above if kind == "more" and (asks_gist(question) or asks_why(question) and about_it and reason) else None
         )
         cards, stands = _follow_up(searcher, ranked, kind, anchor, seen, k, back_to)
+        if stands and kind == "more" and asks_gist(question):
+            cards = _keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
     if kind == "aspect" and not stands and cards.hits:
         # the aspect changed the answer ("how did that play out at tesla?" -> Tesla's C++ eaten by nets): the
         # narrowed topic opens with its card, and "go on" continues from that card, not the broader topic's
