@@ -1,4 +1,4 @@
-"""Fit the follow-up cut (FOLLOW_FLOOR and RELATED_FLOOR in app/answering/conversation.py) on the tune half
+"""Fit the follow-up cut (FOLLOW_FLOOR and RELATED_FLOOR in app/answering/follow_up.py) on the tune half
 of the realistic conversations, and print the grid: for "more", "example" and "aspect" turns, how often the
 first card bears on the topic, how often a card of the turn before is repeated, and the cards shown.
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import app.answering.conversation as conversation  # noqa: E402
+import app.answering.follow_up as follow_up  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_conversations, score_conversations  # noqa: E402
 from app.load import load  # noqa: E402
@@ -27,7 +27,7 @@ def main(half: str = "tune") -> None:
     rows = []
     for floor in (0.28, 0.30, 0.32, 0.34, 0.36, 0.40):
         for related in (0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30):
-            conversation.FOLLOW_FLOOR, conversation.RELATED_FLOOR = floor, related
+            follow_up.FOLLOW_FLOOR, follow_up.RELATED_FLOOR = floor, related
             turns = [s for s in score_conversations(searcher, chosen) if s.kind in FOLLOW_UPS and s.grades]
             on_topic = sum(s.first_on_topic for s in turns) / len(turns)
             repeats = sum(s.repeats for s in turns) / len(turns)

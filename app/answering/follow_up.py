@@ -1,0 +1,106 @@
+"""What a follow-up shows ("why?", "tell me more", "an example?", "and for a startup?"): the cards of the
+topic it has not shown yet, the curated links of the card it opened with first, cut at FOLLOW_FLOOR; and
+when it points back to a card shown before, saying so (a reason or a case in the card above, an aspect
+whose answer stands). The conversation (app/answering/conversation.py) decides what a turn is about.
+"""
+
+from app.answering.extractive import holds_a_case
+from app.answering.turns import TurnKind
+from app.retrieval.search import MIN_RELEVANCE, SearchResult, Searcher, shown
+
+# A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
+# topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
+# FOLLOW_FLOOR, however far below the topic's best they are (a margin to the best card, at any width, only
+# lost turns whose first card bore on the topic). A card that merely shares a word with the topic (#17
+# "augmentation" after data augmentation) stays below it.
+FOLLOW_FLOOR = 0.40
+# ... and the insights the topic's first card is curated as linked to (insights.toml `related`: its reason,
+# more of its idea, a case of it; for "example?" its `examples` first) come first, in their curated order,
+# down to RELATED_FLOOR: the embedder alone ranks "why?" by shared words, the curator knows which card
+# explains which. A link whose relevance to the topic is below it (a link from the card, not from what was
+# asked) is not shown. Both floors fitted together on the tune half of the realistic conversations
+# (bench/follow_up_cut.py, docs/conversations.md: the most first cards on topic, then the fewest cards;
+# the grid is flat, 0.75-0.77 first card on topic from 0.34 to 0.40 with links down to 0.0-0.15).
+RELATED_FLOOR = 0.05
+
+
+def cut(
+    ranked: SearchResult,
+    k: int,
+    seen: set,
+    linked: list[int] = (),
+    cases_only: bool = False,
+    by_relevance: bool = False,
+) -> SearchResult:
+    """The cards of "why?", "tell me more", "an example?" or an aspect, none the topic has shown: first the
+    cards the topic's first card is linked to (curated order) with relevance to the topic at least
+    RELATED_FLOOR, then the others at least FOLLOW_FLOOR, best first. Relevance is measured against the
+    topic (its question and the first card it showed), not against whatever happens to come next (an
+    insight that merely shares a word with the question). "example" shows only cases: the curated
+    examples, then the others that hold a concrete case. An aspect's cards come in order of relevance,
+    not of the ranking: the ranking's BM25 bonus goes to whichever card has the aspect's one word
+    ("incumbent", "timing"), however little it bears on the topic."""
+    fresh = [h for h in ranked.hits if h.key not in seen]
+    first = sorted(
+        (h for h in fresh if h.key in linked and h.relevance >= RELATED_FLOOR), key=lambda h: linked.index(h.key)
+    )
+    others = [h for h in fresh if h.key not in linked and (h.relevance is None or h.relevance >= FOLLOW_FLOOR)]
+    if cases_only:
+        others = [h for h in others if holds_a_case(h.record)]
+    if by_relevance:
+        others.sort(key=lambda h: -(h.relevance or 0.0))
+    return keep(ranked, k, first + others)
+
+
+def keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
+    return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
+
+
+def cards_of(
+    searcher: Searcher,
+    ranked: SearchResult,
+    kind: TurnKind,
+    anchor: int | str | None,
+    seen: set,
+    k: int,
+    back_to: int | str | None = None,
+) -> tuple[SearchResult, bool]:
+    """What a "why?", an "example?" or an aspect shows, and whether its first card points back to one the
+    topic showed (the lead then says so). Never silently a card the topic has shown: what else bears on it.
+    `back_to`: the card just shown, when the turn asks for its gist, or for its reason and it gives one."""
+    # an aspect is narrowed by its own words: what the first card links to need not bear on them
+    record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
+    linked = getattr(record, "examples" if kind == "example" else "related", [])
+    cards = cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
+    if back_to is not None:
+        # the card just shown says why itself ("You will find corrupted data, duplicate examples, and biases"),
+        # or is the gist asked for: it is the answer, and what else bears on the topic follows it
+        above = next((h for h in ranked.hits if h.key == back_to), None)
+        if above:
+            return keep(ranked, k, [above, *cards.hits]), True
+    if kind == "example" and (holds_a_case(record) or not cards.hits):
+        # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
+        # corpus has none beyond it: that card, then any other cases
+        above = next((h for h in ranked.hits if h.key == anchor), None)
+        return (keep(ranked, k, [above, *cards.hits]), True) if above else (cards, False)
+    if kind != "aspect":
+        return cards, False
+    best = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
+    if best is not None and best.key == anchor:
+        # the topic's first card is still the most relevant to the topic narrowed by the aspect: the answer
+        # stands, and what else the aspect brings follows it
+        return keep(ranked, k, [best, *cards.hits]), True
+    if cards.hits:
+        return cards, False
+    # nothing passes the follow-up cut: the aspect's best card is its answer like a first question's (the
+    # lead says how close it is), or, when the topic has shown it, that card, saying so; best by relevance,
+    # as its other cards are ordered (the ranking's BM25 bonus went to #49 for "llms specifically", while
+    # the topic's #34 on learning was the most relevant). A new card no first question would be shown as
+    # on topic (relevance below MIN_RELEVANCE: "what about in healthcare?") is no answer: the topic's stands.
+    fresh = shown(ranked, k, exclude=seen)
+    if best is not None and best.key in seen:
+        return keep(ranked, k, [best, *fresh.hits]), True
+    above = next((h for h in ranked.hits if h.key == anchor), None)
+    if above and fresh.hits and (fresh.hits[0].relevance or 0.0) < MIN_RELEVANCE:
+        return keep(ranked, k, [above]), True
+    return fresh, False
