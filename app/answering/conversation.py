@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from app.answering import follow_up
 from app.answering.extractive import compose
 from app.answering.turns import (
+    ASPECT_MAX_WORDS,
     EXAMPLE_WORDS,
     NAMES_HIM,
     NOT_A_TOPIC,
@@ -90,10 +91,19 @@ def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str, name
     return question
 
 
-def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: int, theme: str | None) -> Turn:
-    """One turn of a conversation: what it is about, given the turn before it, and what it shows."""
+def _turn(
+    searcher: Searcher,
+    question: str,
+    before: Turn | None,
+    seen: set,
+    k: int,
+    theme: str | None,
+    kind: TurnKind | None = None,
+) -> Turn:
+    """One turn of a conversation: what it is about, given the turn before it, and what it shows. `kind`:
+    how to read it, when not by its words."""
     question = clean_question(question, searcher.settings.max_question_chars)
-    kind = turn_kind(question, before is not None, _topic_words(searcher, before))
+    kind = kind or turn_kind(question, before is not None, _topic_words(searcher, before))
     if kind == "bare":
         empty = SearchResult(question=question, hits=[], on_topic=False)
         return Turn(question=question, kind=kind, topic=question, read_as=question, result=empty)
@@ -137,6 +147,17 @@ def _turn(searcher: Searcher, question: str, before: Turn | None, seen: set, k: 
         ranked = searcher.rank_many([topic], theme)[0]
     ranked = ranked.model_copy(update={"question": read_as})
     if not ranked.on_topic:
+        # a short why right after an answer, on no topic of its own ("why not just crank up dropout?"), asks
+        # why of that answer: a follow-up its words did not tell, not a question the corpus holds nothing on
+        # (any short question so read made "best pizza in naples?" more on the topic)
+        if (
+            kind == "new"
+            and asks_why(question)
+            and before is not None
+            and before.result.on_topic
+            and len(words_of(question)) <= ASPECT_MAX_WORDS
+        ):
+            return _turn(searcher, question, before, seen, k, theme, kind="more")
         return Turn(
             question=question,
             kind="offtopic",

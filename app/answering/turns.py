@@ -4,6 +4,7 @@ opinion), and what a topic is about in a few words. What the turn then shows is 
 (app/answering/conversation.py).
 """
 
+import difflib
 import re
 from typing import Literal
 
@@ -25,7 +26,7 @@ NOT_A_TOPIC = set(
     say says said think thinks mean means tell explain elaborate expand give show go on come
     more else another other again quote quotes really true too not
     anything something continue details detail tips
-    after next besides first change try start begin focus fix improve
+    after next besides first change try start begin focus fix improve got
     about of to for in at with from by like
     tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
     keep going further deeper dig way meaning seriously actually right agree one short sentence steps as
@@ -53,18 +54,31 @@ EXAMPLE_WORDS = {
     "eg",
     "e",  # "e.g.?"
     "g",
+    "concretely",
+    "anecdote",
+    "anecdotes",
+    "story",
+    "stories",
+    "paint",  # "paint me a picture"
+    "picture",
 }
 # ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
 # specifically?" and "and what about real production software?" narrow the topic, they ask for no case
-_SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete"}
+_SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete", "anecdote", "anecdotes"}
 _A_CASE = re.compile(
-    r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b", re.IGNORECASE
+    r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b|\bcase\s+stud(?:y|ies)\b"
+    r"|^\W*like\s+what\W*$|\b(?:what|how)\s+(?:does|would|will|did|could)\s+(?:that|this|it)\s+(?:actually\s+)?look\s+like\b"
+    r"|\bwhat\s+(?:that|this|it)\s+looks\s+like\b",
+    re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
 # pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
 # follow-up and still lean on the topic.
 ASPECT_MAX_WORDS = 12
-ASPECT_CUE = re.compile(r"^\s*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b", re.IGNORECASE)
+ASPECT_CUE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks)\W+)*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b",
+    re.IGNORECASE,
+)
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
 # ... or asking for another way than the one just given ("what would be better then", "so what should i do
 # instead")
@@ -114,8 +128,15 @@ _OTHER_PERSON = re.compile(
 
 
 def words_of(question: str) -> list[str]:
-    """The lowercased words of a question, apostrophes dropped ("what's" is "whats")."""
-    return re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))
+    """The lowercased words of a question, apostrophes dropped ("what's" is "whats"), "example" however it
+    is typed ("exmaple pls" asks for one too)."""
+    return [_spelled(w) for w in re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))]
+
+
+def _spelled(word: str) -> str:
+    if len(word) < 6 or word in EXAMPLE_WORDS or word in NOT_A_TOPIC:
+        return word
+    return next(iter(difflib.get_close_matches(word, ("example", "examples"), n=1, cutoff=0.85)), word)
 
 
 def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = frozenset()) -> TurnKind:
@@ -129,7 +150,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     if len(words) <= FOLLOW_UP_MAX_WORDS and all(w in NOT_A_TOPIC or w in EXAMPLE_WORDS for w in words):
         if not has_topic:
             return "bare"
-        return "example" if EXAMPLE_WORDS.intersection(words) else "more"
+        return "example" if EXAMPLE_WORDS.intersection(words) or _A_CASE.search(question) else "more"
     if not has_topic or len(words) > ASPECT_MAX_WORDS:
         return "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,

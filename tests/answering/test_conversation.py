@@ -130,6 +130,14 @@ def test_tldr_points_back_to_the_answer_just_given(searcher):
     assert answer.lead.startswith(f"In short, his answer is the card above — {title}") and answer.points_back
 
 
+def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic_questions_stay_declined(searcher):
+    question = "my model overfits on my small dataset, what would karpathy do"
+    first, why = conversation(searcher, [question, "why not just crank up dropout?"])
+    assert first.result.on_topic and why.kind == "more" and why.result.on_topic
+    for off_topic in ("best pizza in naples?", "how do i bake sourdough", "can you write me a poem"):
+        assert not conversation(searcher, [question, off_topic])[-1].result.on_topic
+
+
 def test_every_reason_a_why_points_back_to_reads_alone(searcher):
     """The words "His reason is in the card above" gives: his, in quotation marks, or the curator's labelled as
     a paraphrase; never a clause that leans on the sentence before it ("This avoids…", "so that…")."""

@@ -18,7 +18,6 @@ from app.config import REPO_DIR
         ("how come?", True, "more"),
         ("can you give an example?", True, "example"),
         ("example?", True, "example"),
-        ("like what?", True, "more"),
         ("any concrete case?", True, "example"),
         ("and for startups?", True, "aspect"),
         ("what about AGI?", True, "aspect"),
@@ -56,6 +55,20 @@ from app.config import REPO_DIR
         ("e.g.?", True, "example"),
         ("what's his reasoning", False, "bare"),
         ("what is the main point of software 2.0", True, "new"),
+        # a case asked for in many words, or misspelt
+        ("like what?", True, "example"),
+        ("like what, concretely?", True, "example"),
+        ("paint me a picture", True, "example"),
+        ("any anecdote?", True, "example"),
+        ("case study?", True, "example"),
+        ("got a real story about that?", True, "example"),
+        ("what would that look like in practice", True, "example"),
+        ("exmaple pls", True, "example"),
+        ("exmaple pls", False, "bare"),
+        ("what does software 2.0 look like in 10 years", True, "new"),
+        # an aspect after a word that only opens the turn
+        ("ok and for a seed-stage startup?", True, "aspect"),
+        ("thanks! what about big companies?", True, "aspect"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
