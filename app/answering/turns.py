@@ -104,11 +104,12 @@ _FACT = re.compile(
     r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
     r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
-    r"|who\s+(?:won|invented|founded|created|wrote|coined|was\s+the\s+first)\b"
+    r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
     r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
     r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
-    r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b)",
+    r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b"
+    r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b)",
     re.IGNORECASE,
 )
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
@@ -122,6 +123,8 @@ _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)
 _OTHER_PERSON = re.compile(
     rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
+    rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
+    rf"|\bwhat\s+(?:does|did|do)\s+{_SOMEONE}(?:'s|’s)\s+(?:\w+\s+){{1,3}}say\b"  # "what does anthropic's spec say"
     rf"|\baccording\s+to\s+{_SOMEONE}\b",
     re.IGNORECASE,
 )

@@ -94,6 +94,12 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("how much did tesla spend on autopilot", True),  # money is a fact
         ("how much time should I spend looking at my data?", False),  # advice
         ("how much code can a neural network replace?", False),  # his view
+        ("who came up with the term prompt engineering anyway?", True),
+        ("where did he do his phd again?", True),
+        ("where did he go wrong with tesla", False),
+        ("what's openai's official definition of AGI?", True),  # an organisation's view
+        ("what does anthropic's MCP spec say about this?", True),  # another source's words
+        ("what does karpathy's recipe post say about learning rates", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
