@@ -172,6 +172,8 @@ def _turn(
         cards = shown(ranked, k)
         above = {h.key for h in before.result.hits} if before and before.result.on_topic else set()
         stands = bool(cards.hits) and cards.hits[0].key in above
+        # ... and the cards the turn just showed are not shown again after its first, as if new
+        cards = follow_up.keep(cards, k, cards.hits[:1] + [h for h in cards.hits[1:] if h.key not in above])
         if stands:  # ... and so asked about that card: the conversation keeps its topic ("why so long?")
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:

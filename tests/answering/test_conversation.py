@@ -244,6 +244,18 @@ def test_a_new_question_the_card_just_shown_answers_again_says_so(searcher):
     assert lead.split(" — ")[0] in ("His answer is the card above", "The closest he comes is the card above")
 
 
+def test_a_new_question_does_not_show_again_a_card_the_turn_before_showed(searcher):
+    first, second = conversation(
+        searcher,
+        ["how do i get better at debugging neural nets", "what should i check in my data pipeline before training"],
+    )
+    alone = [h.key for h in searcher.search(second.question).hits]
+    assert second.kind == "new" and not second.stands
+    assert set(alone) & set(_ids(first))  # asked alone it shows a card the turn before showed ...
+    assert not set(_ids(second)) & set(_ids(first))  # ... which the conversation does not show again
+    assert _ids(second) == [key for key in alone if key not in _ids(first)]
+
+
 def test_a_switch_starts_a_new_topic(searcher):
     turns = conversation(
         searcher, ["how should I debug my training code?", "ok, different question: is AGI coming soon?", "why?"]
