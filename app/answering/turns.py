@@ -68,7 +68,7 @@ _SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate",
 _A_CASE = re.compile(
     r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b|\bcase\s+stud(?:y|ies)\b"
     r"|^\W*like\s+what\W*$|\b(?:what|how)\s+(?:does|would|will|did|could)\s+(?:that|this|it)\s+(?:actually\s+)?look\s+like\b"
-    r"|\bwhat\s+(?:that|this|it)\s+looks\s+like\b",
+    r"|\bwhat\s+(?:that|this|it)\s+looks\s+like\b|^\W*(?:(?:show|give)\s+me|got)\s+one\W*$",
     re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word

@@ -64,6 +64,8 @@ from app.config import REPO_DIR
         ("got a real story about that?", True, "example"),
         ("what would that look like in practice", True, "example"),
         ("exmaple pls", True, "example"),
+        ("show me one", True, "example"),
+        ("got one?", True, "example"),
         ("exmaple pls", False, "bare"),
         ("what does software 2.0 look like in 10 years", True, "new"),
         # an aspect after a word that only opens the turn
