@@ -177,16 +177,7 @@ def _turn(
         if stands:  # ... and so asked about that card: the conversation keeps its topic ("why so long?")
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
-        # "tl;dr" is answered by the card just shown, and "why?" after a card that gives its own reason, each
-        # saying so; a why of its own words ("why is more data better than the tricks") only when it is
-        # about that card
-        above = before.result.hits[0].key if before.result.on_topic and before.result.hits else None
-        closest = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
-        about_it = not own_words or (closest is not None and closest.key == above)
-        reason = above is not None and getattr(searcher.corpus.get(above), "reason", None)
-        back_to = (
-            above if kind == "more" and (asks_gist(question) or asks_why(question) and about_it and reason) else None
-        )
+        back_to = _answered_above(searcher, question, before, ranked, own_words) if kind == "more" else None
         cards, stands = follow_up.cards_of(searcher, ranked, kind, anchor, seen, k, back_to)
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
@@ -206,6 +197,21 @@ def _turn(
         stands=stands,
         anchor=anchor,
     )
+
+
+def _answered_above(
+    searcher: Searcher, question: str, before: Turn, ranked: SearchResult, own_words: bool
+) -> int | str | None:
+    """The card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (its gist), or a why
+    after a card that gives its own reason; a why of its own words ("why is more data better than the
+    tricks") only when it is about that card."""
+    above = before.result.hits[0].key if before.result.on_topic and before.result.hits else None
+    if above is None or asks_gist(question):
+        return above
+    if not asks_why(question) or not getattr(searcher.corpus.get(above), "reason", None):
+        return None
+    closest = follow_up.most_relevant(ranked)
+    return above if not own_words or (closest is not None and closest.key == above) else None
 
 
 def conversation(

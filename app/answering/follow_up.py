@@ -6,7 +6,7 @@ whose answer stands). The conversation (app/answering/conversation.py) decides w
 
 from app.answering.extractive import holds_a_case
 from app.answering.turns import TurnKind
-from app.retrieval.search import MIN_RELEVANCE, SearchResult, Searcher, shown
+from app.retrieval.search import MIN_RELEVANCE, Hit, SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
@@ -56,6 +56,17 @@ def keep(ranked: SearchResult, k: int, hits: list) -> SearchResult:
     return ranked.model_copy(update={"hits": [h.model_copy(update={"rank": n}) for n, h in enumerate(hits[:k], 1)]})
 
 
+def hit(ranked: SearchResult, key: int | str | None) -> Hit | None:
+    """A card's place in the ranking, to show it again (None: not among the candidates)."""
+    return next((h for h in ranked.hits if h.key == key), None)
+
+
+def most_relevant(ranked: SearchResult) -> Hit | None:
+    """The candidate most relevant by the embeddings alone, not by the fused ranking (whose BM25 bonus goes
+    to whichever card has one of the question's words)."""
+    return max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
+
+
 def cards_of(
     searcher: Searcher,
     ranked: SearchResult,
@@ -75,17 +86,17 @@ def cards_of(
     if back_to is not None:
         # the card just shown says why itself ("You will find corrupted data, duplicate examples, and biases"),
         # or is the gist asked for: it is the answer, and what else bears on the topic follows it
-        above = next((h for h in ranked.hits if h.key == back_to), None)
+        above = hit(ranked, back_to)
         if above:
             return keep(ranked, k, [above, *cards.hits]), True
     if kind == "example" and (holds_a_case(record) or not cards.hits):
         # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
         # corpus has none beyond it: that card, then any other cases
-        above = next((h for h in ranked.hits if h.key == anchor), None)
+        above = hit(ranked, anchor)
         return (keep(ranked, k, [above, *cards.hits]), True) if above else (cards, False)
     if kind != "aspect":
         return cards, False
-    best = max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
+    best = most_relevant(ranked)
     if best is not None and best.key == anchor:
         # the topic's first card is still the most relevant to the topic narrowed by the aspect: the answer
         # stands, and what else the aspect brings follows it
@@ -100,7 +111,7 @@ def cards_of(
     fresh = shown(ranked, k, exclude=seen)
     if best is not None and best.key in seen:
         return keep(ranked, k, [best, *fresh.hits]), True
-    above = next((h for h in ranked.hits if h.key == anchor), None)
+    above = hit(ranked, anchor)
     if above and fresh.hits and (fresh.hits[0].relevance or 0.0) < MIN_RELEVANCE:
         return keep(ranked, k, [above]), True
     return fresh, False
