@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from app.answering import follow_up
 from app.answering.extractive import compose
 from app.answering.turns import (
-    ASPECT_MAX_WORDS,
     EXAMPLE_WORDS,
     NAMES_HIM,
     NOT_A_TOPIC,
@@ -27,6 +26,7 @@ from app.answering.turns import (
     not_a_view,
     quoted_names,
     turn_kind,
+    unsaid_follow_up,
     words_of,
 )
 from app.config import MAX_PREVIOUS_QUESTIONS
@@ -147,17 +147,11 @@ def _turn(
         ranked = searcher.rank_many([topic], theme)[0]
     ranked = ranked.model_copy(update={"question": read_as})
     if not ranked.on_topic:
-        # a short why right after an answer, on no topic of its own ("why not just crank up dropout?"), asks
-        # why of that answer: a follow-up its words did not tell, not a question the corpus holds nothing on
-        # (any short question so read made "best pizza in naples?" more on the topic)
-        if (
-            kind == "new"
-            and asks_why(question)
-            and before is not None
-            and before.result.on_topic
-            and len(words_of(question)) <= ASPECT_MAX_WORDS
-        ):
-            return _turn(searcher, question, before, seen, k, theme, kind="more")
+        # right after an answer, a why or a case asked of it in words that told no follow-up: not a question
+        # the corpus holds nothing on
+        again = unsaid_follow_up(question) if kind == "new" and before and before.result.on_topic else None
+        if again:
+            return _turn(searcher, question, before, seen, k, theme, kind=again)
         return Turn(
             question=question,
             kind="offtopic",
@@ -254,7 +248,7 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     if turn.stands:  # pointing back: to the case in the card above, the topic's answer, or another card shown
         above = turn.result.hits[0].key == turn.anchor
         kind = {
-            "example": "example-above",
+            "example": "example-above" if above else "example-shown-above",
             "more": "gist-above" if asks_gist(turn.question) else "why-above",
             "aspect": "stands" if above else "shown-above",
         }.get(turn.kind, "new-above")

@@ -143,6 +143,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             if holds_a_case(best.record)
             else "The corpus has no worked example beyond the card above"
         ),
+        "example-shown-above": "His example is in a card shown above",
         "why-above": "His reason is in the card above",
         "gist-above": "In short, his answer is the card above",
     }.get(kind, "His answer" if strong else "The closest he comes")

@@ -67,6 +67,12 @@ def most_relevant(ranked: SearchResult) -> Hit | None:
     return max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
 
 
+def _shown_case(ranked: SearchResult, linked: list[int], seen: set) -> Hit | None:
+    """The first curated case of the topic's first card that the topic has shown already."""
+    shown_before = (hit(ranked, key) for key in linked if key in seen)
+    return next((h for h in shown_before if h and (h.relevance or 0.0) >= RELATED_FLOOR), None)
+
+
 def cards_of(
     searcher: Searcher,
     ranked: SearchResult,
@@ -90,9 +96,11 @@ def cards_of(
         if above:
             return keep(ranked, k, [above, *cards.hits]), True
     if kind == "example" and (holds_a_case(record) or not cards.hits):
-        # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the
-        # corpus has none beyond it: that card, then any other cases
-        above = hit(ranked, anchor)
+        # the case is in the card just shown ("get a tiny network to overfit on a small batch"), or the topic
+        # showed its curated case already ("say more" showed Tesla's C++ eaten by nets, then "what did that
+        # look like at tesla?"), or the corpus has none beyond it: that card, then any other cases
+        shown_case = None if holds_a_case(record) else _shown_case(ranked, linked, seen)
+        above = shown_case or hit(ranked, anchor)
         return (keep(ranked, k, [above, *cards.hits]), True) if above else (cards, False)
     if kind != "aspect":
         return cards, False

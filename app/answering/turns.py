@@ -68,7 +68,18 @@ _SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate",
 _A_CASE = re.compile(
     r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b|\bcase\s+stud(?:y|ies)\b"
     r"|^\W*like\s+what\W*$|\b(?:what|how)\s+(?:does|would|will|did|could)\s+(?:that|this|it)\s+(?:actually\s+)?look\s+like\b"
-    r"|\bwhat\s+(?:that|this|it)\s+looks\s+like\b|^\W*(?:(?:show|give)\s+me|got)\s+one\W*$",
+    r"|\bwhat\s+(?:that|this|it)\s+looks\s+like\b|^\W*(?:(?:show|give)\s+me|got)\s+one\W*$"
+    # "like what would I look at", "show me what vibe coding looks like", "... look like in practice", "what
+    # would a program in english even look like" (not "what does software 2.0 look like in 10 years")
+    r"|^\W*like\s+what\b|\bshow\s+me\s+what\b.*\blooks?\s+like\b"
+    r"|\blooks?\s+like\s+in\s+(?:practice|real\s+life|reality|the\s+real\s+world)\b"
+    r"|\bwhat\s+would\s+(?:a|an|one)\s+(?:\w+\s+){1,5}(?:even\s+)?look\s+like\b|\bwar\s+stor(?:y|ies)\b"
+    # whether it happened somewhere: "has anyone actually tried that", "did that actually work somewhere?",
+    # "has any company pulled that off?", "has it replaced any actual code yet?"
+    r"|\b(?:has|have|did)\s+(?:anyone|anybody|someone|somebody|any\s+(?:one|company|companies|team|teams|startup"
+    r"|startups|lab|labs))\b|\b(?:did|has|does)\s+(?:that|this|it)\s+(?:\w+\s+)?(?:work|worked|happen|happened)"
+    r"\s+(?:somewhere|anywhere|in\s+practice|for\s+real)\b"
+    r"|\b(?:has|did)\s+(?:it|that|this|he)\s+(?:actually\s+|ever\s+|really\s+)?(?:seen|replaced|done|tried)\b",
     re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
@@ -86,6 +97,7 @@ _ANOTHER_WAY = {"instead", "alternative", "alternatives", "better", "otherwise"}
 _WHY = re.compile(
     r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come)\b", re.IGNORECASE
 )
+_WHY_NOT = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|so|and|hmm+)\W+)*why\s+not\b", re.IGNORECASE)
 _WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
 # "ok, different question: …", "new topic - hiring", "changing the subject, …": the rest opens a new topic
 SWITCH = re.compile(
@@ -170,6 +182,21 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     if ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words) or _ANOTHER_WAY.intersection(words):
         return "aspect"
     return "new"
+
+
+def unsaid_follow_up(question: str) -> TurnKind | None:
+    """What a question read as new, but on no topic of its own, asks of the answer just given: its reason or a
+    case of it, in words the reading did not tell ("why not just crank up dropout?", "ok but why does it matter
+    so much if the model will learn anyway?", "what does that look like in practice, like a concrete thing
+    they do?"). None for any other: any short question so read made "best pizza in naples?" more on the
+    topic, and so did any short why ("why is the sky blue?"). A long one must point back at what was said."""
+    words = words_of(question)
+    points_back = bool(_POINTS_BACK.intersection(words))
+    if len(words) > ASPECT_MAX_WORDS and not points_back:
+        return None
+    if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
+        return "example"
+    return "more" if asks_why(question) and (points_back or _WHY_NOT.match(question)) else None
 
 
 _FOR_A_REASON = {"reason", "reasons", "reasoning", "logic", "evidence", "proof", "basis"}

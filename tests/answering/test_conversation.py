@@ -72,6 +72,18 @@ def test_when_the_topic_is_exhausted_the_answer_says_so_in_one_line(searcher):
     assert answer.text.startswith("That is all the corpus has on") and "\n" not in answer.text
 
 
+def test_an_example_the_topic_showed_already_points_back_to_that_card(searcher):
+    """Software 2.0 written in weights, then "say more" showed Tesla's C++ eaten by nets (its curated case):
+    "what did that look like at tesla?" is that card, said to be one shown above, not "no worked example"."""
+    questions = ["how does he compare writing python/c++ to training a neural net", "say more"]
+    first, more, example = conversation(searcher, [*questions, "what did that look like at tesla"])
+    case = next(key for key in searcher.corpus.get(first.anchor).examples if key in _ids(more))
+    assert example.kind == "example" and example.stands and _ids(example)[0] == case != first.anchor
+    answer = answer_in_conversation(searcher, "what did that look like at tesla", questions)
+    title = searcher.corpus.get(case).title
+    assert answer.lead.startswith(f"His example is in a card shown above — {title}") and answer.points_back
+
+
 def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
     first, example = conversation(searcher, ["software 2.0", "can you give me an example?"])
     assert example.kind == "example" and example.result.hits
@@ -138,6 +150,23 @@ def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic
         assert not conversation(searcher, [question, off_topic])[-1].result.on_topic
 
 
+def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
+    """Past the words a follow-up usually takes, a why or a case asked of what was just said ("it", "that") is
+    still a follow-up; a question that asks neither stays what it is."""
+    question = "my team wants to skip looking at the data and go straight to training, good idea?"
+    for follow, kind in (
+        ("but why would it matter that much if the net just figures it out on its own eventually anyway?", "more"),
+        ("what does that look like in practice, like a concrete thing people actually find?", "example"),
+    ):
+        first, turn = conversation(searcher, [question, follow])
+        assert first.result.on_topic and turn.kind == kind and turn.result.on_topic and not turn.declined, follow
+    for off_topic in (
+        "can you recommend a good pizza place near that office in naples for a team lunch",
+        "why is the sky blue?",
+    ):
+        assert not conversation(searcher, [question, off_topic])[-1].result.on_topic, off_topic
+
+
 def test_every_reason_a_why_points_back_to_reads_alone(searcher):
     """The words "His reason is in the card above" gives: his, in quotation marks, or the curator's labelled as
     a paraphrase; never a clause that leans on the sentence before it ("This avoids…", "so that…")."""
@@ -196,10 +225,11 @@ def test_more_after_an_aspect_that_changed_the_answer_goes_on_from_the_aspects_c
 
 
 def test_an_aspect_nothing_new_answers_points_back_by_relevance_not_by_a_shared_word(searcher):
-    # "llms" gives #49 ("the 1960s of LLMs") the BM25 bonus; the topic's card on learning is the more relevant
-    topic = "i watch ml tutorials on youtube every night but can't build anything myself"
-    first, aspect = conversation(searcher, [topic, "what about for llms specifically?"])
-    ranked = searcher.rank_many(["what about for llms specifically?"], None, [topic])[0]
+    # "incumbent" gives another card the BM25 bonus; the topic's card on cannibalizing yourself is the more
+    # relevant
+    topic = "should we build llms into our product even if it makes our current product obsolete"
+    first, aspect = conversation(searcher, [topic, "and if you're a huge incumbent?"])
+    ranked = searcher.rank_many(["and if you're a huge incumbent?"], None, [topic])[0]
     most_relevant = max(ranked.hits, key=lambda h: h.relevance)
     assert most_relevant.key in _ids(first) and ranked.hits[0].key != most_relevant.key
     assert aspect.stands and _ids(aspect)[0] == most_relevant.key

@@ -68,6 +68,16 @@ from app.config import REPO_DIR
         ("got one?", True, "example"),
         ("exmaple pls", False, "bare"),
         ("what does software 2.0 look like in 10 years", True, "new"),
+        ("like what would I look at concretely", True, "example"),
+        ("show me what vibe coding looks like in practice", True, "example"),
+        ("what would a program in english even look like", True, "example"),
+        ("any war stories about that?", True, "example"),
+        # whether it happened somewhere asks for a case of it
+        ("has anyone actually tried that", True, "example"),
+        ("did that actually work somewhere?", True, "example"),
+        ("has any company pulled that off?", True, "example"),
+        ("has it replaced any actual code yet?", True, "example"),
+        ("does that work for textbooks too?", True, "aspect"),
         # an aspect after a word that only opens the turn
         ("ok and for a seed-stage startup?", True, "aspect"),
         ("thanks! what about big companies?", True, "aspect"),
