@@ -79,7 +79,9 @@ _A_CASE = re.compile(
     r"|\b(?:has|have|did)\s+(?:anyone|anybody|someone|somebody|any\s+(?:one|company|companies|team|teams|startup"
     r"|startups|lab|labs))\b|\b(?:did|has|does)\s+(?:that|this|it)\s+(?:\w+\s+)?(?:work|worked|happen|happened)"
     r"\s+(?:somewhere|anywhere|in\s+practice|for\s+real)\b"
-    r"|\b(?:has|did)\s+(?:it|that|this|he)\s+(?:actually\s+|ever\s+|really\s+)?(?:seen|replaced|done|tried)\b",
+    r"|\b(?:has|did)\s+(?:it|that|this|he)\s+(?:actually\s+|ever\s+|really\s+)?(?:seen|replaced|done|tried)\b"
+    # the specifics: "what was the actual project?", "what kind of stuff do you find?"
+    r"|^\W*what\s+(?:was|is|were|are)\s+the\s+actual\s+\w+\W*$|^\W*what\s+kinds?\s+of\s+(?:stuff|things)\b",
     re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
@@ -120,7 +122,7 @@ _FACT = re.compile(
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
     r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
     r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
-    r"|where\s+(?:was|did|does|is)\s+\w+(?:\s+\w+)?\s+(?:born|grow|grew|live|study|studied|work|based)\b"
+    r"|where\s+(?:was|did|does|is)\s+(?:\w+\s+){0,2}(?:born|grow|grew|live|study|studied|work|based)\b"
     r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b)",
     re.IGNORECASE,
 )

@@ -78,6 +78,8 @@ from app.config import REPO_DIR
         ("has any company pulled that off?", True, "example"),
         ("has it replaced any actual code yet?", True, "example"),
         ("does that work for textbooks too?", True, "aspect"),
+        ("what was the actual project?", True, "example"),
+        ("what kind of stuff do you find?", True, "example"),
         # an aspect after a word that only opens the turn
         ("ok and for a seed-stage startup?", True, "aspect"),
         ("thanks! what about big companies?", True, "aspect"),
@@ -109,6 +111,7 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("who came up with the term prompt engineering anyway?", True),
         ("where did he do his phd again?", True),
         ("where did he go wrong with tesla", False),
+        ("where does karpathy work these days", True),  # his name is no topic: "where does work" is left
         ("what's openai's official definition of AGI?", True),  # an organisation's view
         ("what does anthropic's MCP spec say about this?", True),  # another source's words
         ("what does karpathy's recipe post say about learning rates", False),
