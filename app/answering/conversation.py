@@ -196,16 +196,18 @@ def _turn(
 def _answered_above(
     searcher: Searcher, question: str, before: Turn, ranked: SearchResult, own_words: bool
 ) -> int | str | None:
-    """The card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (its gist), or a why
-    after a card that gives its own reason; a why of its own words ("why is more data better than the
-    tricks") only when it is about that card."""
+    """The card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (its gist), a "why?"
+    after a card that gives its own reason, or a why of its own words that card is the most relevant to ("why
+    not just crank up dropout?" after "the best regularizer is more data")."""
     above = before.result.hits[0].key if before.result.on_topic and before.result.hits else None
     if above is None or asks_gist(question):
         return above
-    if not asks_why(question) or not getattr(searcher.corpus.get(above), "reason", None):
+    if not asks_why(question):
         return None
-    closest = follow_up.most_relevant(ranked)
-    return above if not own_words or (closest is not None and closest.key == above) else None
+    if own_words:
+        closest = follow_up.most_relevant(ranked)
+        return above if closest is not None and closest.key == above else None
+    return above if getattr(searcher.corpus.get(above), "reason", None) else None
 
 
 def conversation(
@@ -242,16 +244,24 @@ def current_turn(
     return conversation(searcher, [*previous, question], k, theme)[-1]
 
 
+def _pointing_back(turn: Turn, searcher: Searcher) -> str:
+    """What the lead of a turn whose first card was shown before says that card is: the case asked for, the
+    topic's answer standing, its gist, its reason, or simply the answer."""
+    first = turn.result.hits[0].key
+    if turn.kind == "example":
+        return "example-above" if first == turn.anchor else "example-shown-above"
+    if turn.kind == "aspect":
+        return "stands" if first == turn.anchor else "shown-above"
+    if turn.kind == "more" and asks_gist(turn.question):
+        return "gist-above"
+    if turn.kind == "more" and getattr(searcher.corpus.get(first), "reason", None):
+        return "why-above"
+    return "new-above"
+
+
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    kind = turn.kind
-    if turn.stands:  # pointing back: to the case in the card above, the topic's answer, or another card shown
-        above = turn.result.hits[0].key == turn.anchor
-        kind = {
-            "example": "example-above" if above else "example-shown-above",
-            "more": "gist-above" if asks_gist(turn.question) else "why-above",
-            "aspect": "stands" if above else "shown-above",
-        }.get(turn.kind, "new-above")
+    kind = _pointing_back(turn, searcher) if turn.stands else turn.kind
     named = _title(searcher, turn.anchor)
     topic = about(turn.topic, turn.aspect, named)
     first = turn.result.hits[0] if turn.result.hits else None

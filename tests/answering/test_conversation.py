@@ -146,6 +146,10 @@ def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic
     question = "my model overfits on my small dataset, what would karpathy do"
     first, why = conversation(searcher, [question, "why not just crank up dropout?"])
     assert first.result.on_topic and why.kind == "more" and why.result.on_topic
+    # ... and more data instead of tricks is the card just shown: it is the answer, said so, not shown as new
+    assert why.stands and _ids(why)[0] == _ids(first)[0]
+    lead = answer_in_conversation(searcher, "why not just crank up dropout?", [question]).lead
+    assert "is the card above — The Best Regularizer is More Data" in lead
     for off_topic in ("best pizza in naples?", "how do i bake sourdough", "can you write me a poem"):
         assert not conversation(searcher, [question, off_topic])[-1].result.on_topic
 
