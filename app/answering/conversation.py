@@ -196,18 +196,17 @@ def _turn(
 def _answered_above(
     searcher: Searcher, question: str, before: Turn, ranked: SearchResult, own_words: bool
 ) -> int | str | None:
-    """The card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (its gist), a "why?"
-    after a card that gives its own reason, or a why of its own words that card is the most relevant to ("why
-    not just crank up dropout?" after "the best regularizer is more data")."""
-    above = before.result.hits[0].key if before.result.on_topic and before.result.hits else None
-    if above is None or asks_gist(question):
-        return above
-    if not asks_why(question):
+    """A card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (the answer's gist), a "why?"
+    after a card that gives its own reason, or a why of its own words that a card just shown is the most
+    relevant to ("why not just crank up dropout?" after "the best regularizer is more data")."""
+    shown_above = [h.key for h in before.result.hits] if before.result.on_topic else []
+    if not shown_above or not (asks_gist(question) or asks_why(question)):
         return None
-    if own_words:
+    if own_words and not asks_gist(question):
         closest = follow_up.most_relevant(ranked)
-        return above if closest is not None and closest.key == above else None
-    return above if getattr(searcher.corpus.get(above), "reason", None) else None
+        return closest.key if closest is not None and closest.key in shown_above else None
+    above = shown_above[0]
+    return above if asks_gist(question) or getattr(searcher.corpus.get(above), "reason", None) else None
 
 
 def conversation(

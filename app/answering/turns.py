@@ -120,7 +120,7 @@ _FACT = re.compile(
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
-    r"|what\s+is\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
+    r"|what(?:'s|’s|s|\s+is)\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
     r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|where\s+(?:was|did|does|is)\s+(?:\w+\s+){0,2}(?:born|grow|grew|live|study|studied|work|based)\b"
     r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b)",
@@ -178,7 +178,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     # the card on more data)
     own = {w for w in words if w not in NOT_A_TOPIC}
     if (_WHY.match(question) or _WHAT_IT_MEANS.search(question)) and (
-        _POINTS_BACK.intersection(words) or own & topic_words
+        _POINTS_BACK.intersection(words) or own & topic_words or ASPECT_CUE.match(question)
     ):
         return "more"
     if ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words) or _ANOTHER_WAY.intersection(words):

@@ -154,6 +154,17 @@ def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic
         assert not conversation(searcher, [question, off_topic])[-1].result.on_topic
 
 
+def test_a_why_about_another_card_just_shown_points_back_to_that_card(searcher):
+    """Reading papers showed "seek the meal" and then "predict before you read": "but why would guessing first
+    help" is answered by the second card, said to be above, not by cards the answer had not shown."""
+    first, why = conversation(
+        searcher, ["is it worth reading papers as a beginner", "hmm but why would guessing first help"]
+    )
+    predicting = searcher.corpus.get(_ids(why)[0])
+    assert why.kind == "more" and why.stands and predicting.id in _ids(first)[1:]
+    assert predicting.title == "Ideally Never Absorb Information Without Predicting It First"
+
+
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
     """Past the words a follow-up usually takes, a why or a case asked of what was just said ("it", "that") is
     still a follow-up; a question that asks neither stays what it is."""

@@ -35,6 +35,7 @@ from app.config import REPO_DIR
         ("any real world case?", True, "example"),
         ("any real case of that actually happening?", True, "example"),
         ("wait why would that be true, pytorch handles everything", True, "more"),
+        ("hmm but why would guessing first help", True, "more"),  # a why, not an aspect: "but" only opens it
         ("biological bootloader?? wtf does that mean", True, "more"),
         ("ok and what does that mean for someone starting a company today", True, "aspect"),
         ("and after that?", True, "more"),  # "after" and "next" ask for what comes next on the topic
@@ -96,6 +97,7 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("How big is the ImageNet dataset?", True),
         ("when was the transformer paper published", True),
         ("who won the 2022 world cup", True),
+        ("whats the capital of france", True),
         ("What does Yann LeCun think about LLMs?", True),
         ("Sam Altman's view on AGI", True),
         ("how many hours a day should I study deep learning?", False),  # advice, not a fact
