@@ -6,7 +6,7 @@ whose answer stands). The conversation (app/answering/conversation.py) decides w
 
 from app.answering.extractive import holds_a_case
 from app.answering.turns import TurnKind
-from app.retrieval.search import MIN_RELEVANCE, Hit, SearchResult, Searcher, shown
+from app.retrieval.search import Hit, SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
 # topic, not for another direct answer: it shows the cards the topic has not shown whose relevance reaches
@@ -22,6 +22,12 @@ FOLLOW_FLOOR = 0.40
 # (bench/follow_up_cut.py, docs/conversations.md: the most first cards on topic, then the fewest cards;
 # the grid is flat, 0.75-0.77 first card on topic from 0.34 to 0.40 with links down to 0.0-0.15).
 RELATED_FLOOR = 0.05
+# An aspect's card is on topic down to ASPECT_FLOOR, not a first question's MIN_RELEVANCE (0.30): its relevance
+# is blended with the topic's (app/retrieval/search.py _combine), which pulls a card that answers the aspect
+# alone down ("how did that play out at tesla?" after Software 2.0: Tesla's code eaten by nets, 0.298).
+# Fitted on the tune half: aspect first card on topic 0.802 at 0.30, 0.826-0.837 from 0.20 to 0.28, best
+# (0.837) at 0.22-0.25; "what about in healthcare?" after replacing support staff stays below (0.19).
+ASPECT_FLOOR = 0.25
 
 
 def cut(
@@ -114,12 +120,12 @@ def cards_of(
     # nothing passes the follow-up cut: the aspect's best card is its answer like a first question's (the
     # lead says how close it is), or, when the topic has shown it, that card, saying so; best by relevance,
     # as its other cards are ordered (the ranking's BM25 bonus went to #49 for "llms specifically", while
-    # the topic's #34 on learning was the most relevant). A new card no first question would be shown as
-    # on topic (relevance below MIN_RELEVANCE: "what about in healthcare?") is no answer: the topic's stands.
+    # the topic's #34 on learning was the most relevant). A new card below ASPECT_FLOOR ("what about in
+    # healthcare?") is no answer: the topic's stands.
     fresh = shown(ranked, k, exclude=seen)
     if best is not None and best.key in seen:
         return keep(ranked, k, [best, *fresh.hits]), True
     above = hit(ranked, anchor)
-    if above and fresh.hits and (fresh.hits[0].relevance or 0.0) < MIN_RELEVANCE:
+    if above and fresh.hits and (fresh.hits[0].relevance or 0.0) < ASPECT_FLOOR:
         return keep(ranked, k, [above]), True
     return fresh, False

@@ -228,10 +228,10 @@ def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
 
 
 def test_more_after_an_aspect_that_changed_the_answer_goes_on_from_the_aspects_card(searcher):
-    """After Software 2.0, "how did that work out at tesla?" narrows it to Tesla's code eaten by nets: "tell me
+    """After Software 2.0, "how did that play out at tesla?" narrows it to Tesla's code eaten by nets: "tell me
     more" then shows what that card links to (the parked car), not more of Software 2.0 in general."""
     first, aspect, more = conversation(
-        searcher, ["what does he say about software 2.0", "how did that work out at tesla", "tell me more"]
+        searcher, ["what does he say about software 2.0", "how did that play out at tesla?", "tell me more"]
     )
     assert aspect.kind == "aspect" and not aspect.stands and _ids(aspect)[0] != _ids(first)[0]
     assert more.kind == "more" and _ids(more)
