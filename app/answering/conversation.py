@@ -21,6 +21,7 @@ from app.answering.turns import (
     SWITCH,
     TurnKind,
     about,
+    asks_about_what_was_said,
     asks_gist,
     asks_why,
     not_a_view,
@@ -72,10 +73,12 @@ def _title(searcher: Searcher, key: int | str | None) -> str | None:
 
 
 def _topic_words(searcher: Searcher, before: Turn | None) -> frozenset[str]:
-    """The words a follow-up may take up: of the topic's question, its aspect and the card it opened with."""
+    """The words a follow-up may take up: of the topic's question, its aspect, the card it opened with and the
+    cards the turn before showed."""
     if before is None:
         return frozenset()
-    text = " ".join(filter(None, (before.topic, before.aspect, _card_words(searcher, before.anchor))))
+    cards = [before.anchor, *(h.key for h in before.result.hits)] if before.result.on_topic else [before.anchor]
+    text = " ".join(filter(None, (before.topic, before.aspect, *(_card_words(searcher, key) for key in cards))))
     return frozenset(words_of(text)) - NOT_A_TOPIC
 
 
@@ -197,16 +200,19 @@ def _answered_above(
     searcher: Searcher, question: str, before: Turn, ranked: SearchResult, own_words: bool
 ) -> int | str | None:
     """A card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (the answer's gist), a "why?"
-    after a card that gives its own reason, or a why of its own words that a card just shown is the most
-    relevant to ("why not just crank up dropout?" after "the best regularizer is more data")."""
+    after a card that gives its own reason, or a why or a "what do you mean by …" of its own words that a card
+    just shown is the most relevant to ("why not just crank up dropout?" after "the best regularizer is more
+    data")."""
     shown_above = [h.key for h in before.result.hits] if before.result.on_topic else []
-    if not shown_above or not (asks_gist(question) or asks_why(question)):
+    if not shown_above:
         return None
-    if own_words and not asks_gist(question):
+    if asks_gist(question):
+        return shown_above[0]
+    if own_words and (asks_why(question) or asks_about_what_was_said(question)):
         closest = follow_up.most_relevant(ranked)
         return closest.key if closest is not None and closest.key in shown_above else None
-    above = shown_above[0]
-    return above if asks_gist(question) or getattr(searcher.corpus.get(above), "reason", None) else None
+    reason = getattr(searcher.corpus.get(shown_above[0]), "reason", None)
+    return shown_above[0] if asks_why(question) and reason else None
 
 
 def conversation(

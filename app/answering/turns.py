@@ -97,7 +97,15 @@ _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats"
 # instead")
 _ANOTHER_WAY = {"instead", "alternative", "alternatives", "better", "otherwise"}
 _WHY = re.compile(
-    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come)\b", re.IGNORECASE
+    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come|what(?:'|’)?s\s+the\s+point)\b",
+    re.IGNORECASE,
+)
+# ... or asks for more in so many words, narrowed by words of what was just said ("say more about the strategic
+# patience part", "what do you mean by data engine exactly?", "go on, what makes it 'general purpose'")
+_MORE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+|wait)\W+)*(?:say\s+more|tell\s+me\s+more|elaborate|expand\s+on|go\s+on"
+    r"|explain|what\s+(?:do|did)\s+(?:you|he)\s+mean)\b|\belaborate\W*$",
+    re.IGNORECASE,
 )
 _WHY_NOT = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|so|and|hmm+)\W+)*why\s+not\b", re.IGNORECASE)
 _WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
@@ -177,7 +185,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     # "wait why would that be true", "wtf does that mean", "why is more data better than the tricks" (after
     # the card on more data)
     own = {w for w in words if w not in NOT_A_TOPIC}
-    if (_WHY.match(question) or _WHAT_IT_MEANS.search(question)) and (
+    if (_WHY.match(question) or asks_about_what_was_said(question)) and (
         _POINTS_BACK.intersection(words) or own & topic_words or ASPECT_CUE.match(question)
     ):
         return "more"
@@ -199,6 +207,12 @@ def unsaid_follow_up(question: str) -> TurnKind | None:
     if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
         return "example"
     return "more" if asks_why(question) and (points_back or _WHY_NOT.match(question)) else None
+
+
+def asks_about_what_was_said(question: str) -> bool:
+    """A follow-up asking what something just said means, or for more of it ("what do you mean by data engine",
+    "say more about the strategic patience part"): the card that said it may be the answer."""
+    return bool(_MORE.search(question) or _WHAT_IT_MEANS.search(question))
 
 
 _FOR_A_REASON = {"reason", "reasons", "reasoning", "logic", "evidence", "proof", "basis"}

@@ -165,6 +165,15 @@ def test_a_why_about_another_card_just_shown_points_back_to_that_card(searcher):
     assert predicting.title == "Ideally Never Absorb Information Without Predicting It First"
 
 
+def test_what_he_means_by_words_just_shown_points_back_to_their_card(searcher):
+    """ "what do you mean by data engine exactly?" after the moat question asks about the card just shown: it is
+    read as a follow-up and that card is the answer, said to be above."""
+    question = "how does an AI startup beat big companies that have way more data"
+    first, more = conversation(searcher, [question, "what do you mean by data engine exactly?"])
+    assert more.kind == "more" and more.stands and _ids(more)[0] == _ids(first)[0]
+    assert searcher.corpus.get(_ids(more)[0]).title == "The Data Engine is the Moat"
+
+
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
     """Past the words a follow-up usually takes, a why or a case asked of what was just said ("it", "that") is
     still a follow-up; a question that asks neither stays what it is."""

@@ -35,7 +35,9 @@ from app.config import REPO_DIR
         ("any real world case?", True, "example"),
         ("any real case of that actually happening?", True, "example"),
         ("wait why would that be true, pytorch handles everything", True, "more"),
-        ("hmm but why would guessing first help", True, "more"),  # a why, not an aspect: "but" only opens it
+        ("hmm but why would guessing first help", True, "more"),
+        ("whats the point tho, no one will read it", True, "more"),
+        ("go on, what makes it 'general purpose'", True, "more"),  # a why, not an aspect: "but" only opens it
         ("biological bootloader?? wtf does that mean", True, "more"),
         ("ok and what does that mean for someone starting a company today", True, "aspect"),
         ("and after that?", True, "more"),  # "after" and "next" ask for what comes next on the topic
