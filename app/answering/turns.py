@@ -92,6 +92,7 @@ ASPECT_CUE = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks)\W+)*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b",
     re.IGNORECASE,
 )
+_HIM = {"he", "him", "his", "karpathy", "andrej"}
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
 # ... or asking for another way than the one just given ("what would be better then", "so what should i do
 # instead")
@@ -199,14 +200,16 @@ def unsaid_follow_up(question: str) -> TurnKind | None:
     case of it, in words the reading did not tell ("why not just crank up dropout?", "ok but why does it matter
     so much if the model will learn anyway?", "what does that look like in practice, like a concrete thing
     they do?"). None for any other: any short question so read made "best pizza in naples?" more on the
-    topic, and so did any short why ("why is the sky blue?"). A long one must point back at what was said."""
+    topic, and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it")
+    or at him ("why does he care so much"), unless it asks "why not …" of it."""
     words = words_of(question)
     points_back = bool(_POINTS_BACK.intersection(words))
     if len(words) > ASPECT_MAX_WORDS and not points_back:
         return None
     if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
         return "example"
-    return "more" if asks_why(question) and (points_back or _WHY_NOT.match(question)) else None
+    about_him = bool(_HIM.intersection(words))
+    return "more" if asks_why(question) and (points_back or about_him or _WHY_NOT.match(question)) else None
 
 
 def asks_about_what_was_said(question: str) -> bool:

@@ -181,6 +181,7 @@ def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(sear
     for follow, kind in (
         ("but why would it matter that much if the net just figures it out on its own eventually anyway?", "more"),
         ("what does that look like in practice, like a concrete thing people actually find?", "example"),
+        ("why does he care so much", "more"),
     ):
         first, turn = conversation(searcher, [question, follow])
         assert first.result.on_topic and turn.kind == kind and turn.result.on_topic and not turn.declined, follow
