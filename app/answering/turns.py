@@ -196,18 +196,21 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
 
 
 def unsaid_follow_up(question: str) -> TurnKind | None:
-    """What a question read as new, but on no topic of its own, asks of the answer just given: its reason or a
-    case of it, in words the reading did not tell ("why not just crank up dropout?", "ok but why does it matter
-    so much if the model will learn anyway?", "what does that look like in practice, like a concrete thing
-    they do?"). None for any other: any short question so read made "best pizza in naples?" more on the
-    topic, and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it")
-    or at him ("why does he care so much"), unless it asks "why not …" of it."""
+    """What a question read as new, but on no topic of its own, asks of the answer just given: its reason, a
+    case of it, or it in another setting, in words the reading did not tell ("why not just crank up dropout?",
+    "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
+    like a concrete thing they do?", "what if I'm using a pretrained model from huggingface, does this still
+    apply?"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
+    and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it") or at
+    him ("why does he care so much"), unless it asks "why not …" of it."""
     words = words_of(question)
     points_back = bool(_POINTS_BACK.intersection(words))
     if len(words) > ASPECT_MAX_WORDS and not points_back:
         return None
     if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
         return "example"
+    if points_back and ASPECT_CUE.match(question):
+        return "aspect"
     about_him = bool(_HIM.intersection(words))
     return "more" if asks_why(question) and (points_back or about_him or _WHY_NOT.match(question)) else None
 

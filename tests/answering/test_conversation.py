@@ -175,13 +175,14 @@ def test_what_he_means_by_words_just_shown_points_back_to_their_card(searcher):
 
 
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
-    """Past the words a follow-up usually takes, a why or a case asked of what was just said ("it", "that") is
-    still a follow-up; a question that asks neither stays what it is."""
+    """Past the words a follow-up usually takes, a why, a case or another setting asked of what was just said
+    ("it", "that", "this") is still a follow-up; a question that asks none of them stays what it is."""
     question = "my team wants to skip looking at the data and go straight to training, good idea?"
     for follow, kind in (
         ("but why would it matter that much if the net just figures it out on its own eventually anyway?", "more"),
         ("what does that look like in practice, like a concrete thing people actually find?", "example"),
         ("why does he care so much", "more"),
+        ("what if I'm using a pretrained model from huggingface, does this still apply?", "aspect"),
     ):
         first, turn = conversation(searcher, [question, follow])
         assert first.result.on_topic and turn.kind == kind and turn.result.on_topic and not turn.declined, follow
