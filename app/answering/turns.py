@@ -209,10 +209,9 @@ def unsaid_follow_up(question: str) -> TurnKind | None:
         return None
     if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
         return "example"
-    if points_back and ASPECT_CUE.match(question):
-        return "aspect"
-    about_him = bool(_HIM.intersection(words))
-    return "more" if asks_why(question) and (points_back or about_him or _WHY_NOT.match(question)) else None
+    if asks_why(question) and (points_back or _HIM.intersection(words) or _WHY_NOT.match(question)):
+        return "more"
+    return "aspect" if points_back and ASPECT_CUE.match(question) else None
 
 
 def asks_about_what_was_said(question: str) -> bool:
