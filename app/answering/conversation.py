@@ -259,7 +259,7 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
         return "stands" if first == turn.anchor else "shown-above"
     if turn.kind == "more" and asks_gist(turn.question):
         return "gist-above"
-    if turn.kind == "more" and getattr(searcher.corpus.get(first), "reason", None):
+    if turn.kind == "more" and asks_why(turn.question) and getattr(searcher.corpus.get(first), "reason", None):
         return "why-above"
     return "new-above"
 

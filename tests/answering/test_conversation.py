@@ -172,6 +172,12 @@ def test_what_he_means_by_words_just_shown_points_back_to_their_card(searcher):
     first, more = conversation(searcher, [question, "what do you mean by data engine exactly?"])
     assert more.kind == "more" and more.stands and _ids(more)[0] == _ids(first)[0]
     assert searcher.corpus.get(_ids(more)[0]).title == "The Data Engine is the Moat"
+    lead = answer_in_conversation(searcher, "what do you mean by data engine exactly?", [question]).lead
+    assert lead.startswith("His answer is the card above — The Data Engine is the Moat")
+    # ... and a card that gives a reason is still his answer, not "his reason", when no why was asked
+    tesla = ["what does he say about software 2.0", "how did that play out at tesla?"]
+    lead = answer_in_conversation(searcher, "what do you mean by eat the stack exactly?", tesla).lead
+    assert "is the card above — AI Will Eat the Stack" in lead and not lead.startswith("His reason")
 
 
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
