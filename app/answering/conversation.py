@@ -200,9 +200,10 @@ def _answered_above(
     searcher: Searcher, question: str, before: Turn, ranked: SearchResult, own_words: bool
 ) -> int | str | None:
     """A card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (the answer's gist), a "why?"
-    after a card that gives its own reason, or a why or a "what do you mean by …" of its own words that a card
-    just shown is the most relevant to ("why not just crank up dropout?" after "the best regularizer is more
-    data")."""
+    (the card's own reason, or, when it gives none, the card is still the closest to one: the graders of both
+    halves name it first for "why?", the curated links follow it), or a why or a "what do you mean by …" of its
+    own words that a card just shown is the most relevant to ("why not just crank up dropout?" after "the best
+    regularizer is more data")."""
     shown_above = [h.key for h in before.result.hits] if before.result.on_topic else []
     if not shown_above:
         return None
@@ -211,8 +212,7 @@ def _answered_above(
     if own_words and (asks_why(question) or asks_about_what_was_said(question)):
         closest = follow_up.most_relevant(ranked)
         return closest.key if closest is not None and closest.key in shown_above else None
-    reason = getattr(searcher.corpus.get(shown_above[0]), "reason", None)
-    return shown_above[0] if asks_why(question) and reason else None
+    return shown_above[0] if asks_why(question) else None
 
 
 def conversation(
@@ -259,8 +259,8 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
         return "stands" if first == turn.anchor else "shown-above"
     if turn.kind == "more" and asks_gist(turn.question):
         return "gist-above"
-    if turn.kind == "more" and asks_why(turn.question) and getattr(searcher.corpus.get(first), "reason", None):
-        return "why-above"
+    if turn.kind == "more" and asks_why(turn.question) and turn.result.hits[0].key == turn.anchor:
+        return "why-above" if getattr(searcher.corpus.get(first), "reason", None) else "why-none-above"
     return "new-above"
 
 

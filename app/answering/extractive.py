@@ -145,6 +145,7 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         ),
         "example-shown-above": "His example is in a card shown above",
         "why-above": "His reason is in the card above",
+        "why-none-above": "He gives no separate reason; his answer is the card above",
         "gist-above": "In short, his answer is the card above",
     }.get(kind, "His answer" if strong else "The closest he comes")
     words = {"example-above": _words_past_the_lead, "why-above": _reason}.get(kind, lambda record: None)

@@ -121,10 +121,14 @@ def test_why_after_a_card_that_gives_its_reason_points_back_to_the_reason(search
     assert "the card shown above" in answer.text and answer.text.count(above.reason) == 1
 
 
-def test_why_after_a_card_that_gives_no_reason_or_about_another_claim_does_not_point_back(searcher):
-    # "Stop trying to define it." states no reason: nothing is pointed back to as one
+def test_why_after_a_card_that_gives_no_reason_says_so_and_one_about_another_claim_does_not_point_back(searcher):
+    # "Stop trying to define it." states no reason: the card is still his answer, and the lead says there is no
+    # reason to give, not "his reason is in the card above"
     first, why = conversation(searcher, ["is agi close", "why?"])
-    assert not searcher.corpus.get(_ids(first)[0]).reason and not why.stands
+    above = searcher.corpus.get(_ids(first)[0])
+    assert not above.reason and why.stands and _ids(why)[0] == above.id
+    lead = answer_in_conversation(searcher, "why?", ["is agi close"]).lead
+    assert lead.startswith(f"He gives no separate reason; his answer is the card above — {above.title}")
     # a why about another claim than the card's is asked of the topic, not of that card
     first, why = conversation(
         searcher,
