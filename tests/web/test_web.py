@@ -84,12 +84,16 @@ def test_ask_returns_the_answer_and_its_citations(client, searcher):
 
 def test_a_follow_up_is_read_with_the_question_before_it(client):
     first = predict_json(client, question=DATA_ENGINE, api_name="/ask")
-    follow_up = predict_json(client, question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
+    follow_up = predict_json(client, question="tell me more", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert follow_up["question"] == "more on: the data engine"
     # the next insights on the same topic, none of those shown already
     assert follow_up["citations"] and not (
         {c["id"] for c in follow_up["citations"]} & {c["id"] for c in first["citations"]}
     )
+    # "why?" answers with the card just shown, saying so, then the next insights
+    why = predict_json(client, question="why?", previous_questions=[DATA_ENGINE], api_name="/ask")
+    assert why["points_back"] and why["citations"][0]["id"] == first["citations"][0]["id"]
+    assert not {c["id"] for c in why["citations"][1:]} & {c["id"] for c in first["citations"]}
     # an aspect with a match of its own leads with it, the previous topic only breaking ties
     agi = predict_json(client, question="what about AGI?", previous_questions=[DATA_ENGINE], api_name="/ask")
     assert agi["question"] == "the data engine: AGI" and agi["citations"][0]["id"] == 44
@@ -150,9 +154,8 @@ def test_mcp_tool(url, run_async):
     text = answer.content[0].text
     assert text.startswith("His answer — The Data Engine is the Moat: Karpathy said “Competitive advantage in AI")
     assert '[1] Karpathy said: "Competitive advantage in AI' in text and "[3]" not in text  # k=2 at most
-    assert follow_up.content[0].text.startswith(
-        ("More on the data engine — ", "That is all the corpus has on the data engine")
-    )
+    # "why?" after a card with no curated reason: that card is still the answer, said so
+    assert follow_up.content[0].text.startswith("He gives no separate reason; his answer is the card above — The Data")
 
 
 def test_host_and_port_come_from_the_environment(monkeypatch):
