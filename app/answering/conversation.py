@@ -215,6 +215,17 @@ def _answered_above(
     return shown_above[0] if asks_why(question) else None
 
 
+def _turn_before(turns: list[Turn]) -> Turn | None:
+    """The turn a question follows: the latest, or, when questions after a fact or someone else's view were
+    declined since the last answer, that answer: "how many employees does tesla have" and then "would that
+    style work in a big bank?" is about Musk's small teams, not the head count. A follow-up that is a fact
+    itself ("and when was it founded?") is declined on its own words; with no answer before, it follows the
+    declined question (and is declined too)."""
+    asked = [t for t in turns if t.kind != "bare"]
+    after_facts = next((t for t in reversed(asked) if not t.declined), None)
+    return after_facts if after_facts is not None and after_facts.result.on_topic else (asked[-1] if asked else None)
+
+
 def conversation(
     searcher: Searcher, questions: list[str], k: int | None = None, theme: str | None = None
 ) -> list[Turn]:
@@ -222,7 +233,7 @@ def conversation(
     k = k or searcher.settings.top_k
     turns, seen = [], set()
     for n, question in enumerate(questions):
-        before = next((t for t in reversed(turns) if t.kind != "bare"), None)
+        before = _turn_before(turns)
         try:
             turn = _turn(searcher, question, before, seen, k, theme)
         except QuestionError:
@@ -230,8 +241,10 @@ def conversation(
                 raise
             continue  # an earlier question that could not be searched showed nothing
         showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
-        # what a topic has shown so far: "more" continues after it; a new topic starts again
-        seen = (seen if turn.kind in ("more", "example", "aspect") or turn.stands else set()) | showed
+        # what a topic has shown so far: "more" continues after it (and after a fact asked in between); a new
+        # topic starts again
+        goes_on = turn.kind in ("more", "example", "aspect") or turn.stands or (turn.declined and n > 0)
+        seen = (seen if goes_on else set()) | showed
         turns.append(turn)
     return turns
 

@@ -89,7 +89,19 @@ _A_CASE = re.compile(
 # follow-up and still lean on the topic.
 ASPECT_MAX_WORDS = 12
 ASPECT_CUE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks)\W+)*(?:and|also|but|so|then|what\s+about|how\s+about|what\s+if)\b",
+    r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks)\W+)*(?:and|also|but|so|then|for|what\s+about|how\s+about"
+    r"|what\s+if)\b",
+    re.IGNORECASE,
+)
+# ... and asking whether the answer holds somewhere else names the topic by "that" or "the same", however long
+# the setting it describes ("does that apply to a b2b saas thing too or only self driving cars", "would he say
+# the same about robots learning to walk?", "what about for my 12 year old who wants to learn to code")
+LONG_ASPECT_MAX_WORDS = 20
+_SAME_ELSEWHERE = re.compile(
+    r"\b(?:would|does|did|will)\s+(?:he|karpathy|andrej)\s+say\s+(?:the\s+same|that|this|so)\b"
+    r"|\b(?:does|would|will|is|could)\s+(?:that|this|it|the\s+same)\s+(?:still\s+|also\s+)?(?:apply|hold|work|change)\b"
+    r"|\bis\s+(?:that|this|it)\s+(?:still\s+|also\s+)?(?:true|the\s+case|any\s+different|different)\b"
+    r"|^\W*(?:(?:ok(?:ay)?|and|but|so)\W+)*(?:what|how)\s+about\b",
     re.IGNORECASE,
 )
 _HIM = {"he", "him", "his", "karpathy", "andrej"}
@@ -141,10 +153,13 @@ _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recomm
 _NOT_SOMEONE = (
     "andrej|karpathy|karpathys|he|him|she|her|you|u|they|them|i|we|me|us|it|this|that|the|a|an|my|your|our|his|their"
     "|people|everyone|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
+    "|probably|really|actually|even|still|also|ever|likely|definitely|just|generally|usually|honestly|truly|not"
+    "|never|always|mostly|strongly"  # "karpathy would probably disagree?": no one's name
 )
 _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
 _OTHER_PERSON = re.compile(
     rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
+    rf"|\b(?:does|did|do|would|will)\s+{_SOMEONE}\s+(?:think|agree|disagree|believe|say|feel)\b"  # "does elon agree?"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
     rf"|\bwhat\s+(?:does|did|do)\s+{_SOMEONE}(?:'s|’s)\s+(?:\w+\s+){{1,3}}say\b"  # "what does anthropic's spec say"
@@ -177,6 +192,8 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         if not has_topic:
             return "bare"
         return "example" if EXAMPLE_WORDS.intersection(words) or _A_CASE.search(question) else "more"
+    if has_topic and len(words) <= LONG_ASPECT_MAX_WORDS and _SAME_ELSEWHERE.search(question):
+        return "aspect"
     if not has_topic or len(words) > ASPECT_MAX_WORDS:
         return "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
@@ -205,13 +222,13 @@ def unsaid_follow_up(question: str) -> TurnKind | None:
     him ("why does he care so much"), unless it asks "why not …" of it."""
     words = words_of(question)
     points_back = bool(_POINTS_BACK.intersection(words))
-    if len(words) > ASPECT_MAX_WORDS and not points_back:
+    if len(words) > ASPECT_MAX_WORDS and not (points_back or ASPECT_CUE.match(question)):
         return None
     if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
         return "example"
     if asks_why(question) and (points_back or _HIM.intersection(words) or _WHY_NOT.match(question)):
         return "more"
-    return "aspect" if points_back and ASPECT_CUE.match(question) else None
+    return "aspect" if ASPECT_CUE.match(question) or _SAME_ELSEWHERE.search(question) else None
 
 
 def asks_about_what_was_said(question: str) -> bool:

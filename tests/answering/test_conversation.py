@@ -184,6 +184,20 @@ def test_what_he_means_by_words_just_shown_points_back_to_their_card(searcher):
     assert "is the card above — AI Will Eat the Stack" in lead and not lead.startswith("His reason")
 
 
+def test_a_fact_asked_in_between_is_declined_and_the_next_follow_up_goes_back_to_the_answer(searcher):
+    """Musk's small teams, then a head count (declined: a fact), then "would that style work in a big bank?":
+    an aspect of the small teams, not a follow-up of the head count; a fact asked of the fact stays declined."""
+    musk = "what was it like working with elon according to karpathy"
+    first, fact, aspect = conversation(
+        searcher, [musk, "how many employees does tesla have right now", "would that style work in a big bank?"]
+    )
+    assert first.result.on_topic and fact.declined and fact.kind == "offtopic"
+    assert aspect.kind == "aspect" and aspect.topic == musk and not aspect.declined and aspect.result.on_topic
+    assert _ids(aspect)[0] == _ids(first)[0]  # the corpus has no more on it: Musk's teams stand
+    facts = conversation(searcher, ["who founded openai?", "and when was it founded?"])
+    assert all(t.declined for t in facts)
+
+
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
     """Past the words a follow-up usually takes, a why, a case or another setting asked of what was just said
     ("it", "that", "this") is still a follow-up; a question that asks none of them stays what it is."""

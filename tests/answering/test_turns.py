@@ -82,6 +82,11 @@ from app.config import REPO_DIR
         ("has it replaced any actual code yet?", True, "example"),
         ("does that work for textbooks too?", True, "aspect"),
         ("what was the actual project?", True, "example"),
+        # whether the answer holds elsewhere, however long the setting it names
+        ("would he say the same about robots learning to walk?", True, "aspect"),
+        ("does that apply to a b2b saas thing too or only self driving cars", True, "aspect"),
+        ("what about for my 12 year old who wants to learn to code", True, "aspect"),
+        ("for a non technical founder who just wants an mvp?", True, "aspect"),
         ("what kind of stuff do you find?", True, "example"),
         # an aspect after a word that only opens the turn
         ("ok and for a seed-stage startup?", True, "aspect"),
@@ -102,6 +107,9 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("whats the capital of france", True),
         ("What does Yann LeCun think about LLMs?", True),
         ("Sam Altman's view on AGI", True),
+        ("does geoffrey hinton agree with that on radiology?", True),
+        ("does elon agree with that?", True),
+        ("Karpathy would probably disagree?", False),
         ("how many hours a day should I study deep learning?", False),  # advice, not a fact
         ("what does Karpathy think about AGI?", False),
         ("how does he see the future of programming?", False),
