@@ -363,6 +363,9 @@ def test_keyboard_only(chat, outside, searcher, viewport):
 def serious_violations(page) -> list[str]:
     import axe_playwright_python
 
+    # while an event runs, Gradio flashes the outputs (.pending, an opacity animation): under load axe measured
+    # the cards' links mid-flash; the settled page is what a reader sees
+    page.wait_for_function("!document.querySelector('.pending')")
     page.add_script_tag(path=str(Path(axe_playwright_python.__file__).parent / "axe.min.js"))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
