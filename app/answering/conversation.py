@@ -14,9 +14,9 @@ from pydantic import BaseModel
 
 from app.answering import follow_up
 from app.answering.extractive import compose
+from app.answering.views import NAMES_HIM, not_a_view, quoted_names
 from app.answering.turns import (
     EXAMPLE_WORDS,
-    NAMES_HIM,
     NOT_A_TOPIC,
     SWITCH,
     TurnKind,
@@ -24,8 +24,6 @@ from app.answering.turns import (
     asks_about_what_was_said,
     asks_gist,
     asks_why,
-    not_a_view,
-    quoted_names,
     turn_kind,
     unsaid_follow_up,
     words_of,

@@ -1,6 +1,6 @@
 """Reading a question in a conversation, before any search: what kind of turn it is ("why?", "and for a
-startup?", "ok, different question: …"), whether it asks for a view at all (a fact, someone else's
-opinion), and what a topic is about in a few words. What the turn then shows is the conversation's
+startup?", "ok, different question: …") and what a topic is about in a few words. Whether it asks for a view
+at all is app/answering/views.py; what the turn then shows is the conversation's
 (app/answering/conversation.py).
 """
 
@@ -8,7 +8,6 @@ import difflib
 import re
 from typing import Literal
 
-from app.corpus.records import Corpus
 from app.retrieval.question import topic_of
 
 TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
@@ -129,43 +128,6 @@ SWITCH = re.compile(
     r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topic|subject|gears))\b[\s,.!:;?—–-]*",
     re.IGNORECASE,
 )
-# Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
-# closest card would only pretend. "how long" and "how much" are left out: people ask them of his views
-# too ("how long from demo to product?" is answered by the demo-to-product gap), except "how much did X
-# spend/cost/earn, is X worth" (money is a fact, never a view of his); and so is a question that
-# asks for advice ("how many layers should I use?").
-_FACT = re.compile(
-    r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
-    r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
-    r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
-    r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
-    r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
-    r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
-    r"|what(?:'s|’s|s|\s+is)\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
-    r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
-    r"|where\s+(?:was|did|does|is)\s+(?:\w+\s+){0,2}(?:born|grow|grew|live|study|studied|work|based)\b"
-    r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b)",
-    re.IGNORECASE,
-)
-_ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
-# "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
-# in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
-_NOT_SOMEONE = (
-    "andrej|karpathy|karpathys|he|him|she|her|you|u|they|them|i|we|me|us|it|this|that|the|a|an|my|your|our|his|their"
-    "|people|everyone|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
-    "|probably|really|actually|even|still|also|ever|likely|definitely|just|generally|usually|honestly|truly|not"
-    "|never|always|mostly|strongly"  # "karpathy would probably disagree?": no one's name
-)
-_SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
-_OTHER_PERSON = re.compile(
-    rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
-    rf"|\b(?:does|did|do|would|will)\s+{_SOMEONE}\s+(?:think|agree|disagree|believe|say|feel)\b"  # "does elon agree?"
-    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
-    rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
-    rf"|\bwhat\s+(?:does|did|do)\s+{_SOMEONE}(?:'s|’s)\s+(?:\w+\s+){{1,3}}say\b"  # "what does anthropic's spec say"
-    rf"|\baccording\s+to\s+{_SOMEONE}\b",
-    re.IGNORECASE,
-)
 
 
 def words_of(question: str) -> list[str]:
@@ -257,26 +219,6 @@ def asks_gist(question: str) -> bool:
     """A follow-up that asks for what was just said, in short ("tl;dr", "what's the main point", "summarize
     that"): the card just shown is the answer."""
     return bool(_GIST.search(question))
-
-
-def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
-    """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
-    `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
-    about picking problems is in the corpus, in his quoting of it."""
-    topic = topic_of(question)
-    if _FACT.match(topic) and not _ADVICE.search(topic):
-        return True
-    return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
-
-
-def quoted_names(corpus: Corpus) -> frozenset[str]:
-    """The words of the names of the people he quotes in the corpus ("richard", "hamming")."""
-    return frozenset(w for insight in corpus.insights if insight.quoting for w in words_of(insight.quoting))
-
-
-# A follow-up that names him after a question the corpus holds no view on asks for his view of it ("was that
-# a good move according to karpathy?" after a date): it is read as an aspect of that topic, not declined too
-NAMES_HIM = re.compile(r"\b(?:andrej|karpathy)", re.IGNORECASE)
 
 
 # "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how

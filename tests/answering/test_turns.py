@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from app.answering.turns import not_a_view, turn_kind
+from app.answering.turns import turn_kind
+from app.answering.views import not_a_view
 from app.config import REPO_DIR
 
 
