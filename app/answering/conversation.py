@@ -148,8 +148,8 @@ def _turn(
         ranked = searcher.rank_many([topic], theme)[0]
     ranked = ranked.model_copy(update={"question": read_as})
     if not ranked.on_topic:
-        # right after an answer, a why or a case asked of it in words that told no follow-up: not a question
-        # the corpus holds nothing on
+        # right after an answer, a why, a case or another setting asked of it in words that told no follow-up:
+        # not a question the corpus holds nothing on
         again = unsaid_follow_up(question) if kind == "new" and before and before.result.on_topic else None
         if again:
             return _turn(searcher, question, before, seen, k, theme, kind=again)
@@ -241,7 +241,7 @@ def conversation(
         showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
         # what a topic has shown so far: "more" continues after it (and after a fact asked in between); a new
         # topic starts again
-        goes_on = turn.kind in ("more", "example", "aspect") or turn.stands or (turn.declined and n > 0)
+        goes_on = turn.kind in ("more", "example", "aspect") or turn.stands or (turn.declined is not None and n > 0)
         seen = (seen if goes_on else set()) | showed
         turns.append(turn)
     return turns
@@ -270,7 +270,7 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
         return "stands" if first == turn.anchor else "shown-above"
     if turn.kind == "more" and asks_gist(turn.question):
         return "gist-above"
-    if turn.kind == "more" and asks_why(turn.question) and turn.result.hits[0].key == turn.anchor:
+    if turn.kind == "more" and asks_why(turn.question) and first == turn.anchor:
         return "why-above" if getattr(searcher.corpus.get(first), "reason", None) else "why-none-above"
     return "new-above"
 

@@ -154,10 +154,10 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         if not has_topic:
             return "bare"
         return "example" if EXAMPLE_WORDS.intersection(words) or _A_CASE.search(question) else "more"
-    if has_topic and len(words) <= LONG_ASPECT_MAX_WORDS and _SAME_ELSEWHERE.search(question):
-        return "aspect"
-    if not has_topic or len(words) > ASPECT_MAX_WORDS:
+    if not has_topic:
         return "new"
+    if len(words) > ASPECT_MAX_WORDS:
+        return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and _SAME_ELSEWHERE.search(question) else "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
     # narrowed by its own words
     if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
@@ -169,7 +169,12 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         _POINTS_BACK.intersection(words) or own & topic_words or ASPECT_CUE.match(question)
     ):
         return "more"
-    if ASPECT_CUE.match(question) or _POINTS_BACK.intersection(words) or _ANOTHER_WAY.intersection(words):
+    if (
+        ASPECT_CUE.match(question)
+        or _POINTS_BACK.intersection(words)
+        or _ANOTHER_WAY.intersection(words)
+        or _SAME_ELSEWHERE.search(question)
+    ):
         return "aspect"
     return "new"
 
