@@ -241,7 +241,7 @@ def conversation(
         showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
         # what a topic has shown so far: "more" continues after it (and after a fact asked in between); a new
         # topic starts again
-        goes_on = turn.kind in ("more", "example", "aspect") or turn.stands or (turn.declined is not None and n > 0)
+        goes_on = turn.kind in ("more", "example", "aspect") or turn.stands or turn.declined is not None
         seen = (seen if goes_on else set()) | showed
         turns.append(turn)
     return turns

@@ -142,6 +142,11 @@ def _spelled(word: str) -> str:
     return next(iter(difflib.get_close_matches(word, ("example", "examples"), n=1, cutoff=0.85)), word)
 
 
+def _asks_a_case(question: str, words: list[str]) -> bool:
+    """A question with words of its own that asks for a case: a word that can mean nothing else, or a phrase."""
+    return bool(_SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question))
+
+
 def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = frozenset()) -> TurnKind:
     """How a question relates to the conversation before it (before any search). `topic_words`: the words
     of the topic and of the card it opened with, which a "why …" follow-up may take up."""
@@ -160,7 +165,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and _SAME_ELSEWHERE.search(question) else "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
     # narrowed by its own words
-    if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
+    if _asks_a_case(question, words):
         return "example"
     # "wait why would that be true", "wtf does that mean", "why is more data better than the tricks" (after
     # the card on more data)
@@ -191,7 +196,7 @@ def unsaid_follow_up(question: str) -> TurnKind | None:
     points_back = bool(_POINTS_BACK.intersection(words))
     if len(words) > ASPECT_MAX_WORDS and not (points_back or ASPECT_CUE.match(question)):
         return None
-    if _SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question):
+    if _asks_a_case(question, words):
         return "example"
     if asks_why(question) and (points_back or _HIM.intersection(words) or _WHY_NOT.match(question)):
         return "more"
