@@ -24,9 +24,18 @@ _FACT = re.compile(
     r"|what(?:'s|’s|s|\s+is)\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
     r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|where\s+(?:was|did|does|is)\s+(?:\w+\s+){0,2}(?:born|grow|grew|live|study|studied|work|based)\b"
-    r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b)",
+    r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b"
+    # who someone is ("who was richard hamming btw"), what he still does ("is he still at openai", "does he still
+    # use vim"; not "does he still think …") and his favourite things: facts about a person, not his views
+    r"|who(?:'s|’s|\s+is|\s+was)\s+(?!(?:the|a|an|right|wrong|correct|better|best|responsible|he|she|they|it|this|that)\b)"
+    r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?\W*(?:btw|again|anyway|exactly)?\W*$"
+    r"|(?:and\s+)?(?:does|did|is|was)\s+(?:he|karpathy|andrej)\s+still\s+(?:use|using|work|working|at|with|live|living"
+    r"|teach|teaching|run|running|employed|involved|active|post|posting|tweet|tweeting)\b"
+    r"|what(?:'s|’s|s|\s+is|\s+was)\s+(?:his\s+|karpathy(?:'s|’s|s)?\s+|andrej(?:'s|’s|s)?\s+)?favou?rite\b)",
     re.IGNORECASE,
 )
+# ... and anywhere in it: who coined a term ("was he the one who came up with the term software 1.0?")
+_COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNORECASE)
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
 # "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
 # in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
@@ -40,7 +49,8 @@ _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)
 _OTHER_PERSON = re.compile(
     rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
     rf"|\b(?:does|did|do|would|will)\s+{_SOMEONE}\s+(?:think|agree|disagree|believe|say|feel)\b"  # "does elon agree?"
-    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance)\s+(?:on|about)\b"
+    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance|timeline|prediction|predictions|forecast)"
+    r"\s+(?:on|about|for|of)\b"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
     rf"|\bwhat\s+(?:does|did|do)\s+{_SOMEONE}(?:'s|’s)\s+(?:\w+\s+){{1,3}}say\b"  # "what does anthropic's spec say"
     rf"|\baccording\s+to\s+{_SOMEONE}\b",
@@ -52,9 +62,10 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
     `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
     about picking problems is in the corpus, in his quoting of it."""
-    topic = topic_of(question)
-    if _FACT.match(topic) and not _ADVICE.search(topic):
-        return True
+    # each sentence: "was that a tweet? what year did he post it"
+    for sentence in re.split(r"(?<=[?!.])\s+", topic_of(question)):
+        if (_FACT.match(sentence) or _COINED.search(sentence)) and not _ADVICE.search(sentence):
+            return True
     return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
 
 

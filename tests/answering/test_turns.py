@@ -128,6 +128,18 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what's openai's official definition of AGI?", True),  # an organisation's view
         ("what does anthropic's MCP spec say about this?", True),  # another source's words
         ("what does karpathy's recipe post say about learning rates", False),
+        # who someone is, what he still does, his favourites, who coined a term, a fact in a second sentence
+        ("who is geoffrey hinton anyway", True),
+        ("who is right, him or the skeptics?", False),
+        ("is he still at tesla?", True),
+        ("does he still use emacs", True),
+        ("does he still think scaling works?", False),  # his view, now
+        ("is he still right about software 2.0?", False),
+        ("what's his favourite framework", True),
+        ("so was karpathy the guy who coined vibe coding?", True),
+        ("nice post. in what year did he write it?", True),
+        ("what's demis hassabis's prediction for agi?", True),
+        ("what's his prediction for agi?", False),  # his view
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
