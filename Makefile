@@ -23,7 +23,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 # the fast tier: no browser, no strace, no language model, no slow end-to-end runs (tests/conftest.py)
 FAST := not browser and not egress and not llm and not slow
 
-.PHONY: run local check test train index eval docs
+.PHONY: run local check test train train-turns index eval docs
 
 $(APP_STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -68,10 +68,16 @@ test: $(TEST_STAMP) $(LOCAL_STAMP)
 	$(VENV)/bin/ruff check app tests bench
 	$(PY) -m pytest
 
-# fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (a few minutes on 2 cores);
-# the next `make index` (or any start) rebuilds the index with it
+# fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (~12 minutes on 2 cores), then
+# fit the follow-up reader on its vectors; the next `make index` (or any start) rebuilds the index with it
 train: $(APP_STAMP)
 	$(VENV)/bin/ask-karpathy train
+	$(MAKE) train-turns
+
+# fit the follow-up reader (app/answering/turn_reader.py) on the conversations' tune half and the training
+# negatives: after new conversations or a new adapter (half a minute; builds the index first if stale)
+train-turns: $(APP_STAMP)
+	$(PY) -m app.answering.turn_reader
 
 index: $(APP_STAMP)
 	$(VENV)/bin/ask-karpathy index

@@ -12,7 +12,7 @@ earlier questions (the API keeps no state), so the turns are replayed to know wh
 
 from pydantic import BaseModel
 
-from app.answering import follow_up
+from app.answering import follow_up, turn_reader
 from app.answering.extractive import compose
 from app.answering.views import NAMES_HIM, not_a_view, quoted_names
 from app.answering.turns import (
@@ -122,7 +122,7 @@ def _turn(
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
         kind, aspect = "aspect", question
         read_as = f"{about(topic, None, named)}: {question}"  # as asked: naming him is the point
-    if kind in ("new", "switch", "aspect") and not_a_view(question, quoted_names(searcher.corpus)):
+    if not_a_view(question, quoted_names(searcher.corpus)):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(
             question=question,
@@ -149,8 +149,13 @@ def _turn(
     ranked = ranked.model_copy(update={"question": read_as})
     if not ranked.on_topic:
         # right after an answer, a why, a case or another setting asked of it in words that told no follow-up:
-        # not a question the corpus holds nothing on
-        again = unsaid_follow_up(question) if kind == "new" and before and before.result.on_topic else None
+        # not a question the corpus holds nothing on. The rules know some phrasings; the learned reader reads
+        # the others, when it finds a follow-up likelier than a new question.
+        again = None
+        if kind == "new" and before and before.result.on_topic:
+            again = unsaid_follow_up(question) or turn_reader.follow_up_kind(
+                searcher.embedder, question, before.question
+            )
         if again:
             return _turn(searcher, question, before, seen, k, theme, kind=again)
         return Turn(
