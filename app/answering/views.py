@@ -36,6 +36,18 @@ _FACT = re.compile(
 )
 # ... and anywhere in it: who coined a term ("was he the one who came up with the term software 1.0?")
 _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNORECASE)
+# Which product or paper, whether one exists or is open source, whether a page is still up: facts of the
+# market and of the record, even when asked for advice ("which browser agent is best right now?", "is there
+# an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
+_TOOLS = r"(?:editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors)"
+_RECORD = re.compile(
+    rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest)\b"
+    rf"|\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the\s+(?:best|fastest|cheapest)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
+    r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
+    r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
+    r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b",
+    re.IGNORECASE,
+)
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
 # "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
 # in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
@@ -65,6 +77,8 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     # each sentence: "was that a tweet? what year did he post it"
     for sentence in re.split(r"(?<=[?!.])\s+", topic_of(question)):
         if (_FACT.match(sentence) or _COINED.search(sentence)) and not _ADVICE.search(sentence):
+            return True
+        if _RECORD.search(sentence):
             return True
     return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
 

@@ -140,6 +140,15 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("nice post. in what year did he write it?", True),
         ("what's demis hassabis's prediction for agi?", True),
         ("what's his prediction for agi?", False),  # his view
+        # which product, whether one exists or is open source: facts of the market, even asked for advice
+        ("which vector database is best for my startup?", True),
+        ("what's the cheapest gpu cloud right now", True),
+        ("is mistral open source", True),
+        ("is there a free tool for that i could use?", True),
+        ("which lab released the first diffusion model", True),
+        ("what's the best way to learn deep learning?", False),  # a way is a view
+        ("which tools should a beginner learn first", False),  # advice on what to learn
+        ("is open source better than closed?", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
