@@ -16,9 +16,14 @@ CORPUS = REPO_DIR / "corpus"
 @pytest.mark.parametrize(
     "opener, follow_up, kind",
     [
-        # in words no rule knows: "a bit" is a word of its own, and nothing says "why"
-        ("should we build a fully autonomous support agent", "explain the reasoning a bit", "more"),
+        # the answer in another setting, in words no rule knows: no "what about", no "that", no "for …?" cue
         ("how do i learn deep learning properly", "i only have evenings after work though", "aspect"),
+        (
+            "should we build a fully autonomous support agent",
+            "even for simple refund requests from customers?",
+            "aspect",
+        ),
+        ("how should i start a new neural net project", "the model is a small cnn on satellite images", "aspect"),
     ],
 )
 def test_a_follow_up_no_rule_knows_is_read_by_the_reader_not_declined(searcher, monkeypatch, opener, follow_up, kind):
