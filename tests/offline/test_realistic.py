@@ -48,15 +48,16 @@ def test_every_style_is_scored(test_half):
 
 @pytest.fixture(scope="module")
 def turns(searcher):
-    return score_conversations(searcher, load_conversations(CONVERSATIONS))
+    """The tune half's turns: a failing guard prints what it scored, and the test half's are never shown."""
+    return score_conversations(searcher, [c for c in load_conversations(CONVERSATIONS) if c.half == "tune"])
 
 
 def test_follow_ups_are_read_and_never_repeat_the_turn_before(turns):
     summary = conversation_summary(turns)
-    assert len({t.conversation for t in turns}) >= 80
-    assert summary["bare-first"]["read_right"] == 1.0 and summary["more"]["read_right"] >= 0.8, summary
-    for kind in ("more", "example"):  # "why?", "tell me more", "example?": never a card of the turn before
-        assert summary[kind]["repeats"] <= 0.1, summary[kind]
+    assert len({t.conversation for t in turns}) >= 200
+    assert summary["bare-first"]["read_right"] == 1.0 and summary["more"]["read_right"] >= 0.75, summary
+    for kind in ("more", "example"):  # "why?", "tell me more", "example?": on the topic, never the turn before's
+        assert summary[kind]["first_on_topic"] >= 0.8 and summary[kind]["repeats"] <= 0.1, summary[kind]
     assert summary["new"]["first_on_topic"] >= 0.85
     assert summary["offtopic"]["declined"] >= 0.7 and summary["all"]["decline_precision"] >= 0.7
 
