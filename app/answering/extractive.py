@@ -59,6 +59,15 @@ def _leading_words(quote: str, record: Record) -> str:
     return lead if is_verbatim(lead, record) else quote
 
 
+def _curators_lead(paraphrase: str) -> str:
+    """A curator's summary from its first sentence that stands alone, as _leading_words does for his words:
+    "This is a key principle for making long-term strategic bets. Believe in the vision…" leads with "Believe
+    in the vision…"; all of it when no sentence does (the card's title, named before it, gives the reference)."""
+    sentences = _SENTENCE_END.split(paraphrase.strip())
+    start = next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), 0)
+    return " ".join(sentences[start:])
+
+
 def holds_a_case(record: Record) -> bool:
     """The card's text holds a concrete case (insights.toml `concrete`): what "example?" looks for."""
     return isinstance(record, Insight) and record.concrete
@@ -109,7 +118,7 @@ def view(record: Record, how: str, words: str | None = None) -> str:
     if record.kind == "quote" and (words is None or is_verbatim(words, record)):
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
         return f"{how} — {record.title}: {who} said “{words or _leading_words(record.shown_quotes[0], record)}” [1]"
-    return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {words or record.paraphrase} [1]"
+    return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {words or _curators_lead(record.paraphrase)} [1]"
 
 
 def lead(result: SearchResult, kind: str = "new", topic: str | None = None, declined: str | None = None) -> str:

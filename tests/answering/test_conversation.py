@@ -7,7 +7,7 @@ import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation
 from app.answering.turns import about
-from app.answering.extractive import _LEANS_BACK, ANSWER_FLOOR, _leading_words, lead, view
+from app.answering.extractive import _LEANS_BACK, _SENTENCE_END, ANSWER_FLOOR, _leading_words, lead, view
 from app.corpus.records import is_verbatim
 from app.retrieval.search import Hit, SearchResult
 
@@ -389,6 +389,11 @@ def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(sea
             assert first not in _LEANS_BACK or words == insight.quotes[0], (insight.id, words)
             # and a slice starts where a sentence does, never inside one ("e.g. writing…", "2.0... the source")
             assert words == insight.quotes[0] or words.lstrip("“\"'‘(")[0].isupper(), (insight.id, words)
+        else:  # the curator's words: from a sentence that stands alone, unless none does
+            words = lead.split("Paraphrase, not his words: ")[1].removesuffix(" [1]")
+            first = words.split()[0].strip("“\"'‘.,").lower()
+            assert words in insight.paraphrase and words[0].isupper(), (insight.id, words)
+            assert first not in _LEANS_BACK or len(_SENTENCE_END.split(insight.paraphrase)) == 1, (insight.id, words)
 
 
 def test_a_weak_match_is_framed_as_the_closest_he_comes(searcher):
