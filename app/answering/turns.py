@@ -109,7 +109,8 @@ _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats"
 # instead")
 _ANOTHER_WAY = {"instead", "alternative", "alternatives", "better", "otherwise"}
 _WHY = re.compile(
-    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come|what(?:'|’)?s\s+the\s+point)\b",
+    r"^\W*(?:(?:wait|ok(?:ay)?|but|so|and|hmm+|um+|huh|sorry|really)\W+)*(?:why|how\s+come|what(?:'|’)?s\s+the\s+point"
+    r"|(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:explain|tell\s+me|say)\s+why)\b",  # "explain why"
     re.IGNORECASE,
 )
 # ... or asks for more in so many words, narrowed by words of what was just said ("say more about the strategic

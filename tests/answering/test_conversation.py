@@ -107,15 +107,16 @@ def test_an_example_points_back_to_the_case_in_the_card_just_shown(searcher):
     assert said not in answer.lead and "fully loopy version first" in answer.lead
 
 
-def test_why_after_a_card_that_gives_its_reason_points_back_to_the_reason(searcher):
+@pytest.mark.parametrize("why", ["why?", "explain why", "can you tell me why"])
+def test_why_after_a_card_that_gives_its_reason_points_back_to_the_reason(searcher, why):
     """Looking at the data first: the card says why ("You will find corrupted data…"). "why?" answers with
     that, naming the card above instead of showing it again, then what else bears on the topic."""
     question = "should i look at my data before training a model"
-    first, why = conversation(searcher, [question, "why?"])
+    first, why = conversation(searcher, [question, why])
     above = searcher.corpus.get(_ids(first)[0])
     assert above.reason and why.kind == "more" and why.stands and _ids(why)[0] == above.id
     assert not set(_ids(why)[1:]) & set(_ids(first))
-    answer = answer_in_conversation(searcher, "why?", [question])
+    answer = answer_in_conversation(searcher, why.question, [question])
     assert answer.lead.startswith(f"His reason is in the card above — {above.title}")
     assert above.reason in answer.lead and answer.points_back
     assert "the card shown above" in answer.text and answer.text.count(above.reason) == 1
