@@ -15,14 +15,16 @@ from app.retrieval.question import topic_of
 # spend/cost/earn, is X worth" (money is a fact, never a view of his); and so is a question that
 # asks for advice ("how many layers should I use?").
 _FACT = re.compile(
-    r"^\W*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
+    r"^\W*(?:(?:and|so|but|ok|okay|btw|also)\W+)*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
     r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
     r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
-    r"|what(?:'s|’s|s|\s+is)\s+the\s+(?:capital|population|price|release\s+date|name\s+of|size\s+of)\b"
-    r"|which\s+(?:\w+\s+){0,2}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
+    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current)\s+)?(?:capital|population|price|prices"
+    r"|release\s+date|name\s+of|size\s+of|plot|salary|salaries|(?:hourly\s+|day\s+)?rate|rates)\b"
+    r"|which\s+(?:\w+\s+){0,5}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
+    r"|who\s+(?:runs|leads|heads|owns|manages)\s+(?!by\b)"  # "and who runs tesla's AI team now"
     r"|where\s+(?:was|did|does|is)\s+(?:\w+\s+){0,2}(?:born|grow|grew|live|study|studied|work|based)\b"
     r"|where\s+did\s+\w+\s+(?:do|get|earn)\s+(?:his|her|their)\s+(?:phd|degree|doctorate|masters|bachelors)\b"
     # who someone is ("who was richard hamming btw"), what he still does ("is he still at openai", "does he still
@@ -45,7 +47,10 @@ _RECORD = re.compile(
     rf"|\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the\s+(?:best|fastest|cheapest)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
     r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
     r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
-    r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b",
+    r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b"
+    # where he works next ("is karpathy going back to openai? heard some rumors")
+    r"|\b(?:is|was|will)\s+(?:he|karpathy|andrej)\s+(?:going\s+back|returning|rejoining|joining|leaving|quitting|moving)\b"
+    r"|\bdid\s+(?:he|karpathy|andrej)\s+(?:rejoin|join|leave|quit)\b",
     re.IGNORECASE,
 )
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
@@ -61,6 +66,7 @@ _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)
 _OTHER_PERSON = re.compile(
     rf"\b(?:what|how)\s+(?:does|did|do|would|might)\s+{_SOMEONE}\s+(?:think|say|feel|believe)\b"
     rf"|\b(?:does|did|do|would|will)\s+{_SOMEONE}\s+(?:think|agree|disagree|believe|say|feel)\b"  # "does elon agree?"
+    rf"|\bwhat\s+(?:has|have)\s+{_SOMEONE}\s+(?:said|written|argued|claimed)\b"  # "what has yann lecun said"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance|timeline|prediction|predictions|forecast)"
     r"\s+(?:on|about|for|of)\b"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
@@ -80,6 +86,8 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
             return True
         if _RECORD.search(sentence):
             return True
+    if _RECORD.search(question):  # "karpathy" is no topic word, but "is karpathy going back to …" asks of him
+        return True
     return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
 
 

@@ -149,6 +149,17 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what's the best way to learn deep learning?", False),  # a way is a view
         ("which tools should a beginner learn first", False),  # advice on what to learn
         ("is open source better than closed?", False),
+        ("what has demis hassabis said about scaling?", True),
+        ("what has he said about scaling?", False),  # his view
+        ("which of the big three clouds has the most gpus", True),
+        ("who runs openai's safety team these days", True),
+        ("is he joining anthropic?", True),
+        ("what's the average salary of an ml engineer", True),
+        ("what's the plot of ex machina", True),
+        ("what's the typical way to start a project", False),  # a way is a view
+        ("is karpathy leaving tesla? saw a headline", True),
+        ("is joining a startup a good idea?", False),
+        ("and how many gpus did they train on", True),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
