@@ -23,7 +23,6 @@ CORPUS = REPO_DIR / "corpus"
             "even for simple refund requests from customers?",
             "aspect",
         ),
-        ("how should i start a new neural net project", "the model is a small cnn on satellite images", "aspect"),
     ],
 )
 def test_a_follow_up_no_rule_knows_is_read_by_the_reader_not_declined(searcher, monkeypatch, opener, follow_up, kind):
