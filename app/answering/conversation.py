@@ -1,5 +1,6 @@
 """The conversation: what each turn is about, and replaying the turns before it (what kind of turn a question
-is, is read in app/answering/turns.py; what a follow-up shows is app/answering/follow_up.py). The one home for
+is, is read in app/answering/turns.py, and where its rules would decline, by app/answering/turn_reader.py;
+what a follow-up shows is app/answering/follow_up.py). The one home for
 follow-ups: the CLI, the web chat, the API and local mode all read a question through `current_turn`.
 
 A conversation has a topic: the question that opened it, narrowed by an aspect ("and for a startup?").

@@ -53,7 +53,7 @@ def test_the_committed_reader_fits_the_adapter_and_the_data():
     assert manifest["adapter_sha256"] == turn_reader.adapter_fingerprint(), (
         "the adapter changed since the turn reader was fitted: run `make train-turns`"
     )
-    assert manifest["data_sha256"] == turn_reader._data_sha256(*turn_reader.training_files(CORPUS)), (
+    assert manifest["data_sha256"] == turn_reader.data_sha256(*turn_reader.training_files(CORPUS)), (
         "the conversations or the training negatives changed since the turn reader was fitted: run `make train-turns`"
     )
     assert turn_reader.WEIGHTS.stat().st_size < 100_000  # data, not a model
