@@ -224,10 +224,14 @@ def _turn_before(turns: list[Turn]) -> Turn | None:
     declined since the last answer, that answer: "how many employees does tesla have" and then "would that
     style work in a big bank?" is about Musk's small teams, not the head count. A follow-up that is a fact
     itself ("and when was it founded?") is declined on its own words; with no answer before, it follows the
-    declined question (and is declined too)."""
+    declined question (and is declined too). The answer is the last one given, past any question in between the
+    corpus had nothing on ("we are only three people though", then "who is the ceo of hubspot", then "got a real
+    case of that working?" asks of the first answer)."""
     asked = [t for t in turns if t.kind != "bare"]
-    after_facts = next((t for t in reversed(asked) if not t.declined), None)
-    return after_facts if after_facts is not None and after_facts.result.on_topic else (asked[-1] if asked else None)
+    if not asked or asked[-1].declined is None:
+        return asked[-1] if asked else None
+    answered = next((t for t in reversed(asked) if not t.declined and t.result.on_topic), None)
+    return answered or asked[-1]
 
 
 def conversation(

@@ -197,6 +197,13 @@ def test_a_fact_asked_in_between_is_declined_and_the_next_follow_up_goes_back_to
     assert _ids(aspect)[0] == _ids(first)[0]  # the corpus has no more on it: Musk's teams stand
     facts = conversation(searcher, ["who founded openai?", "and when was it founded?"])
     assert all(t.declined for t in facts)
+    # ... and past a question in between the corpus had nothing on too (found in chromium)
+    *_, nothing, fact, aspect = conversation(
+        searcher,
+        [musk, "how do i bake sourdough bread", "who is the ceo of hubspot", "would that style work in a big bank?"],
+    )
+    assert not nothing.result.on_topic and fact.declined
+    assert aspect.kind == "aspect" and aspect.topic == musk and aspect.result.on_topic
 
 
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
