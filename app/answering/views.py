@@ -53,6 +53,7 @@ _RECORD = re.compile(
     r"|\bdid\s+(?:he|karpathy|andrej)\s+(?:rejoin|join|leave|quit)\b",
     re.IGNORECASE,
 )
+_SENTENCE = re.compile(r"(?<=[?!.])\s+")
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
 # "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
 # in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
@@ -80,14 +81,13 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
     `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
     about picking problems is in the corpus, in his quoting of it."""
-    # each sentence: "was that a tweet? what year did he post it"
-    for sentence in re.split(r"(?<=[?!.])\s+", topic_of(question)):
+    # each sentence: "was that a tweet? what year did he post it". The record is read in the words as asked:
+    # "karpathy" is no topic word, but "is karpathy going back to …" asks of him
+    if any(_RECORD.search(sentence) for sentence in _SENTENCE.split(question)):
+        return True
+    for sentence in _SENTENCE.split(topic_of(question)):
         if (_FACT.match(sentence) or _COINED.search(sentence)) and not _ADVICE.search(sentence):
             return True
-        if _RECORD.search(sentence):
-            return True
-    if _RECORD.search(question):  # "karpathy" is no topic word, but "is karpathy going back to …" asks of him
-        return True
     return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
 
 
