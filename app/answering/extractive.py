@@ -43,12 +43,17 @@ def _stands_alone(sentence: str) -> bool:
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bcf\.)\s+(?=[A-Z\"“‘'(])")
 
 
+def _first_standing(sentences: list[str]) -> int | None:
+    """Where the sentences that carry the idea begin: the first that does not lean on what came before it."""
+    return next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), None)
+
+
 def _leading_words(quote: str, record: Record) -> str:
     """The sentence(s) of a quote that carry its idea, up to LEAD_CHARS: from the first sentence that does
     not lean on something before it, as a verbatim slice of the quote; the whole quote when every sentence
     leans back (the card's title, named before it, then gives the reference)."""
     sentences = _SENTENCE_END.split(quote.strip())
-    start = next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), None)
+    start = _first_standing(sentences)
     if start is None:
         return quote
     lead = sentences[start]
@@ -64,8 +69,7 @@ def _curators_lead(paraphrase: str) -> str:
     "This is a key principle for making long-term strategic bets. Believe in the vision…" leads with "Believe
     in the vision…"; all of it when no sentence does (the card's title, named before it, gives the reference)."""
     sentences = _SENTENCE_END.split(paraphrase.strip())
-    start = next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), 0)
-    return " ".join(sentences[start:])
+    return " ".join(sentences[_first_standing(sentences) or 0 :])
 
 
 def holds_a_case(record: Record) -> bool:
