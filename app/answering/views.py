@@ -31,7 +31,7 @@ _FACT = re.compile(
     # use vim"; not "does he still think …") and his favourite things: facts about a person, not his views
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?!(?:the|a|an|right|wrong|correct|better|best|responsible|he|she|they|it|this|that)\b)"
     r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?\W*(?:btw|again|anyway|exactly)?\W*$"
-    r"|(?:and\s+)?(?:does|did|is|was)\s+(?:he|karpathy|andrej)\s+still\s+(?:use|using|work|working|at|with|live|living"
+    r"|(?:does|did|is|was)\s+(?:he|karpathy|andrej)\s+still\s+(?:use|using|work|working|at|with|live|living"
     r"|teach|teaching|run|running|employed|involved|active|post|posting|tweet|tweeting)\b"
     r"|what(?:'s|’s|s|\s+is|\s+was)\s+(?:his\s+|karpathy(?:'s|’s|s)?\s+|andrej(?:'s|’s|s)?\s+)?favou?rite\b)",
     re.IGNORECASE,
