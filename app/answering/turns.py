@@ -98,7 +98,11 @@ ASPECT_CUE = re.compile(
 LONG_ASPECT_MAX_WORDS = 20
 _SAME_ELSEWHERE = re.compile(
     r"\b(?:would|does|did|will)\s+(?:he|karpathy|andrej)\s+say\s+(?:the\s+same|that|this|so)\b"
-    r"|\b(?:does|would|will|is|could)\s+(?:that|this|it|the\s+same)\s+(?:still\s+|also\s+)?(?:apply|hold|work|change)\b"
+    r"|\b(?:does|would|will|is|could)\s+(?:that|this|it|the\s+same|any\s+of\s+(?:this|that|it))\s+(?:\w+\s+)?"
+    r"(?:still\s+|also\s+|even\s+)?"
+    r"(?:apply|hold|work|change)\b"  # "does that loop even apply to us?"
+    r"|^\W*(?:(?:and|but|so|is\s+it)\W+)*(?:the\s+)?same\s+(?:for|with|in|goes\s+for)\b"  # "same for text datasets?"
+    r"|\b(?:what\s+then|then\s+what)\W*$"  # "we don't own a factory though. what then"
     r"|\bis\s+(?:that|this|it)\s+(?:still\s+|also\s+)?(?:true|the\s+case|any\s+different|different)\b"
     r"|^\W*(?:(?:ok(?:ay)?|and|but|so)\W+)*(?:what|how)\s+about\b",
     re.IGNORECASE,
@@ -116,7 +120,8 @@ _WHY = re.compile(
 # ... or asks for more in so many words, narrowed by words of what was just said ("say more about the strategic
 # patience part", "what do you mean by data engine exactly?", "go on, what makes it 'general purpose'")
 _MORE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+|wait)\W+)*(?:say\s+more|tell\s+me\s+more|elaborate|expand\s+on|go\s+on"
+    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+|wait)\W+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?"
+    r"(?:say\s+more|tell\s+me\s+more|elaborate|expand\s+on|go\s+on"
     r"|explain|what\s+(?:do|did)\s+(?:you|he)\s+mean)\b|\belaborate\W*$",
     re.IGNORECASE,
 )
@@ -163,7 +168,11 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     if not has_topic:
         return "new"
     if len(words) > ASPECT_MAX_WORDS:
-        return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and _SAME_ELSEWHERE.search(question) else "new"
+        # "does that loop even apply to us?", "ok and once real customers pay through it, anything to worry about?"
+        leans = _SAME_ELSEWHERE.search(question) or (
+            ASPECT_CUE.match(question) and _POINTS_BACK.intersection(words) and not _WHY.match(question)
+        )
+        return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and leans else "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
     # narrowed by its own words
     if _asks_a_case(question, words):

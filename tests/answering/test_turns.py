@@ -92,6 +92,12 @@ from app.config import REPO_DIR
         # an aspect after a word that only opens the turn
         ("ok and for a seed-stage startup?", True, "aspect"),
         ("thanks! what about big companies?", True, "aspect"),
+        # the same elsewhere, in a few words or after the setting
+        ("same for audio models?", True, "aspect"),
+        ("is it the same with tabular data", True, "aspect"),
+        ("but my team has no ml people at all, does that advice even hold for us?", True, "aspect"),
+        ("our budget is tiny. then what?", True, "aspect"),
+        ("same for audio models?", False, "new"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
