@@ -1,5 +1,7 @@
-"""A learned reading of a follow-up the word rules did not recognise: "why", "example" or "aspect" asked in
-words of its own, right after an answer, that would otherwise be declined as a new question on no topic.
+"""Two learned readings of a turn, for what the word rules did not recognise: a follow-up ("why", "example" or
+"aspect" asked in words of its own, right after an answer) that would otherwise be declined as a new question
+on no topic; and a question that asks for no view of his at all (a fact, a product pick, someone else's
+opinion) that the rules and the search would otherwise answer with the closest card.
 
 The rules in turns.py know the phrasings they were written for; every new blind batch of conversations
 brought phrasings they did not know (docs/conversations.md). This reader learned the kinds instead: a
@@ -11,7 +13,15 @@ before it. On a blind batch that neither it nor the rules had seen (c801-c840) i
 from 0.65 to 0.94 (0.92 as finally fitted), and it changed no tune-half turn the rules read
 (docs/conversations.md, stop 25).
 
-The weights (turn_reader.npz, ~12 KB) are data, like the embedder's adapter: they hold for the adapter they
+The second reading is a logistic regression over the question's vector alone, fitted on the embedder's
+training questions (what the 50 insights answer, and what they do not: corpus/training/) and the tune
+half's turns (off-topic or not). Its patterns' counterparts in views.py know the phrasings they were
+written for; each blind batch asked its facts differently ("what percentage of support tickets can gpt-4
+resolve", "which is better for this, chatgpt or claude"). It is asked only in a conversation, of a
+question that may ask a fact (views.could_ask_a_fact), and declines only when nearly sure (NO_VIEW_FLOOR;
+what it declined and what it cost on blind batches: docs/conversations.md, stop 26).
+
+The weights (turn_reader.npz, ~17 KB) are data, like the embedder's adapter: they hold for the adapter they
 were fitted with (turn_reader.json names it), and a different one leaves the reader out. Fit them again
 after `make train` or new conversations with `make train-turns` (python -m app.answering.turn_reader).
 """
@@ -48,6 +58,10 @@ RELATED_MIN = 0.05
 OVERLAP = 0.95
 # What a labelled turn teaches: an off-topic turn, a switch and a new question all read as "new"
 _AS_NEW = {"offtopic", "switch", "bare-first"}
+# How sure the second reading must be that a question asks for no view of his before it is declined. Each tune
+# batch of conversations read through the app with the reading fitted without it: at 0.9 it declined four
+# off-topic turns nothing else declined and no on-topic one; at 0.8 "and for someone with a full time job?" (0.84)
+NO_VIEW_FLOOR = 0.9
 
 
 def features(embedder, questions: list[str], previous: list[str]) -> np.ndarray:
@@ -63,8 +77,9 @@ def adapter_fingerprint() -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "no adapter"
 
 
-def training_files(corpus_dir: Path) -> tuple[Path, Path]:
-    return corpus_dir / "realistic" / "conversations.jsonl", corpus_dir / "training" / "negatives.jsonl"
+def training_files(corpus_dir: Path) -> tuple[Path, Path, Path]:
+    training = corpus_dir / "training"
+    return corpus_dir / "realistic" / "conversations.jsonl", training / "negatives.jsonl", training / "positives.jsonl"
 
 
 def data_sha256(*paths: Path) -> str:
@@ -75,16 +90,17 @@ def data_sha256(*paths: Path) -> str:
 
 
 @functools.cache
-def _weights(embedder_name: str) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+def _weights(embedder_name: str) -> dict | None:
     """The fitted weights, or None when they were fitted on vectors of another model or adapter."""
     try:
         manifest = json.loads(MANIFEST.read_text())
         with np.load(WEIGHTS) as saved:
-            weights, bias, kinds = saved["weights"], saved["bias"], [str(k) for k in saved["kinds"]]
+            fitted = {name: saved[name] for name in ("weights", "bias", "no_view_weights", "no_view_bias")}
+            fitted["kinds"] = [str(k) for k in saved["kinds"]]
     except (OSError, ValueError, KeyError):
         return None
     fitted_on = (manifest.get("embedder"), manifest.get("adapter_sha256"))
-    return (weights, bias, kinds) if fitted_on == (embedder_name, adapter_fingerprint()) else None
+    return fitted if fitted_on == (embedder_name, adapter_fingerprint()) else None
 
 
 def follow_up_kind(embedder, question: str, previous: str) -> TurnKind | None:
@@ -93,26 +109,35 @@ def follow_up_kind(embedder, question: str, previous: str) -> TurnKind | None:
     fitted = _weights(embedder.name)
     if fitted is None:
         return None
-    weights, bias, kinds = fitted
     seen = features(embedder, [question], [previous])[0]
     if seen[-2] < RELATED_MIN:  # its cosine with the question before it
         return None
-    logits = seen @ weights.T + bias
-    p = dict(zip(kinds, np.exp(logits - logits.max())))
+    logits = seen @ fitted["weights"].T + fitted["bias"]
+    p = dict(zip(fitted["kinds"], np.exp(logits - logits.max())))
     best = max((kind for kind in p if kind != "new"), key=p.get)
     return best if p["new"] < sum(p.values()) / 2 else None
 
 
+def asks_no_view(embedder, question: str) -> bool:
+    """Whether `question` is, nearly surely, one the corpus of his views cannot answer: a fact, a product pick,
+    another person's opinion. False when the weights do not fit the embedder."""
+    fitted = _weights(embedder.name)
+    if fitted is None:
+        return False
+    logit = _unit(embedder.encode([question]))[0] @ fitted["no_view_weights"][0] + fitted["no_view_bias"][0]
+    return bool(1 / (1 + np.exp(-logit)) >= NO_VIEW_FLOOR)
+
+
 def labelled_turns(conversations: Path, negatives: Path) -> tuple[list[tuple[str, str, str, float]], list[str]]:
-    """What the reader is fitted on, and what it must never see. (question, the question before it, its kind,
-    its weight in the fit): every turn after the first of the conversations' tune half, and each question of
-    the embedder's training negatives (corpus/training/negatives.jsonl: facts, other people's views, cooking)
-    asked as new after a tune conversation's first question. Without those, every everyday question ("how do
-    I fix a flat bike tire") read likelier a follow-up than a new question: the conversations' new turns are
-    mostly on his topics. And the turns of the test half, whose numbers are reported."""
+    """What the follow-up reading is fitted on, and what it must never see. (question, the question before it,
+    its kind, its weight in the fit): every turn after the first of the conversations' tune half, and each
+    question of the embedder's training negatives (corpus/training/negatives.jsonl: facts, other people's
+    views, cooking) asked as new after a tune conversation's first question. Without those, every everyday
+    question ("how do I fix a flat bike tire") read likelier a follow-up than a new question: the
+    conversations' new turns are mostly on his topics. And the turns of the test half, whose numbers are
+    reported."""
     turns, openers, test = [], [], []
-    for line in conversations.read_text(encoding="utf-8").splitlines():
-        conversation = json.loads(line)
+    for conversation in _lines(conversations):
         asked = [t["q"] for t in conversation["turns"]]
         if conversation["half"] != "tune":
             test += asked
@@ -120,8 +145,27 @@ def labelled_turns(conversations: Path, negatives: Path) -> tuple[list[tuple[str
         openers.append(asked[0])
         for before, turn in zip(asked, conversation["turns"][1:]):
             turns.append((turn["q"], before, "new" if turn["kind"] in _AS_NEW else turn["kind"], 1.0))
-    off_topic = [json.loads(line)["q"] for line in negatives.read_text(encoding="utf-8").splitlines()]
+    off_topic = [q["q"] for q in _lines(negatives)]
     return turns + [(q, openers[n % len(openers)], "new", NEGATIVE_WEIGHT) for n, q in enumerate(off_topic)], test
+
+
+def labelled_views(conversations: Path, negatives: Path, positives: Path) -> list[tuple[str, bool]]:
+    """What the no-view reading is fitted on: (question, whether it asks for no view of his). Every tune-half
+    turn in words of its own (an off-topic turn asks for none), the questions the 50 insights answer and those
+    they do not (the embedder's training data, written blind to every evaluation set)."""
+    turns = [
+        (t["q"], t["kind"] == "offtopic")
+        for conversation in _lines(conversations)
+        if conversation["half"] == "tune"
+        for t in conversation["turns"]
+        if t["kind"] != "bare-first" and has_words_of_its_own(t["q"])
+    ]
+    return turns + [(q["q"], False) for q in _lines(positives)] + [(q["q"], True) for q in _lines(negatives)]
+
+
+def _lines(path: Path) -> list[dict]:
+    """A JSON Lines file: conversations, or training questions, each with its "q"."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def has_words_of_its_own(question: str) -> bool:
@@ -130,38 +174,49 @@ def has_words_of_its_own(question: str) -> bool:
     return bool(set(words_of(question)) - NOT_A_TOPIC - EXAMPLE_WORDS)
 
 
-def training_turns(embedder, conversations: Path, negatives: Path) -> list[tuple[str, str, str, float]]:
-    """The labelled turns less any with words of its own that is the same question as a test-half turn (cosine
-    >= OVERLAP): blind helpers wrote "what does yann lecun think about that" in both halves."""
-    turns, test = labelled_turns(conversations, negatives)
+def training_sets(embedder, conversations: Path, negatives: Path, positives: Path) -> tuple[list, list, set]:
+    """Both readings' labelled questions, less any with words of its own that is the same question as a
+    test-half turn (cosine >= OVERLAP: blind helpers wrote "what does yann lecun think about that" in both
+    halves); and those left out."""
+    labelled, test = labelled_turns(conversations, negatives)
+    views = labelled_views(conversations, negatives, positives)
+    own = sorted({q for q in [t[0] for t in labelled] + [q for q, _ in views] if has_words_of_its_own(q)})
     test = [q for q in test if has_words_of_its_own(q)]
-    own = [i for i, t in enumerate(turns) if has_words_of_its_own(t[0])]
-    close = (_unit(embedder.encode([turns[i][0] for i in own])) @ _unit(embedder.encode(test)).T).max(axis=1)
+    close = (_unit(embedder.encode(own)) @ _unit(embedder.encode(test)).T).max(axis=1)
     dropped = {own[n] for n in np.flatnonzero(close >= OVERLAP)}
-    return [t for i, t in enumerate(turns) if i not in dropped]
+    return [t for t in labelled if t[0] not in dropped], [v for v in views if v[0] not in dropped], dropped
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def fit(embedder, conversations: Path, negatives: Path) -> dict:
-    """Fit the reader on training_turns and write its weights and manifest."""
+def fit(embedder, conversations: Path, negatives: Path, positives: Path) -> dict:
+    """Fit both readings on training_sets and write their weights and manifest."""
     from sklearn.linear_model import LogisticRegression  # fitting only; reading is numpy
 
-    turns = training_turns(embedder, conversations, negatives)
+    turns, views, dropped = training_sets(embedder, conversations, negatives, positives)
     x = features(embedder, [t[0] for t in turns], [t[1] for t in turns])
     model = LogisticRegression(C=C, max_iter=3000).fit(x, [t[2] for t in turns], sample_weight=[t[3] for t in turns])
-    saved = {"weights": model.coef_.astype(np.float32), "bias": model.intercept_.astype(np.float32)}
+    # two thousand questions his insights answer against six hundred they do not: weighed as equals
+    no_view = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    no_view.fit(_unit(embedder.encode([q for q, _ in views])), [asks_none for _, asks_none in views])
+    saved = {
+        "weights": model.coef_,
+        "bias": model.intercept_,
+        "no_view_weights": no_view.coef_,
+        "no_view_bias": no_view.intercept_,
+    }
     weights = io.BytesIO()
-    np.savez(weights, kinds=np.array(model.classes_), **saved)
+    np.savez(weights, kinds=np.array(model.classes_), **{name: a.astype(np.float32) for name, a in saved.items()})
     write_atomic(WEIGHTS, weights.getvalue())
     manifest = {
         "embedder": embedder.name,
         "adapter_sha256": adapter_fingerprint(),
-        "data_sha256": data_sha256(conversations, negatives),
+        "data_sha256": data_sha256(conversations, negatives, positives),
         "turns": {kind: sum(t[2] == kind for t in turns) for kind in model.classes_},
-        "left_out_as_test_turns": len(labelled_turns(conversations, negatives)[0]) - len(turns),
+        "views": {"asks none": sum(a for _, a in views), "asks his": sum(not a for _, a in views)},
+        "left_out_as_test_turns": len(dropped),
         "negative_weight": NEGATIVE_WEIGHT,
         "C": C,
         "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -41,7 +41,7 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 # Which product or paper, whether one exists or is open source, whether a page is still up: facts of the
 # market and of the record, even when asked for advice ("which browser agent is best right now?", "is there
 # an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
-_TOOLS = r"(?:editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors)"
+_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors)"
 _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest)\b"
     rf"|\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the\s+(?:best|fastest|cheapest)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
@@ -99,3 +99,23 @@ def quoted_names(corpus: Corpus) -> frozenset[str]:
 # A follow-up that names him after a question the corpus holds no view on asks for his view of it ("was that
 # a good move according to karpathy?" after a date): it is read as an aspect of that topic, not declined too
 NAMES_HIM = re.compile(r"\b(?:andrej|karpathy)", re.IGNORECASE)
+# A fact is asked: a question mark or a question's first word
+_ASKED = re.compile(
+    r"\?|^\W*(?:what|whats|which|who|whose|when|where|how|is|are|was|were|do|does|did|can|could|will|would"
+    r"|should|has|have)\b",
+    re.IGNORECASE,
+)
+_ASKS_HIM = re.compile(
+    r"\b(?:he|karpathy|andrej)\s+(?:\w+\s+)?(?:say|says|said|think|thinks|thought|feel|feels|believe|believes|mean"
+    r"|meant|like|likes|argue|argues|recommend|recommends|suggest|suggests)\b|\baccording\s+to\s+(?:him|karpathy)\b"
+    r"|\b(?:his|karpathy(?:'s|’s|s)?)\s+(?:view|views|take|opinion|advice|reasoning|point|argument)\b",
+    re.IGNORECASE,
+)
+
+
+def could_ask_a_fact(question: str) -> bool:
+    """Whether a question no pattern here caught may still ask for a fact (turn_reader.asks_no_view judges): it is
+    asked as a question (a turn that tells the asker's situation, "i only have an old laptop, no gpu at all", asks
+    how the answer fits it), not for advice ("how do we do it without tanking this year's numbers") nor for what
+    he thinks ("what did he say about working with elon", "why does he like it so much")."""
+    return bool(_ASKED.search(question)) and not (_ADVICE.search(question) or _ASKS_HIM.search(question))

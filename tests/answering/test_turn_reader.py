@@ -1,5 +1,5 @@
-"""The learned reading of a follow-up (app/answering/turn_reader.py): what it rescues, what it leaves declined,
-and that its committed weights are fresh and never saw the test half."""
+"""The learned readings of a turn (app/answering/turn_reader.py): the follow-ups it rescues, the facts it declines,
+what it leaves alone, and that its committed weights are fresh and never saw the test half."""
 
 import json
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import app.answering.turn_reader as turn_reader
-from app.answering.conversation import conversation
+from app.answering.conversation import NOT_A_VIEW, conversation
 from app.config import REPO_DIR
 
 CORPUS = REPO_DIR / "corpus"
@@ -54,23 +54,24 @@ def test_the_committed_reader_fits_the_adapter_and_the_data():
         "the adapter changed since the turn reader was fitted: run `make train-turns`"
     )
     assert manifest["data_sha256"] == turn_reader.data_sha256(*turn_reader.training_files(CORPUS)), (
-        "the conversations or the training negatives changed since the turn reader was fitted: run `make train-turns`"
+        "the conversations or the training questions changed since the turn reader was fitted: run `make train-turns`"
     )
     assert turn_reader.WEIGHTS.stat().st_size < 100_000  # data, not a model
 
 
 def test_the_reader_never_fitted_on_a_test_turn(searcher):
     """Blind helpers wrote the same follow-ups into both halves ("what does yann lecun think about that"): the
-    reader's training turns hold none of the test half's with words of their own, by text or by cosine."""
-    conversations, negatives = turn_reader.training_files(CORPUS)
-    turns = turn_reader.training_turns(searcher.embedder, conversations, negatives)
+    readings' training questions hold none of the test half's turns with words of their own, by text or by
+    cosine."""
+    conversations = turn_reader.training_files(CORPUS)[0]
+    turns, views, _ = turn_reader.training_sets(searcher.embedder, *turn_reader.training_files(CORPUS))
     test = [
         t["q"]
         for line in conversations.read_text().splitlines()
         if json.loads(line)["half"] == "test"
         for t in json.loads(line)["turns"]
     ]
-    own = [t[0] for t in turns if turn_reader.has_words_of_its_own(t[0])]
+    own = [q for q in {t[0] for t in turns} | {q for q, _ in views} if turn_reader.has_words_of_its_own(q)]
     test_own = [q for q in test if turn_reader.has_words_of_its_own(q)]
     assert len(own) > 300 and len(test_own) > 200
     assert not {q.lower() for q in own} & {q.lower() for q in test_own}
@@ -88,3 +89,58 @@ def test_a_reader_fitted_on_another_models_vectors_is_left_out():
             raise AssertionError("the reader must not embed with a model it was not fitted on")
 
     assert turn_reader.follow_up_kind(OtherModel(), "explain the reasoning a bit", "should we automate support") is None
+    assert not turn_reader.asks_no_view(OtherModel(), "which cloud has the cheapest gpus right now?")
+
+
+DEBUGGING = "how should i debug a neural net that trains but performs badly"
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        # facts in the middle of a conversation no pattern of views.py knows: the search would answer them with
+        # the card the topic made likely
+        "is pytorch faster than jax for transformers",
+        "what version of python does pytorch need",
+        "which cloud has the cheapest gpus right now?",
+    ],
+)
+def test_a_fact_no_pattern_knows_is_declined_by_the_reader(searcher, monkeypatch, fact):
+    turn = conversation(searcher, [DEBUGGING, fact])[1]
+    assert turn.declined == NOT_A_VIEW and not turn.result.on_topic
+    monkeypatch.setattr(turn_reader, "asks_no_view", lambda *args: False)
+    assert not conversation(searcher, [DEBUGGING, fact])[1].declined  # the patterns alone let it through
+
+
+@pytest.mark.parametrize(
+    "opener, follow_up",
+    [
+        # the asker's situation, advice in their own words, his view: never a fact, whatever the reader thinks
+        ("how do i learn deep learning", "i only have an old laptop, no gpu at all"),
+        (
+            "should we kill our own product before a competitor does",
+            "how do we do it without tanking this year's numbers",
+        ),
+        ("what would karpathy say about vibe coding", "what did he say about working with elon"),
+        ("what gives an ai startup a moat", "and for someone with a full time job?"),
+    ],
+)
+def test_the_reader_declines_no_situation_advice_or_view_of_his(searcher, opener, follow_up):
+    turn = conversation(searcher, [opener, follow_up])[1]
+    assert not turn.declined and turn.result.on_topic, turn.kind
+
+
+def test_a_long_follow_up_of_a_declined_fact_is_its_own_question(searcher):
+    """ "and once i have it, …" after a fact the corpus holds nothing on brings a topic of its own: it is asked as a
+    new question, not declined with the fact."""
+    fact, turn = conversation(
+        searcher,
+        [
+            "what's the best gpu for a home deep learning rig?",
+            "and once i have it, how should i go about learning to build a transformer from scratch",
+        ],
+    )
+    assert fact.declined and turn.kind == "new" and not turn.declined and turn.result.on_topic
+    assert conversation(searcher, ["what's the best gpu for a home deep learning rig?", "and for a laptop?"])[
+        1
+    ].declined

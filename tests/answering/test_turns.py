@@ -6,7 +6,7 @@ import json
 import pytest
 
 from app.answering.turns import turn_kind
-from app.answering.views import not_a_view
+from app.answering.views import could_ask_a_fact, not_a_view
 from app.config import REPO_DIR
 
 
@@ -165,6 +165,8 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what's the typical way to start a project", False),  # a way is a view
         ("is karpathy leaving tesla? saw a headline", True),
         ("is joining a startup a good idea?", False),
+        ("what's the best python textbook for 16 year olds", True),
+        ("what's the best way to learn python at 16", False),
         ("and how many gpus did they train on", True),
     ],
 )
@@ -179,3 +181,19 @@ def test_no_question_the_corpus_answers_is_declined_as_a_fact():
         for line in (REPO_DIR / "corpus" / name).read_text().splitlines():
             q = json.loads(line)
             assert not (q["ids"] and not_a_view(q["q"])), q["q"]
+
+
+@pytest.mark.parametrize(
+    "question, could",
+    [
+        ("which is better for this, chatgpt or claude", True),
+        ("cursor or replit for that?", True),
+        ("what was his phd thesis about", True),
+        ("i only have an old laptop, no gpu at all", False),  # the asker's situation, told
+        ("how do we do it without tanking this year's numbers", False),  # advice
+        ("what did he say about working with elon", False),  # his view
+        ("does karpathy really think agents are overhyped?", False),
+    ],
+)
+def test_only_a_question_asked_of_no_view_of_his_may_ask_a_fact(question, could):
+    assert could_ask_a_fact(question) == could
