@@ -120,13 +120,17 @@ def _turn(
     named = _title(searcher, before.anchor) if kind in ("more", "example", "aspect") else None
     read_as = _read_as(kind, topic, aspect, question, named)
     if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
-        if len(words_of(question)) > ASPECT_MAX_WORDS:  # with a topic of its own: "and once i have it, how should i
-            return _turn(searcher, question, before, seen, k, theme, kind="new")  # learn to build gpt from scratch"
+        # ... in so many words it brings a topic of its own ("and once i have it, how should i learn to build gpt
+        # from scratch" after the best gpu for a home rig): asked as a new question
+        if len(words_of(question)) > ASPECT_MAX_WORDS:
+            return _turn(searcher, question, before, seen, k, theme, kind="new")
         if not NAMES_HIM.search(question):
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
         kind, aspect = "aspect", question
         read_as = f"{about(topic, None, named)}: {question}"  # as asked: naming him is the point
-    if not_a_view(question, quoted_names(searcher.corpus)) or (before and _asks_no_view(searcher, question, kind)):
+    if not_a_view(question, quoted_names(searcher.corpus)) or (
+        before is not None and _asks_no_view(searcher, question, kind)
+    ):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(
             question=question,
