@@ -69,13 +69,13 @@ test: $(TEST_STAMP) $(LOCAL_STAMP)
 	$(PY) -m pytest
 
 # fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (~12 minutes on 2 cores), then
-# fit the follow-up reader on its vectors; the next `make index` (or any start) rebuilds the index with it
+# fit the turn readers on its vectors; the next `make index` (or any start) rebuilds the index with it
 train: $(APP_STAMP)
 	$(VENV)/bin/ask-karpathy train
 	$(MAKE) train-turns
 
-# fit the follow-up reader (app/answering/turn_reader.py) on the conversations' tune half and the training
-# negatives: after new conversations or a new adapter (half a minute; builds the index first if stale)
+# fit the turn readers (app/answering/turn_reader.py: follow-ups, facts) on the conversations' tune half and the
+# training questions: after new conversations or a new adapter (a minute; builds the index first if stale)
 train-turns: $(APP_STAMP)
 	$(PY) -m app.answering.turn_reader
 
