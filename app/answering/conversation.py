@@ -241,18 +241,15 @@ def _answered_above(
 
 
 def _turn_before(turns: list[Turn]) -> Turn | None:
-    """The turn a question follows: the latest, or, when questions after a fact or someone else's view were
-    declined since the last answer, that answer: "how many employees does tesla have" and then "would that
-    style work in a big bank?" is about Musk's small teams, not the head count. A follow-up that is a fact
-    itself ("and when was it founded?") is declined on its own words; with no answer before, it follows the
-    declined question (and is declined too). The answer is the last one given, past any question in between the
-    corpus had nothing on ("we are only three people though", then "who is the ceo of hubspot", then "got a real
-    case of that working?" asks of the first answer)."""
+    """The turn a question follows: the last one answered, past any question since that was declined (a fact,
+    someone else's view) or the corpus had nothing on: "how many employees does tesla have" and then "would that
+    style work in a big bank?" is about Musk's small teams, not the head count; "what learning rate should i use
+    for adamw" and then "and if my dataset is only 2k images?" is about the plateau asked first. A follow-up that
+    is a fact itself ("and when was it founded?") is declined on its own words; with no answer before, it
+    follows the latest question (and is declined too)."""
     asked = [t for t in turns if t.kind != "bare"]
-    if not asked or asked[-1].declined is None:
-        return asked[-1] if asked else None
     answered = next((t for t in reversed(asked) if not t.declined and t.result.on_topic), None)
-    return answered or asked[-1]
+    return answered or (asked[-1] if asked else None)
 
 
 def conversation(
@@ -272,7 +269,7 @@ def conversation(
         showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
         # what a topic has shown so far: "more" continues after it (and after a fact asked in between); a new
         # topic starts again
-        goes_on = turn.kind in ("more", "example", "aspect") or turn.stands or turn.declined is not None
+        goes_on = turn.kind in ("more", "example", "aspect", "offtopic") or turn.stands
         seen = (seen if goes_on else set()) | showed
         turns.append(turn)
     return turns

@@ -107,7 +107,8 @@ def cards_of(
         # look like at tesla?"), or the corpus has none beyond it: that card, then any other cases
         shown_case = None if holds_a_case(record) else _shown_case(ranked, linked, seen)
         above = shown_case or hit(ranked, anchor)
-        return (keep(ranked, k, [above, *cards.hits]), True) if above else (cards, False)
+        others = [h for h in cards.hits if above is None or h.key != above.key]
+        return (keep(ranked, k, [above, *others]), True) if above else (cards, False)
     if kind != "aspect":
         return cards, False
     best = most_relevant(ranked)

@@ -206,6 +206,21 @@ def test_a_fact_asked_in_between_is_declined_and_the_next_follow_up_goes_back_to
     assert aspect.kind == "aspect" and aspect.topic == musk and aspect.result.on_topic
 
 
+def test_a_follow_up_past_a_question_on_no_topic_goes_back_to_the_answer_and_shows_no_card_twice(searcher):
+    """A question the corpus has nothing on (not a fact: declined by no pattern, only found on no topic) is no
+    topic to follow: "and with a tiny dataset?" after it narrows the answer before it, not the sourdough; and an
+    example asked after it shows the card above once, not once as the case and again as new."""
+    bad_accuracy = "my model trains without errors but the accuracy is just bad, what should i do"
+    sourdough = "how do i keep my sourdough starter alive?"
+    first, nothing, aspect = conversation(searcher, [bad_accuracy, sourdough, "and with a tiny dataset?"])
+    assert not nothing.result.on_topic and not nothing.declined
+    assert aspect.kind == "aspect" and aspect.topic == bad_accuracy and aspect.result.on_topic
+    robot = "we want to deploy a humanoid robot, where should we start"
+    first, nothing, example = conversation(searcher, [robot, sourdough, "any real example of a company doing this?"])
+    assert example.kind == "example" and example.result.on_topic and _ids(example)[0] == _ids(first)[0]
+    assert len(_ids(example)) == len(set(_ids(example)))
+
+
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
     """Past the words a follow-up usually takes, a why, a case or another setting asked of what was just said
     ("it", "that", "this") is still a follow-up; a question that asks none of them stays what it is."""
