@@ -100,7 +100,9 @@ _SAME_ELSEWHERE = re.compile(
     r"\b(?:would|does|did|will)\s+(?:he|karpathy|andrej)\s+say\s+(?:the\s+same|that|this|so)\b"
     r"|\b(?:does|would|will|is|could)\s+(?:that|this|it|the\s+same|any\s+of\s+(?:this|that|it))\s+(?:\w+\s+)?"
     r"(?:still\s+|also\s+|even\s+)?(?:apply|hold|work|change)\b"  # "does that loop even apply to us?"
-    r"|^\W*(?:(?:and|but|so|is\s+it)\W+)*(?:the\s+)?same\s+(?:for|with|in|goes\s+for)\b"  # "same for text datasets?"
+    # "same for text datasets?", "same idea for fine-tuning an llm?"
+    r"|^\W*(?:(?:and|but|so|is\s+it)\W+)*(?:the\s+)?same\s+(?:(?:idea|thing|advice|logic|rule|approach)\s+)?"
+    r"(?:for|with|in|goes\s+for|applies\s+to)\b"
     r"|\b(?:what\s+then|then\s+what)\W*$"  # "we don't own a factory though. what then"
     r"|\bis\s+(?:that|this|it)\s+(?:still\s+|also\s+)?(?:true|the\s+case|any\s+different|different)\b"
     r"|^\W*(?:(?:ok(?:ay)?|and|but|so)\W+)*(?:what|how)\s+about\b",
