@@ -33,6 +33,11 @@ _FACT = re.compile(
     r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?\W*(?:btw|again|anyway|exactly)?\W*$"
     r"|(?:does|did|is|was)\s+(?:he|karpathy|andrej)\s+still\s+(?:use|using|work|working|at|with|live|living"
     r"|teach|teaching|run|running|employed|involved|active|post|posting|tweet|tweeting)\b"
+    # ... and where anyone else still works ("is elon still running tesla day to day"; not "is data still king")
+    r"|(?:does|did|is|was)\s+(?!(?:it|that|this|they|there|the|a|an|your|my|our|his|her|their|data)\b)[a-z][\w'-]*"
+    r"\s+still\s+(?:run|runs|running|lead|leads|leading|at|employed|working\s+(?:at|for)|the\s+ceo)\b"
+    # ... and a share of something ("what percentage of tesla's codebase is still c++ today")
+    r"|what\s+(?:percentage|percent|fraction|share|proportion)\s+of\b"
     r"|what(?:'s|’s|s|\s+is|\s+was)\s+(?:his\s+|karpathy(?:'s|’s|s)?\s+|andrej(?:'s|’s|s)?\s+)?favou?rite\b)",
     re.IGNORECASE,
 )
@@ -44,7 +49,8 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 _TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors)"
 _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest)\b"
-    rf"|\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the\s+(?:best|fastest|cheapest)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
+    rf"|(?:\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the|^\W*(?:the\s+)?)\s*(?:best|fastest|cheapest)\s+"
+    rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
     r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
     r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
     r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b"
@@ -76,6 +82,14 @@ _OTHER_PERSON = re.compile(
     re.IGNORECASE,
 )
 
+# What he thinks is asked, whatever the words around it ask ("how many years does he think it takes")
+_ASKS_HIM = re.compile(
+    r"\b(?:he|karpathy|andrej)\s+(?:\w+\s+)?(?:say|says|said|think|thinks|thought|feel|feels|believe|believes|mean"
+    r"|meant|like|likes|argue|argues|recommend|recommends|suggest|suggests)\b|\baccording\s+to\s+(?:him|karpathy)\b"
+    r"|\b(?:his|karpathy(?:'s|’s|s)?)\s+(?:view|views|take|opinion|advice|reasoning|point|argument)\b",
+    re.IGNORECASE,
+)
+
 
 def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
@@ -85,8 +99,11 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     # "karpathy" is no topic word, but "is karpathy going back to …" asks of him
     if any(_RECORD.search(sentence) for sentence in _SENTENCE.split(question)):
         return True
+    # ... a fact asked of what he thinks is his view ("how many years does he think it takes to go from a demo to a
+    # real product")
+    asks_him = _ASKS_HIM.search(question)
     for sentence in _SENTENCE.split(topic_of(question)):
-        if (_FACT.match(sentence) or _COINED.search(sentence)) and not _ADVICE.search(sentence):
+        if (_FACT.match(sentence) or _COINED.search(sentence)) and not (_ADVICE.search(sentence) or asks_him):
             return True
     return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
 
@@ -103,12 +120,6 @@ NAMES_HIM = re.compile(r"\b(?:andrej|karpathy)", re.IGNORECASE)
 _ASKED = re.compile(
     r"\?|^\W*(?:what|whats|which|who|whose|when|where|how|is|are|was|were|do|does|did|can|could|will|would"
     r"|should|has|have)\b",
-    re.IGNORECASE,
-)
-_ASKS_HIM = re.compile(
-    r"\b(?:he|karpathy|andrej)\s+(?:\w+\s+)?(?:say|says|said|think|thinks|thought|feel|feels|believe|believes|mean"
-    r"|meant|like|likes|argue|argues|recommend|recommends|suggest|suggests)\b|\baccording\s+to\s+(?:him|karpathy)\b"
-    r"|\b(?:his|karpathy(?:'s|’s|s)?)\s+(?:view|views|take|opinion|advice|reasoning|point|argument)\b",
     re.IGNORECASE,
 )
 

@@ -94,6 +94,8 @@ from app.config import REPO_DIR
         ("thanks! what about big companies?", True, "aspect"),
         # the same elsewhere, in a few words or after the setting
         ("same for audio models?", True, "aspect"),
+        ("same idea for speech recognition?", True, "aspect"),
+        ("the same logic applies to a nonprofit?", True, "aspect"),
         ("is it the same with tabular data", True, "aspect"),
         ("but my team has no ml people at all, does that advice even hold for us?", True, "aspect"),
         ("our budget is tiny. then what?", True, "aspect"),
@@ -168,6 +170,16 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what's the best python textbook for 16 year olds", True),
         ("what's the best way to learn python at 16", False),
         ("and how many gpus did they train on", True),
+        # a fact asked of what he thinks is his view; where anyone else still works, a share, the best product
+        ("so how many years does he think it takes to go from a demo to a real product", False),
+        ("when does karpathy think agents will actually work?", False),
+        ("is sundar still running google these days", True),
+        ("is data still king?", False),
+        ("does that still work for a startup?", False),
+        ("what percentage of github code is written by copilot now", True),
+        ("what percentage of my week should go to looking at data?", False),  # advice
+        ("best note taking app for linux?", True),
+        ("best way to get started with neural nets?", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
