@@ -17,6 +17,7 @@ from app.retrieval.question import topic_of
 _FACT = re.compile(
     r"^\W*(?:(?:and|so|but|ok|okay|btw|also)\W+)*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
     r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
+    r"|how\s+long\s+(?:did|was|were|ago)\b"  # "how long did gpt-3 take to train" (not "how long from demo to product")
     r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
@@ -54,6 +55,8 @@ _RECORD = re.compile(
     r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
     r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
     r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b"
+    # where a package is and how to install it ("is micrograd on pip? how do i install it")
+    r"|\bhow\s+(?:do|can|should|would)\s+(?:i|we|you|u)\s+install\b|\bis\s+\w+\s+on\s+(?:pip|pypi|npm|conda|homebrew)\b"
     # where he works next ("is karpathy going back to openai? heard some rumors")
     r"|\b(?:is|was|will)\s+(?:he|karpathy|andrej)\s+(?:going\s+back|returning|rejoining|joining|leaving|quitting|moving)\b"
     r"|\bdid\s+(?:he|karpathy|andrej)\s+(?:rejoin|join|leave|quit)\b",

@@ -180,6 +180,10 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what percentage of my week should go to looking at data?", False),  # advice
         ("best note taking app for linux?", True),
         ("best way to get started with neural nets?", False),
+        ("how long did it take to train alphago", True),
+        ("how long should i look at my data before training?", False),  # advice
+        ("is tinygrad on pypi", True),
+        ("how do i install pytorch on windows", True),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
