@@ -249,7 +249,8 @@ def _turn_before(turns: list[Turn]) -> Turn | None:
     follows the latest question (and is declined too)."""
     asked = [t for t in turns if t.kind != "bare"]
     answered = next((t for t in reversed(asked) if not t.declined and t.result.on_topic), None)
-    return answered or (asked[-1] if asked else None)
+    not_declined = next((t for t in reversed(asked) if not t.declined), None)
+    return answered or not_declined or (asked[-1] if asked else None)
 
 
 def conversation(

@@ -219,6 +219,13 @@ def test_a_follow_up_past_a_question_on_no_topic_goes_back_to_the_answer_and_sho
     first, nothing, example = conversation(searcher, [robot, sourdough, "any real example of a company doing this?"])
     assert example.kind == "example" and example.result.on_topic and _ids(example)[0] == _ids(first)[0]
     assert len(_ids(example)) == len(set(_ids(example)))
+    # with no answer at all before it, a follow-up is read with the question the corpus had nothing on, not with
+    # the fact declined after it (found in chromium: "and with very little labeled data?" read as an FDA date)
+    xrays = "im a nurse and our hospital wants to use ai to read x-rays, what would karpathy think"
+    *_, fact, aspect = conversation(
+        searcher, [xrays, "when did the fda approve the first ai radiology tool", "and for tiny datasets?"]
+    )
+    assert fact.declined and aspect.kind == "aspect" and aspect.topic == xrays and not aspect.declined
 
 
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
