@@ -245,8 +245,9 @@ def _turn_before(turns: list[Turn]) -> Turn | None:
     someone else's view) or the corpus had nothing on: "how many employees does tesla have" and then "would that
     style work in a big bank?" is about Musk's small teams, not the head count; "what learning rate should i use
     for adamw" and then "and if my dataset is only 2k images?" is about the plateau asked first. A follow-up that
-    is a fact itself ("and when was it founded?") is declined on its own words; with no answer before, it
-    follows the latest question (and is declined too)."""
+    is a fact itself ("and when was it founded?") is declined on its own words. With no answer before, it follows
+    the latest question not declined (x-rays in a hospital, then an FDA date, then "and with little labeled
+    data?"), or, when every one was, the latest (and is declined too)."""
     asked = [t for t in turns if t.kind != "bare"]
     answered = next((t for t in reversed(asked) if not t.declined and t.result.on_topic), None)
     not_declined = next((t for t in reversed(asked) if not t.declined), None)
