@@ -125,7 +125,9 @@ def cards_of(
     # healthcare?") is no answer: the topic's stands.
     fresh = shown(ranked, k, exclude=seen)
     if best is not None and best.key in seen:
-        return keep(ranked, k, [best, *fresh.hits]), True
+        # ... and after it only new cards that are an answer themselves (not #3 "gradient descent writes better
+        # code" at 0.14 after "is jax better than pytorch for that?")
+        return keep(ranked, k, [best, *(h for h in fresh.hits if (h.relevance or 0.0) >= ASPECT_FLOOR)]), True
     above = hit(ranked, anchor)
     if above and fresh.hits and (fresh.hits[0].relevance or 0.0) < ASPECT_FLOOR:
         return keep(ranked, k, [above]), True

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation
+from app.answering.follow_up import ASPECT_FLOOR
 from app.answering.turns import about
 from app.answering.extractive import _LEANS_BACK, _SENTENCE_END, ANSWER_FLOOR, _leading_words, lead, view
 from app.corpus.records import is_verbatim
@@ -226,6 +227,16 @@ def test_a_follow_up_past_a_question_on_no_topic_goes_back_to_the_answer_and_sho
         searcher, [xrays, "when did the fda approve the first ai radiology tool", "and for tiny datasets?"]
     )
     assert fact.declined and aspect.kind == "aspect" and aspect.topic == xrays and not aspect.declined
+
+
+def test_an_aspect_pointing_back_to_a_card_shown_adds_no_card_that_is_no_answer(searcher):
+    """ "is jax better than pytorch for that?" after building a tiny library to learn: the corpus has nothing more
+    specific, the closest is a card shown above; a new card after it is shown only when it is an answer itself
+    (found with the CLI: #3 "gradient descent writes better code", relevance 0.14, shown after it)."""
+    bootcamp = "i teach a bootcamp, should my students build a tiny neural net library from scratch?"
+    first, aspect = conversation(searcher, [bootcamp, "is jax better than pytorch for that?"])
+    assert aspect.kind == "aspect" and aspect.stands and _ids(aspect)[0] in _ids(first)
+    assert all(h.relevance >= ASPECT_FLOOR for h in aspect.result.hits[1:])
 
 
 def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(searcher):
