@@ -28,6 +28,7 @@ _LEANS_BACK = set(
     """
     this that these those it its they them their he she his her here there such so but and or then
     instead however also thus hence therefore resist stop yes no
+    finally lastly first second secondly moreover furthermore additionally similarly likewise still yet otherwise
 """.split()
 )
 
@@ -48,6 +49,19 @@ def _first_standing(sentences: list[str]) -> int | None:
     return next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), None)
 
 
+# An elision inside a sentence: where his words go on after some were left out
+_ELISION = re.compile(r"\.\.\.\s*|…\s*")
+
+
+def _past_the_elision(quote: str, record: Record) -> str | None:
+    """A quote that leans back as a whole ("Resist this temptation strongly... simply find the most related
+    paper…") may carry its idea past an elision: from there, marked "…", when those words stand alone."""
+    parts = _ELISION.split(quote.strip(), maxsplit=1)
+    if len(parts) < 2 or not _stands_alone(parts[1]) or len(parts[1].split()) < 4:
+        return None
+    return f"…{parts[1]}" if is_verbatim(parts[1], record) else None
+
+
 def _leading_words(quote: str, record: Record) -> str:
     """The sentence(s) of a quote that carry its idea, up to LEAD_CHARS: from the first sentence that does
     not lean on something before it, as a verbatim slice of the quote; the whole quote when every sentence
@@ -55,7 +69,7 @@ def _leading_words(quote: str, record: Record) -> str:
     sentences = _SENTENCE_END.split(quote.strip())
     start = _first_standing(sentences)
     if start is None:
-        return quote
+        return _past_the_elision(quote, record) or quote
     lead = sentences[start]
     for sentence in sentences[start + 1 :]:
         if len(lead) + 1 + len(sentence) > LEAD_CHARS:
@@ -84,7 +98,7 @@ def _words_past_the_lead(record: Record) -> str | None:
     if not isinstance(record, Insight) or record.kind != "quote":
         return None
     first = record.shown_quotes[0]
-    lead = _leading_words(first, record)
+    lead = _leading_words(first, record).removeprefix("…")  # "…" marks an elision, not his words
     rest = first[first.find(lead) + len(lead) :].strip() if lead != first else ""
     for text in ([rest] if rest else []) + record.shown_quotes[1:]:
         words = _leading_words(text, record)

@@ -198,8 +198,9 @@ def fold(text: str) -> str:
 
 
 def _span_words(span: str) -> str:
-    # punctuation a writer adds at the edge of a quote ("... datasets," he said) does not change the words
-    return fold(span).strip(" ,.;:!?")
+    # punctuation a writer adds at the edge of a quote ("... datasets," he said; "…simply find") does not change
+    # the words
+    return fold(span).strip(" ,.;:!?…")
 
 
 def is_verbatim(span: str, record: Record) -> bool:

@@ -8,7 +8,15 @@ import pytest
 from app.answering.conversation import answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
 from app.answering.turns import about
-from app.answering.extractive import _LEANS_BACK, _SENTENCE_END, ANSWER_FLOOR, _leading_words, lead, view
+from app.answering.extractive import (
+    _LEANS_BACK,
+    _SENTENCE_END,
+    ANSWER_FLOOR,
+    _leading_words,
+    _stands_alone,
+    lead,
+    view,
+)
 from app.corpus.records import is_verbatim
 from app.retrieval.search import Hit, SearchResult
 
@@ -428,8 +436,13 @@ def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(sea
             first = words.split()[0].strip("“\"'‘.,").lower()
             # the whole quote may lean back (its title, named first, gives the reference); a slice never does
             assert first not in _LEANS_BACK or words == insight.quotes[0], (insight.id, words)
-            # and a slice starts where a sentence does, never inside one ("e.g. writing…", "2.0... the source")
-            assert words == insight.quotes[0] or words.lstrip("“\"'‘(")[0].isupper(), (insight.id, words)
+            # and a slice starts where a sentence does, never inside one ("e.g. writing…", "2.0... the source"),
+            # or past an elision after words that lean back, marked so ("…simply find the most related paper")
+            opens_a_sentence = words.lstrip("“\"'‘(")[0].isupper()
+            past_an_elision = words.startswith("…") and is_verbatim(words[1:], insight)
+            assert words == insight.quotes[0] or opens_a_sentence or past_an_elision, (insight.id, words)
+            if past_an_elision:
+                assert not _stands_alone(insight.quotes[0]), (insight.id, words)
         else:  # the curator's words: from a sentence that stands alone, unless none does
             words = lead.split("Paraphrase, not his words: ")[1].removesuffix(" [1]")
             first = words.split()[0].strip("“\"'‘.,").lower()
