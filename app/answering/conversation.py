@@ -23,7 +23,6 @@ from app.answering.turns import (
     SWITCH,
     TurnKind,
     about,
-    asks_about_what_was_said,
     asks_gist,
     asks_why,
     turn_kind,
@@ -185,7 +184,8 @@ def _turn(
         if stands:  # ... and so asked about that card: the conversation keeps its topic ("why so long?")
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
-        back_to = _answered_above(searcher, question, before, ranked, own_words) if kind == "more" else None
+        shown_above = [h.key for h in before.result.hits] if before.result.on_topic else []
+        back_to = follow_up.answered_above(question, shown_above, ranked, own_words) if kind == "more" else None
         cards, stands = follow_up.cards_of(searcher, ranked, kind, anchor, seen, k, back_to)
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
@@ -219,25 +219,6 @@ def _asks_no_view(searcher: Searcher, question: str, kind: TurnKind) -> bool:
         and turn_reader.has_words_of_its_own(question)
         and turn_reader.asks_no_view(searcher.embedder, question)
     )
-
-
-def _answered_above(
-    searcher: Searcher, question: str, before: Turn, ranked: SearchResult, own_words: bool
-) -> int | str | None:
-    """A card just shown, when it answers a "more" turn itself, saying so: "tl;dr" (the answer's gist), a "why?"
-    (the card's own reason, or, when it gives none, the card is still the closest to one: the graders of both
-    halves name it first for "why?", the curated links follow it), or a why or a "what do you mean by …" of its
-    own words that a card just shown is the most relevant to ("why not just crank up dropout?" after "the best
-    regularizer is more data")."""
-    shown_above = [h.key for h in before.result.hits] if before.result.on_topic else []
-    if not shown_above:
-        return None
-    if asks_gist(question):
-        return shown_above[0]
-    if own_words and (asks_why(question) or asks_about_what_was_said(question)):
-        closest = follow_up.most_relevant(ranked)
-        return closest.key if closest is not None and closest.key in shown_above else None
-    return shown_above[0] if asks_why(question) else None
 
 
 def _turn_before(turns: list[Turn]) -> Turn | None:

@@ -1,11 +1,11 @@
 """What a follow-up shows ("why?", "tell me more", "an example?", "and for a startup?"): the cards of the
 topic it has not shown yet, the curated links of the card it opened with first, cut at FOLLOW_FLOOR; and
-when it points back to a card shown before, saying so (a reason or a case in the card above, an aspect
-whose answer stands). The conversation (app/answering/conversation.py) decides what a turn is about.
+when it points back to a card shown before, saying so (a reason, a gist or a case in the card above, an
+aspect whose answer stands). The conversation (app/answering/conversation.py) decides what a turn is about.
 """
 
 from app.answering.extractive import holds_a_case
-from app.answering.turns import TurnKind
+from app.answering.turns import TurnKind, asks_about_what_was_said, asks_gist, asks_why
 from app.retrieval.search import Hit, SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
@@ -71,6 +71,22 @@ def most_relevant(ranked: SearchResult) -> Hit | None:
     """The candidate most relevant by the embeddings alone, not by the fused ranking (whose BM25 bonus goes
     to whichever card has one of the question's words)."""
     return max(ranked.hits, key=lambda h: h.relevance or 0.0, default=None)
+
+
+def answered_above(question: str, shown_above: list, ranked: SearchResult, own_words: bool) -> int | str | None:
+    """A card just shown (`shown_above`, best first), when it answers a "more" turn itself, saying so: "tl;dr"
+    (the answer's gist), a "why?" (the card's own reason, or, when it gives none, the card is still the closest
+    to one: the graders of both halves name it first for "why?", the curated links follow it), or a why or a
+    "what do you mean by …" of its own words that a card just shown is the most relevant to ("why not just crank
+    up dropout?" after "the best regularizer is more data")."""
+    if not shown_above:
+        return None
+    if asks_gist(question):
+        return shown_above[0]
+    if own_words and (asks_why(question) or asks_about_what_was_said(question)):
+        closest = most_relevant(ranked)
+        return closest.key if closest is not None and closest.key in shown_above else None
+    return shown_above[0] if asks_why(question) else None
 
 
 def _shown_case(ranked: SearchResult, linked: list[int], seen: set) -> Hit | None:
