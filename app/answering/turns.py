@@ -108,6 +108,14 @@ _SAME_ELSEWHERE = re.compile(
     r"|^\W*(?:(?:ok(?:ay)?|and|but|so)\W+)*(?:what|how)\s+about\b",
     re.IGNORECASE,
 )
+# ... or tells, not asks, what the asker lacks or is ("i only have a raspberry pi to train on tho", "we dont own
+# any warehouses though lol"): how the answer fits them. Every such statement in the conversations of both
+# halves is an aspect (a why that ends in "tho" asks the reason)
+_CONSTRAINT = re.compile(
+    r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+)\W+)*(?:i|we)(?:'m|’m|\s+am|'re|’re"
+    r"|\s+are)?\s+(?:only|just|don'?t|dont|do\s+not|have\s+no|can'?t|cannot)\b",
+    re.IGNORECASE,
+)
 _HIM = {"he", "him", "his", "karpathy", "andrej"}
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
 # ... or asking for another way than the one just given ("what would be better then", "so what should i do
@@ -170,8 +178,10 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "new"
     if len(words) > ASPECT_MAX_WORDS:
         # "does that loop even apply to us?", "ok and once real customers pay through it, anything to worry about?"
-        leans = _SAME_ELSEWHERE.search(question) or (
-            ASPECT_CUE.match(question) and _POINTS_BACK.intersection(words) and not _WHY.match(question)
+        leans = (
+            _SAME_ELSEWHERE.search(question)
+            or (ASPECT_CUE.match(question) and _POINTS_BACK.intersection(words) and not _WHY.match(question))
+            or _tells_a_constraint(question)
         )
         return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and leans else "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
@@ -190,9 +200,14 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         or _POINTS_BACK.intersection(words)
         or _ANOTHER_WAY.intersection(words)
         or _SAME_ELSEWHERE.search(question)
+        or _tells_a_constraint(question)
     ):
         return "aspect"
     return "new"
+
+
+def _tells_a_constraint(question: str) -> bool:
+    return bool(_CONSTRAINT.search(question)) and "?" not in question and not _WHY.match(question)
 
 
 def unsaid_follow_up(question: str) -> TurnKind | None:

@@ -17,7 +17,8 @@ CORPUS = REPO_DIR / "corpus"
     "opener, follow_up, kind",
     [
         # the answer in another setting, in words no rule knows: no "what about", no "that", no "for …?" cue
-        ("how do i learn deep learning properly", "i only have evenings after work though", "aspect"),
+        # ("i only have evenings after work though" is a constraint told, which turns.py now reads itself)
+        ("how do i learn deep learning properly", "evenings after work only, two kids at home", "aspect"),
         (
             "should we build a fully autonomous support agent",
             "even for simple refund requests from customers?",

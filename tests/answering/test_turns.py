@@ -95,6 +95,11 @@ from app.config import REPO_DIR
         # the same elsewhere, in a few words or after the setting
         ("same for audio models?", True, "aspect"),
         ("same idea for speech recognition?", True, "aspect"),
+        # a constraint told, not asked: how the answer fits the asker
+        ("i only have a chromebook though", True, "aspect"),
+        ("we don't have any labelled data yet", True, "aspect"),
+        ("we don't have any labelled data yet", False, "new"),
+        ("why is it so slow tho", True, "more"),
         ("the same logic applies to a nonprofit?", True, "aspect"),
         ("is it the same with tabular data", True, "aspect"),
         ("but my team has no ml people at all, does that advice even hold for us?", True, "aspect"),
