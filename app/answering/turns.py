@@ -109,8 +109,8 @@ _SAME_ELSEWHERE = re.compile(
     re.IGNORECASE,
 )
 # ... or tells, not asks, what the asker lacks or is ("i only have a raspberry pi to train on tho", "we dont own
-# any warehouses though lol"): how the answer fits them. Every such statement in the conversations of both
-# halves is an aspect (a why that ends in "tho" asks the reason)
+# any warehouses though lol"): how the answer fits them. Each of the 12 such statements in the tune half's
+# conversations is an aspect (a why that ends in "tho" asks the reason)
 _CONSTRAINT = re.compile(
     r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+)\W+)*(?:i|we)(?:'m|’m|\s+am|'re|’re"
     r"|\s+are)?\s+(?:only|just|don'?t|dont|do\s+not|have\s+no|can'?t|cannot)\b",
