@@ -250,8 +250,8 @@ def conversation(
                 raise
             continue  # an earlier question that could not be searched showed nothing
         showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
-        # what a topic has shown so far: "more" continues after it (and after a fact asked in between); a new
-        # topic starts again
+        # what a topic has shown so far: "more" continues after it (and after a question in between it declined or
+        # had nothing on); a new topic starts again
         goes_on = turn.kind in ("more", "example", "aspect", "offtopic") or turn.stands
         seen = (seen if goes_on else set()) | showed
         turns.append(turn)
