@@ -16,13 +16,16 @@ from app.retrieval.question import topic_of
 # asks for advice ("how many layers should I use?").
 _FACT = re.compile(
     r"^\W*(?:(?:and|so|but|ok|okay|btw|also)\W+)*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
-    r"|when\s+(?:was|were|did|is|does)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
+    r"|when\s+(?:was|were|did)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
+    # "when is gpt-5 coming out", not "when is it ok to stop copying" or "when is labeled data better than rules"
+    r"|when\s+(?:is|does)\b(?!.*\b(?:ok|okay|better|worse|worth|right\s+time|good\s+idea|best|wise|smart|enough"
+    r"|appropriate|time\s+to)\b)"
     r"|how\s+long\s+(?:did|was|were|ago)\b"  # "how long did gpt-3 take to train" (not "how long from demo to product")
     r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
-    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current)\s+)?(?:capital|population|price|prices"
+    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:capital|population|price|prices"
     r"|release\s+date|name\s+of|size\s+of|plot|salary|salaries|(?:hourly\s+|day\s+)?rate|rates)\b"
     r"|which\s+(?:\w+\s+){0,5}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|who\s+(?:runs|leads|heads|owns|manages)\s+(?!by\b)"  # "and who runs tesla's AI team now"
@@ -52,6 +55,8 @@ _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest)\b"
     rf"|(?:\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the|^\W*(?:the\s+)?)\s*(?:best|fastest|cheapest)\s+"
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
+    # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")
+    rf"|\b(?:what|which)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:rent|buy|purchase)\b"
     r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
     r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
     r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b"
@@ -71,6 +76,7 @@ _NOT_SOMEONE = (
     "|people|everyone|someone|anyone|one|what|whats|what's|how|data|research|history|science|evidence|experience"
     "|probably|really|actually|even|still|also|ever|likely|definitely|just|generally|usually|honestly|truly|not"
     "|never|always|mostly|strongly"  # "karpathy would probably disagree?": no one's name
+    "|being|doing|having|getting|learning|working|coding|training"  # "why does being entertained feel like …"
 )
 _SOMEONE = rf"(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+(?:\s+(?!(?:{_NOT_SOMEONE})\b)[a-z][\w'-]+)?"
 _OTHER_PERSON = re.compile(

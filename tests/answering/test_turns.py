@@ -189,6 +189,13 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("how long should i look at my data before training?", False),  # advice
         ("is tinygrad on pypi", True),
         ("how do i install pytorch on windows", True),
+        ("whats the going rate for a freelance ml engineer", True),
+        ("when is llama 4 coming out", True),
+        ("when is it worth writing a custom architecture?", False),  # a judgement, not a date
+        ("when is synthetic data better than real data", False),
+        ("why does learning feel so hard?", False),  # no one's view: "learning" is no name
+        ("which laptop should i buy for a deep learning course", True),
+        ("which tools should i learn before deep learning?", False),  # advice on what to learn
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
