@@ -54,6 +54,11 @@ class Turn(BaseModel):
     # is like, and related to
     anchor: int | str | None = None
 
+    @property
+    def showed(self) -> list[int | str]:
+        """The cards the turn showed as on its topic, best first (none when it only folded the closest)."""
+        return [h.key for h in self.result.hits] if self.result.on_topic else []
+
 
 def _card_words(searcher: Searcher, key: int | str | None) -> str | None:
     """What a shown card says, to rank "more like it": its title and text, or a passage's words."""
@@ -76,7 +81,7 @@ def _topic_words(searcher: Searcher, before: Turn | None) -> frozenset[str]:
     cards the turn before showed."""
     if before is None:
         return frozenset()
-    cards = [before.anchor, *(h.key for h in before.result.hits)] if before.result.on_topic else [before.anchor]
+    cards = [before.anchor, *before.showed]
     text = " ".join(filter(None, (before.topic, before.aspect, *(_card_words(searcher, key) for key in cards))))
     return frozenset(words_of(text)) - NOT_A_TOPIC
 
@@ -177,15 +182,14 @@ def _turn(
         # a new question the card just shown answers again ("why no middle management" after Musk's teams):
         # the lead says it is the card above, not a new answer
         cards = shown(ranked, k)
-        above = {h.key for h in before.result.hits} if before and before.result.on_topic else set()
+        above = set(before.showed) if before else set()
         stands = bool(cards.hits) and cards.hits[0].key in above
         # ... and the cards the turn just showed are not shown again after its first, as if new
         cards = follow_up.keep(cards, k, cards.hits[:1] + [h for h in cards.hits[1:] if h.key not in above])
         if stands:  # ... and so asked about that card: the conversation keeps its topic ("why so long?")
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
-        shown_above = [h.key for h in before.result.hits] if before.result.on_topic else []
-        back_to = follow_up.answered_above(question, shown_above, ranked, own_words) if kind == "more" else None
+        back_to = follow_up.answered_above(question, before.showed, ranked, own_words) if kind == "more" else None
         cards, stands = follow_up.cards_of(searcher, ranked, kind, anchor, seen, k, back_to)
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
@@ -249,11 +253,10 @@ def conversation(
             if n == len(questions) - 1:
                 raise
             continue  # an earlier question that could not be searched showed nothing
-        showed = {h.key for h in turn.result.hits} if turn.result.on_topic else set()
         # what a topic has shown so far: "more" continues after it (and after a question in between it declined or
         # had nothing on); a new topic starts again
         goes_on = turn.kind in ("more", "example", "aspect", "offtopic") or turn.stands
-        seen = (seen if goes_on else set()) | showed
+        seen = (seen if goes_on else set()) | set(turn.showed)
         turns.append(turn)
     return turns
 

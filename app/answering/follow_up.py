@@ -123,8 +123,9 @@ def cards_of(
         # look like at tesla?"), or the corpus has none beyond it: that card, then any other cases
         shown_case = None if holds_a_case(record) else _shown_case(ranked, linked, seen)
         above = shown_case or hit(ranked, anchor)
-        others = [h for h in cards.hits if above is None or h.key != above.key]
-        return (keep(ranked, k, [above, *others]), True) if above else (cards, False)
+        if above is None:
+            return cards, False
+        return keep(ranked, k, [above, *(h for h in cards.hits if h.key != above.key)]), True
     if kind != "aspect":
         return cards, False
     best = most_relevant(ranked)
