@@ -165,7 +165,8 @@ def _turn(
         # the others, when it finds a follow-up likelier than a new question.
         again = None
         if kind == "new" and before and before.result.on_topic:
-            again = unsaid_follow_up(question) or turn_reader.follow_up_kind(
+            lands_above = bool(ranked.hits) and ranked.hits[0].key in before.showed
+            again = unsaid_follow_up(question, lands_above) or turn_reader.follow_up_kind(
                 searcher.embedder, question, before.question
             )
         if again:

@@ -72,7 +72,7 @@ _A_CASE = re.compile(
     # would a program in english even look like" (not "what does software 2.0 look like in 10 years")
     r"|^\W*like\s+what\b|\bshow\s+me\s+what\b.*\blooks?\s+like\b"
     r"|\blooks?\s+like\s+in\s+(?:practice|real\s+life|reality|the\s+real\s+world)\b"
-    r"|\bwhat\s+would\s+(?:a|an|one)\s+(?:\w+\s+){1,5}(?:even\s+)?look\s+like\b|\bwar\s+stor(?:y|ies)\b"
+    r"|\bwhat\s+would\s+(?:a|an|one)\s+(?:\W?[\w-]+\W?\s+){1,5}(?:even\s+)?look\s+like\b|\bwar\s+stor(?:y|ies)\b"
     # whether it happened somewhere: "has anyone actually tried that", "did that actually work somewhere?",
     # "has any company pulled that off?", "has it replaced any actual code yet?"
     r"|\b(?:has|have|did)\s+(?:anyone|anybody|someone|somebody|any\s+(?:one|company|companies|team|teams|startup"
@@ -109,11 +109,13 @@ _SAME_ELSEWHERE = re.compile(
     re.IGNORECASE,
 )
 # ... or tells, not asks, what the asker lacks or is ("i only have a raspberry pi to train on tho", "we dont own
-# any warehouses though lol"): how the answer fits them. Each of the 12 such statements in the tune half's
-# conversations is an aspect (a why that ends in "tho" asks the reason)
-_CONSTRAINT = re.compile(
-    r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+)\W+)*(?:i|we)(?:'m|’m|\s+am|'re|’re"
-    r"|\s+are)?\s+(?:only|just|don'?t|dont|do\s+not|have\s+no|can'?t|cannot)\b",
+# any warehouses though lol", "our board expects revenue within 12 months."): how the answer fits them. Each of
+# the tune half's 20 follow-ups told with no question mark that open on the asker or their thing ("we", "our",
+# "it would only be internal") is an aspect (a why that ends in "tho" asks the reason)
+_TELLS = re.compile(
+    r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly"
+    r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
+    r"|they|they(?:'|’)re|their)\b(?!\s+(?:mean|guess|wonder)\b)",
     re.IGNORECASE,
 )
 _HIM = {"he", "him", "his", "karpathy", "andrej"}
@@ -176,12 +178,14 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "example" if EXAMPLE_WORDS.intersection(words) or _A_CASE.search(question) else "more"
     if not has_topic:
         return "new"
+    if _opens_with_why(question):
+        return "more"
     if len(words) > ASPECT_MAX_WORDS:
         # "does that loop even apply to us?", "ok and once real customers pay through it, anything to worry about?"
         leans = (
             _SAME_ELSEWHERE.search(question)
             or (ASPECT_CUE.match(question) and _POINTS_BACK.intersection(words) and not _WHY.match(question))
-            or _tells_a_constraint(question)
+            or _tells_their_situation(question)
         )
         return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and leans else "new"
     # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
@@ -200,31 +204,40 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         or _POINTS_BACK.intersection(words)
         or _ANOTHER_WAY.intersection(words)
         or _SAME_ELSEWHERE.search(question)
-        or _tells_a_constraint(question)
+        or _tells_their_situation(question)
     ):
         return "aspect"
     return "new"
 
 
-def _tells_a_constraint(question: str) -> bool:
-    return bool(_CONSTRAINT.search(question)) and "?" not in question and not _WHY.match(question)
+def _opens_with_why(question: str) -> bool:
+    """A bare why, then what the asker makes of it ("How come? They do seem to remember the facts."): the why
+    is the turn, the rest its context."""
+    said = re.match(r"([^?!.]+)[?!.]+\s*\S", question)
+    return bool(said and _WHY.match(said[1]) and set(words_of(said[1])) <= NOT_A_TOPIC)
 
 
-def unsaid_follow_up(question: str) -> TurnKind | None:
+def _tells_their_situation(question: str) -> bool:
+    return bool(_TELLS.search(question)) and "?" not in question and not _WHY.match(question)
+
+
+def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | None:
     """What a question read as new, but on no topic of its own, asks of the answer just given: its reason, a
     case of it, or it in another setting, in words the reading did not tell ("why not just crank up dropout?",
     "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
     like a concrete thing they do?", "what if I'm using a pretrained model from huggingface, does this still
     apply?"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
     and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it") or at
-    him ("why does he care so much"), unless it asks "why not …" of it."""
+    him ("why does he care so much"), unless it asks "why not …" of it, or it `lands_above`: its closest card,
+    though below the floor, is one just shown ("why would a network beat carefully written rules?" after
+    gradient descent writing better code)."""
     words = words_of(question)
     points_back = bool(_POINTS_BACK.intersection(words))
     if len(words) > ASPECT_MAX_WORDS and not (points_back or ASPECT_CUE.match(question)):
         return None
     if _asks_a_case(question, words):
         return "example"
-    if asks_why(question) and (points_back or _HIM.intersection(words) or _WHY_NOT.match(question)):
+    if asks_why(question) and (points_back or lands_above or _HIM.intersection(words) or _WHY_NOT.match(question)):
         return "more"
     return "aspect" if ASPECT_CUE.match(question) or _SAME_ELSEWHERE.search(question) else None
 

@@ -266,6 +266,27 @@ def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(sear
         assert not conversation(searcher, [question, off_topic])[-1].result.on_topic, off_topic
 
 
+def test_a_why_in_words_of_its_own_whose_closest_card_was_just_shown_asks_it_of_that_card(searcher):
+    """A why that names neither "that" nor him, on no topic of its own, whose closest card is the one the answer
+    just showed, asks the reason of that card; one that lands elsewhere stays declined."""
+    question = "I've been hand-writing rules for our spam filter for years, was that wasted?"
+    first, why = conversation(searcher, [question, "why would a trained model beat rules a person wrote?"])
+    assert first.result.on_topic and why.kind == "more" and why.result.on_topic and not why.declined
+    assert _ids(why)[0] == _ids(first)[0] and why.stands
+    assert not conversation(searcher, [question, "why is the sky blue?"])[-1].result.on_topic
+
+
+def test_a_situation_told_after_an_answer_narrows_it(searcher):
+    """ "our investors want it in production by march." is no question of its own: it tells how the answer must
+    fit, and is read as an aspect of the topic, not declined as on no topic."""
+    first, told = conversation(
+        searcher,
+        ["my demo works great, how long until it's a product?", "our investors want it in production by march."],
+    )
+    assert told.kind == "aspect" and told.result.on_topic and not told.declined
+    assert told.read_as.startswith(searcher.corpus.get(_ids(first)[0]).title)
+
+
 def test_every_reason_a_why_points_back_to_reads_alone(searcher):
     """The words "His reason is in the card above" gives: his, in quotation marks, or the curator's labelled as
     a paraphrase; never a clause that leans on the sentence before it ("This avoids…", "so that…")."""

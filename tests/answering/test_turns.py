@@ -105,6 +105,18 @@ from app.config import REPO_DIR
         ("but my team has no ml people at all, does that advice even hold for us?", True, "aspect"),
         ("our budget is tiny. then what?", True, "aspect"),
         ("same for audio models?", False, "new"),
+        # any situation told after an answer, with no question mark, that opens on the asker or their thing
+        ("our investors expect revenue this year.", True, "aspect"),
+        ("mostly i study on the bus", True, "aspect"),
+        ("it's only for internal use", True, "aspect"),
+        ("i mean what does he mean", True, "more"),
+        ("our investors expect revenue this year.", False, "new"),
+        # a bare why, then what the asker makes of it
+        ("How come? The old way worked fine for years.", True, "more"),
+        ("why? we already tried that", True, "more"),
+        ("ok. what about startups?", True, "aspect"),
+        # a case asked of a phrase in quotes
+        ("what would an 'autonomy slider' look like for our nurses?", True, "example"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
