@@ -119,6 +119,12 @@ _TELLS = re.compile(
     re.IGNORECASE,
 )
 _HIM = {"he", "him", "his", "karpathy", "andrej"}
+# ... or what he would do in the asker's place ("what would he do in my shoes", "if karpathy were me?")
+_HIS_MOVE = re.compile(
+    r"\bwhat\s+would\s+(?:he|karpathy|andrej)\s+(?:do|say|suggest|recommend|advise|pick|choose)\b"
+    r"|\bif\s+(?:he|karpathy|andrej)\s+(?:were|was)\s+(?:me|us|in\s+my)\b",
+    re.IGNORECASE,
+)
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
 # ... or asking for another way than the one just given ("what would be better then", "so what should i do
 # instead")
@@ -226,7 +232,7 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     case of it, or it in another setting, in words the reading did not tell ("why not just crank up dropout?",
     "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
     like a concrete thing they do?", "what if I'm using a pretrained model from huggingface, does this still
-    apply?"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
+    apply?", "what would he do in my shoes"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
     and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it") or at
     him ("why does he care so much"), unless it asks "why not …" of it, or it `lands_above`: its closest card,
     though below the floor, is one just shown ("why would a network beat carefully written rules?" after
@@ -239,7 +245,8 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
         return "example"
     if asks_why(question) and (points_back or lands_above or _HIM.intersection(words) or _WHY_NOT.match(question)):
         return "more"
-    return "aspect" if ASPECT_CUE.match(question) or _SAME_ELSEWHERE.search(question) else None
+    leans = ASPECT_CUE.match(question) or _SAME_ELSEWHERE.search(question) or _HIS_MOVE.search(question)
+    return "aspect" if leans else None
 
 
 def asks_about_what_was_said(question: str) -> bool:
