@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from app.answering import follow_up, turn_reader
 from app.answering.extractive import compose
+from app.answering.topic_name import about
 from app.answering.views import NAMES_HIM, could_ask_a_fact, not_a_view, quoted_names
 from app.answering.turns import (
     ASPECT_MAX_WORDS,
@@ -22,7 +23,6 @@ from app.answering.turns import (
     NOT_A_TOPIC,
     SWITCH,
     TurnKind,
-    about,
     asks_gist,
     asks_why,
     turn_kind,

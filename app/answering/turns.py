@@ -1,5 +1,5 @@
 """Reading a question in a conversation, before any search: what kind of turn it is ("why?", "and for a
-startup?", "ok, different question: …") and what a topic is about in a few words. Whether it asks for a view
+startup?", "ok, different question: …"); what a topic is called is app/answering/topic_name.py. Whether it asks for a view
 at all is app/answering/views.py; what the turn then shows is the conversation's
 (app/answering/conversation.py).
 """
@@ -7,8 +7,6 @@ at all is app/answering/views.py; what the turn then shows is the conversation's
 import difflib
 import re
 from typing import Literal
-
-from app.retrieval.question import topic_of
 
 TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
 
@@ -275,38 +273,3 @@ def asks_gist(question: str) -> bool:
     """A follow-up that asks for what was just said, in short ("tl;dr", "what's the main point", "summarize
     that"): the card just shown is the answer."""
     return bool(_GIST.search(question))
-
-
-# "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how
-# do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
-# are the words that only open a turn ("ok but", "so")
-TOPIC_WORDS = 8
-_OPENING = re.compile(r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right)\b[\s,]*)+", re.IGNORECASE)
-_ASKING = re.compile(
-    r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
-    r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"
-    r"|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
-    re.IGNORECASE,
-)
-_HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
-
-
-# ... and what is still a question after that ("should i train my own model or fine-tune", "is it worth
-# learning backprop") names no topic: "More on should i train…" reads badly
-_STILL_ASKING = re.compile(
-    r"^(?:should|is|are|do|does|did|can|could|would|will|was|how(?!\s+to\b)|why|what|when|which|who|where|i|i'm|im|my|we|our)\b",
-    re.IGNORECASE,
-)
-
-
-def about(topic: str, aspect: str | None, named: str | None = None) -> str:
-    """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
-    or a question is no name for a topic: it is then `named` (the title of the first card it showed), or
-    its first words."""
-    words = _OPENING.sub("", topic_of(topic)) or topic_of(topic)
-    words = _HOW_TO.sub("how to ", _ASKING.sub("", words)) or words
-    if named and _STILL_ASKING.match(words):
-        words = named
-    if len(words.split()) > TOPIC_WORDS:
-        words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
-    return words + (f": {ASPECT_CUE.sub('', topic_of(aspect)).strip()}" if aspect else "")

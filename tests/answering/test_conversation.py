@@ -7,7 +7,7 @@ import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
-from app.answering.turns import about
+from app.answering.topic_name import about
 from app.answering.extractive import (
     _LEANS_BACK,
     _SENTENCE_END,

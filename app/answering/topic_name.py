@@ -1,0 +1,45 @@
+"""What a conversation is about, in a few words: the name "read as:" and "That is all the corpus has on …"
+give a topic ("the data engine: for startups"), from the question that opened it, the card it showed and the
+aspect that narrowed it.
+"""
+
+import re
+
+from app.answering.turns import ASPECT_CUE
+from app.retrieval.question import topic_of
+
+# "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how
+# do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
+# are the words that only open a turn ("ok but", "so")
+TOPIC_WORDS = 8
+_OPENING = re.compile(r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right)\b[\s,]*)+", re.IGNORECASE)
+_ASKING = re.compile(
+    r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
+    r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"
+    r"|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
+    re.IGNORECASE,
+)
+_HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
+
+
+# ... and what is still a question after that ("should i train my own model or fine-tune", "is it worth
+# learning backprop") names no topic: "More on should i train…" reads badly
+_STILL_ASKING = re.compile(
+    r"^(?:should|is|are|do|does|did|can|could|would|will|was|how(?!\s+to\b)|why|what|when|which|who|where|i|i'm|im|my|we|our)\b",
+    re.IGNORECASE,
+)
+
+
+def about(topic: str, aspect: str | None, named: str | None = None) -> str:
+    """What a conversation is about, in a few words: "the data engine: for startups". A whole situation
+    or a question is no name for a topic: it is then `named` (the title of the first card it showed), or
+    its first words."""
+    words = _OPENING.sub("", topic_of(topic)) or topic_of(topic)
+    words = _HOW_TO.sub("how to ", _ASKING.sub("", words)) or words
+    if named and _STILL_ASKING.match(words):
+        words = named
+    if len(words.split()) > TOPIC_WORDS:
+        words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
+    # the aspect as asked, past its cue ("and for startups?" -> "for startups"): his name in it is no framing
+    # to drop ("what would he pick if he were me")
+    return words + (f": {ASPECT_CUE.sub('', aspect).strip(' ,.:;-?!')}" if aspect else "")
