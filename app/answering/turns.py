@@ -103,7 +103,8 @@ _SAME_ELSEWHERE = re.compile(
     r"(?:for|with|in|goes\s+for|applies\s+to)\b"
     r"|\b(?:what\s+then|then\s+what)\W*$"  # "we don't own a factory though. what then"
     r"|\bis\s+(?:that|this|it)\s+(?:still\s+|also\s+)?(?:true|the\s+case|any\s+different|different)\b"
-    r"|^\W*(?:(?:ok(?:ay)?|and|but|so)\W+)*(?:what|how)\s+about\b",
+    r"|^\W*(?:(?:ok(?:ay)?|and|but|so)\W+)*(?:what|how)\s+about\b"
+    r"|^\W*(?:at|in|on|inside|within|without|under|during)\s+(?:[\w'’-]+\W*){1,4}$",  # "at a bank?", "in healthcare?"
     re.IGNORECASE,
 )
 # ... or tells, not asks, what the asker lacks or is ("i only have a raspberry pi to train on tho", "we dont own

@@ -115,6 +115,9 @@ from app.config import REPO_DIR
         ("How come? The old way worked fine for years.", True, "more"),
         ("why? we already tried that", True, "more"),
         ("ok. what about startups?", True, "aspect"),
+        ("in a hospital?", True, "aspect"),
+        ("without a gpu?", True, "aspect"),
+        ("in what way?", True, "more"),
         # a case asked of a phrase in quotes
         ("what would an 'autonomy slider' look like for our nurses?", True, "example"),
     ],
