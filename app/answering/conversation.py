@@ -23,6 +23,7 @@ from app.answering.turns import (
     NOT_A_TOPIC,
     SWITCH,
     TurnKind,
+    asks_a_step,
     asks_gist,
     asks_why,
     turn_kind,
@@ -191,7 +192,8 @@ def _turn(
             topic, aspect, anchor = before.topic, before.aspect, before.anchor
     else:
         back_to = follow_up.answered_above(question, before.showed, ranked, own_words) if kind == "more" else None
-        cards, stands = follow_up.cards_of(searcher, ranked, kind, anchor, seen, k, back_to)
+        a_step = kind == "example" and asks_a_step(question)
+        cards, stands = follow_up.cards_of(searcher, ranked, kind, anchor, seen, k, back_to, a_step)
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
     if kind == "aspect" and not stands and cards.hits:

@@ -103,13 +103,19 @@ def cards_of(
     seen: set,
     k: int,
     back_to: int | str | None = None,
+    a_step: bool = False,
 ) -> tuple[SearchResult, bool]:
     """What a "why?", an "example?" or an aspect shows, and whether its first card points back to one the
     topic showed (the lead then says so). Never silently a card the topic has shown: what else bears on it.
-    `back_to`: the card just shown, when the turn asks for its gist, or for its reason and it gives one."""
+    `back_to`: the card just shown, when the turn asks for its gist, or for its reason and it gives one.
+    `a_step`: the example asks for a step to take ("a quick check i can run"), which the first card's related
+    cards that hold one are too (after a silent failure, the recipe's steps), not only its curated cases."""
     # an aspect is narrowed by its own words: what the first card links to need not bear on them
     record = searcher.corpus.get(anchor) if anchor is not None and kind != "aspect" else None
     linked = getattr(record, "examples" if kind == "example" else "related", [])
+    if a_step and record is not None:
+        steps = (key for key in record.related if key not in linked and holds_a_case(searcher.corpus.get(key)))
+        linked = [*linked, *steps]
     cards = cut(ranked, k, seen, linked, cases_only=kind == "example", by_relevance=kind == "aspect")
     if back_to is not None:
         # the card just shown says why itself ("You will find corrupted data, duplicate examples, and biases"),

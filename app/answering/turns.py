@@ -164,6 +164,20 @@ def _spelled(word: str) -> str:
     return next(iter(difflib.get_close_matches(word, ("example", "examples"), n=1, cutoff=0.85)), word)
 
 
+# ... and a case that is a step to take: "a quick sanity check I can run", "something concrete i can check in
+# the next hour", "step by step"
+_A_STEP = re.compile(
+    r"\b(?:check|step|thing|something|exercise|project|experiment|test)s?\s+(?:that\s+)?(?:i|we|they|you)\s+"
+    r"(?:can|could|should)\b|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+by\s+step)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_a_step(question: str) -> bool:
+    """An example that asks for a step to take rather than a case that happened."""
+    return bool(_A_STEP.search(question))
+
+
 def _asks_a_case(question: str, words: list[str]) -> bool:
     """A question with words of its own that asks for a case: a word that can mean nothing else, or a phrase."""
     return bool(_SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question))
@@ -230,7 +244,7 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     """What a question read as new, but on no topic of its own, asks of the answer just given: its reason, a
     case of it, or it in another setting, in words the reading did not tell ("why not just crank up dropout?",
     "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
-    like a concrete thing they do?", "what if I'm using a pretrained model from huggingface, does this still
+    like a concrete thing they do?", "what's one check we could do tomorrow?", "what if I'm using a pretrained model from huggingface, does this still
     apply?", "what would he do in my shoes"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
     and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it") or at
     him ("why does he care so much"), unless it asks "why not …" of it, or it `lands_above`: its closest card,
@@ -240,7 +254,7 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     points_back = bool(_POINTS_BACK.intersection(words))
     if len(words) > ASPECT_MAX_WORDS and not (points_back or ASPECT_CUE.match(question)):
         return None
-    if _asks_a_case(question, words):
+    if _asks_a_case(question, words) or asks_a_step(question):
         return "example"
     if asks_why(question) and (points_back or lands_above or _HIM.intersection(words) or _WHY_NOT.match(question)):
         return "more"

@@ -7,6 +7,7 @@ import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
+from app.answering.extractive import holds_a_case
 from app.answering.topic_name import about
 from app.answering.extractive import (
     _LEANS_BACK,
@@ -99,6 +100,19 @@ def test_an_example_prefers_a_card_with_a_concrete_case(searcher):
     assert example.result.hits[0].record.concrete
     answer = answer_in_conversation(searcher, "can you give me an example?", ["software 2.0"])
     assert answer.lead.startswith("An example on software 2.0 — ")
+
+
+def test_an_example_asking_for_a_step_to_take_shows_the_related_steps(searcher):
+    """After "training fails silently" (a card with no case of its own), "what's one check we could do
+    tomorrow?" asks for a step, not for a story: the cards curated as related to it that hold a concrete step
+    (overfit one batch, look at the data right before the net), not a card saying the corpus has none."""
+    first, step = conversation(
+        searcher,
+        ["my network trains with no errors but the predictions are junk", "what's one check we could do tomorrow?"],
+    )
+    card = searcher.corpus.get(_ids(first)[0])
+    assert step.kind == "example" and not step.stands and step.result.hits
+    assert all(key in card.related and holds_a_case(searcher.corpus.get(key)) for key in _ids(step))
 
 
 def test_an_example_points_back_to_the_case_in_the_card_just_shown(searcher):
