@@ -7,7 +7,6 @@ import pytest
 
 from app.answering.conversation import answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
-from app.answering.extractive import holds_a_case
 from app.answering.topic_name import about
 from app.answering.extractive import (
     _LEANS_BACK,
@@ -15,6 +14,7 @@ from app.answering.extractive import (
     ANSWER_FLOOR,
     _leading_words,
     _stands_alone,
+    holds_a_case,
     lead,
     view,
 )
