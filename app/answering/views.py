@@ -94,7 +94,8 @@ _OTHER_PERSON = re.compile(
 # What he thinks is asked, whatever the words around it ask ("how many years does he think it takes")
 _ASKS_HIM = re.compile(
     r"\b(?:he|karpathy|andrej)\s+(?:\w+\s+)?(?:say|says|said|think|thinks|thought|feel|feels|believe|believes|mean"
-    r"|meant|like|likes|argue|argues|recommend|recommends|suggest|suggests)\b|\baccording\s+to\s+(?:him|karpathy)\b"
+    r"|meant|like|likes|argue|argues|recommend|recommends|suggest|suggests|predict|predicts|predicted|expect|expects"
+    r"|estimate|estimates|guess|guesses|bet|bets)\b|\baccording\s+to\s+(?:him|karpathy)\b"
     r"|\b(?:his|karpathy(?:'s|’s|s)?)\s+(?:view|views|take|opinion|advice|reasoning|point|argument)\b",
     re.IGNORECASE,
 )

@@ -192,6 +192,8 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("and how many gpus did they train on", True),
         # a fact asked of what he thinks is his view; where anyone else still works, a share, the best product
         ("so how many years does he think it takes to go from a demo to a real product", False),
+        ("what year does he predict?", False),  # his prediction is his view, however it is asked
+        ("when does karpathy expect agi", False),
         ("when does karpathy think agents will actually work?", False),
         ("is sundar still running google these days", True),
         ("is data still king?", False),
