@@ -167,8 +167,9 @@ def _spelled(word: str) -> str:
 # ... and a case that is a step to take: "a quick sanity check I can run", "something concrete i can check in
 # the next hour", "step by step"
 _A_STEP = re.compile(
-    r"\b(?:check|step|thing|something|exercise|project|experiment|test)s?\s+(?:that\s+)?(?:i|we|they|you)\s+"
-    r"(?:can|could|should)\b|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+by\s+step)\b",
+    r"\b(?:check|step|thing|something|habit|routine|exercise|project|experiment|test|action)s?\s+(?:that\s+)?"
+    r"(?:i|we|they|you)\s+(?:can|could|should)\b"
+    r"|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+(?:one|1)|step\s+by\s+step)\b",
     re.IGNORECASE,
 )
 
@@ -207,9 +208,9 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
             or _tells_their_situation(question)
         )
         return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and leans else "new"
-    # "give me an example of what could go wrong", "why is it so inefficient": a follow-up of that kind,
-    # narrowed by its own words
-    if _asks_a_case(question, words):
+    # "give me an example of what could go wrong", "so concretely what would step one be", "why is it so
+    # inefficient": a follow-up of that kind, narrowed by its own words
+    if _asks_a_case(question, words) or asks_a_step(question):
         return "example"
     # "wait why would that be true", "wtf does that mean", "why is more data better than the tricks" (after
     # the card on more data)

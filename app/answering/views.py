@@ -69,6 +69,8 @@ _RECORD = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[?!.])\s+")
 _ADVICE = re.compile(r"\b(?:should|shall|i|my|we|our|you|your|best|advice|recommend)\b", re.IGNORECASE)
+# ... not in a title quoted: "what year did Hamming give the 'You and Your Research' talk?" asks a date
+_QUOTED = re.compile(r"(?<!\w)(?:'[^']+'|\"[^\"]+\"|‘[^’]+’|“[^”]+”)(?!\w)")
 # "what does Yann LeCun think of …", "sam altman's view on …": another person's view: any one or two words
 # in the place of a name, except his and the words that are no one's name ("he", "people", "the data").
 _NOT_SOMEONE = (
@@ -113,7 +115,8 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     # real product")
     asks_him = _ASKS_HIM.search(question)
     for sentence in _SENTENCE.split(topic_of(question)):
-        if (_FACT.match(sentence) or _COINED.search(sentence)) and not (_ADVICE.search(sentence) or asks_him):
+        advice = _ADVICE.search(_QUOTED.sub("", sentence))
+        if (_FACT.match(sentence) or _COINED.search(sentence)) and not (advice or asks_him):
             return True
     return any(not quoted & set(words_of(m.group(0))) for m in _OTHER_PERSON.finditer(question))
 

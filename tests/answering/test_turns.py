@@ -118,6 +118,9 @@ from app.config import REPO_DIR
         ("in a hospital?", True, "aspect"),
         ("without a gpu?", True, "aspect"),
         ("in what way?", True, "more"),
+        # a step to take is a case of the topic too
+        ("so concretely what would step one be", True, "example"),
+        ("give me one habit i can start tomorrow", True, "example"),
         # a case asked of a phrase in quotes
         ("what would an 'autonomy slider' look like for our nurses?", True, "example"),
     ],
@@ -192,7 +195,9 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("and how many gpus did they train on", True),
         # a fact asked of what he thinks is his view; where anyone else still works, a share, the best product
         ("so how many years does he think it takes to go from a demo to a real product", False),
-        ("what year does he predict?", False),  # his prediction is his view, however it is asked
+        ("what year does he predict?", False),
+        ("when did hamming first give the 'You and Your Research' talk?", True),  # "You" is the title's
+        ("what's your take on 'software 2.0'?", False),  # his prediction is his view, however it is asked
         ("when does karpathy expect agi", False),
         ("when does karpathy think agents will actually work?", False),
         ("is sundar still running google these days", True),
