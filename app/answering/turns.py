@@ -1,6 +1,6 @@
 """Reading a question in a conversation, before any search: what kind of turn it is ("why?", "and for a
-startup?", "ok, different question: …"); what a topic is called is app/answering/topic_name.py. Whether it asks for a view
-at all is app/answering/views.py; what the turn then shows is the conversation's
+startup?", "ok, different question: …"). What a topic is called is app/answering/topic_name.py; whether it
+asks for a view at all, app/answering/views.py; what the turn then shows is the conversation's
 (app/answering/conversation.py).
 """
 
@@ -79,6 +79,14 @@ _A_CASE = re.compile(
     r"|\b(?:has|did)\s+(?:it|that|this|he)\s+(?:actually\s+|ever\s+|really\s+)?(?:seen|replaced|done|tried)\b"
     # the specifics: "what was the actual project?", "what kind of stuff do you find?"
     r"|^\W*what\s+(?:was|is|were|are)\s+the\s+actual\s+\w+\W*$|^\W*what\s+kinds?\s+of\s+(?:stuff|things)\b",
+    re.IGNORECASE,
+)
+# ... and a case that is a step to take: "a quick sanity check I can run", "something concrete i can check in
+# the next hour", "step by step"
+_A_STEP = re.compile(
+    r"\b(?:check|step|thing|something|habit|routine|exercise|project|experiment|test|action)s?\s+(?:that\s+)?"
+    r"(?:i|we|they|you)\s+(?:can|could|should)\b"
+    r"|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+(?:one|1)|step\s+by\s+step)\b",
     re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
@@ -164,16 +172,6 @@ def _spelled(word: str) -> str:
     return next(iter(difflib.get_close_matches(word, ("example", "examples"), n=1, cutoff=0.85)), word)
 
 
-# ... and a case that is a step to take: "a quick sanity check I can run", "something concrete i can check in
-# the next hour", "step by step"
-_A_STEP = re.compile(
-    r"\b(?:check|step|thing|something|habit|routine|exercise|project|experiment|test|action)s?\s+(?:that\s+)?"
-    r"(?:i|we|they|you)\s+(?:can|could|should)\b"
-    r"|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+(?:one|1)|step\s+by\s+step)\b",
-    re.IGNORECASE,
-)
-
-
 def asks_a_step(question: str) -> bool:
     """An example that asks for a step to take rather than a case that happened."""
     return bool(_A_STEP.search(question))
@@ -245,9 +243,10 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     """What a question read as new, but on no topic of its own, asks of the answer just given: its reason, a
     case of it, or it in another setting, in words the reading did not tell ("why not just crank up dropout?",
     "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
-    like a concrete thing they do?", "what's one check we could do tomorrow?", "what if I'm using a pretrained model from huggingface, does this still
-    apply?", "what would he do in my shoes"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
-    and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it") or at
+    like a concrete thing they do?", "what's one check we could do tomorrow?", "what if I'm using a pretrained
+    model from huggingface, does this still apply?", "what would he do in my shoes"). None for any other: any
+    short question so read made "best pizza in naples?" more on the topic, and so did any short why ("why is
+    the sky blue?"). It must point back at what was said ("that", "it") or at
     him ("why does he care so much"), unless it asks "why not …" of it, or it `lands_above`: its closest card,
     though below the floor, is one just shown ("why would a network beat carefully written rules?" after
     gradient descent writing better code)."""
