@@ -117,12 +117,13 @@ _SAME_ELSEWHERE = re.compile(
 )
 # ... or tells, not asks, what the asker lacks or is ("i only have a raspberry pi to train on tho", "we dont own
 # any warehouses though lol", "our board expects revenue within 12 months."): how the answer fits them. Each of
-# the tune half's 20 follow-ups told with no question mark that open on the asker or their thing ("we", "our",
-# "it would only be internal") is an aspect (a why that ends in "tho" asks the reason)
+# the tune half's 21 follow-ups told with no question mark that open on the asker or their thing ("we", "our",
+# "it would only be internal", "the board is nervous about …") is an aspect (a why that ends in "tho" asks the reason)
 _TELLS = re.compile(
     r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly"
     r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
-    r"|they|they(?:'|’)re|their)\b(?!\s+(?:mean|guess|wonder)\b)",
+    r"|they|they(?:'|’)re|their|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t"
+    r"|can'?t|doesn'?t|don'?t))\b(?!\s+(?:mean|guess|wonder)\b)",
     re.IGNORECASE,
 )
 _HIM = {"he", "him", "his", "karpathy", "andrej"}

@@ -109,6 +109,7 @@ from app.config import REPO_DIR
         ("our investors expect revenue this year.", True, "aspect"),
         ("mostly i study on the bus", True, "aspect"),
         ("it's only for internal use", True, "aspect"),
+        ("the board wants results every quarter", True, "aspect"),
         ("i mean what does he mean", True, "more"),
         ("our investors expect revenue this year.", False, "new"),
         # a bare why, then what the asker makes of it
