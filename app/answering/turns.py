@@ -179,8 +179,9 @@ def asks_a_step(question: str) -> bool:
 
 
 def _asks_a_case(question: str, words: list[str]) -> bool:
-    """A question with words of its own that asks for a case: a word that can mean nothing else, or a phrase."""
-    return bool(_SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question))
+    """A question with words of its own that asks for a case: a word that can mean nothing else, a phrase, or
+    a step to take."""
+    return bool(_SURELY_EXAMPLE.intersection(words) or _A_CASE.search(question) or asks_a_step(question))
 
 
 def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = frozenset()) -> TurnKind:
@@ -209,7 +210,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and leans else "new"
     # "give me an example of what could go wrong", "so concretely what would step one be", "why is it so
     # inefficient": a follow-up of that kind, narrowed by its own words
-    if _asks_a_case(question, words) or asks_a_step(question):
+    if _asks_a_case(question, words):
         return "example"
     # "wait why would that be true", "wtf does that mean", "why is more data better than the tricks" (after
     # the card on more data)
@@ -255,7 +256,7 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     points_back = bool(_POINTS_BACK.intersection(words))
     if len(words) > ASPECT_MAX_WORDS and not (points_back or ASPECT_CUE.match(question)):
         return None
-    if _asks_a_case(question, words) or asks_a_step(question):
+    if _asks_a_case(question, words):
         return "example"
     if asks_why(question) and (points_back or lands_above or _HIM.intersection(words) or _WHY_NOT.match(question)):
         return "more"
