@@ -15,7 +15,8 @@ from app.retrieval.question import topic_of
 # spend/cost/earn, is X worth" (money is a fact, never a view of his); and so is a question that
 # asks for advice ("how many layers should I use?").
 _FACT = re.compile(
-    r"^\W*(?:(?:and|so|but|ok|okay|btw|also)\W+)*(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
+    r"^\W*(?:(?:and|so|but|ok|okay|btw|also|roughly|approximately|approx|about|exactly|ballpark)\W+)*"
+    r"(?:how\s+(?:many|big|large|old|tall|fast|expensive)\b(?!\s+(?:of\s+)?a\s+deal\b)"
     r"|when\s+(?:was|were|did)\b|(?:in\s+)?what\s+year\b|which\s+year\b"
     # "when is gpt-5 coming out", not "when is it ok to stop copying" or "when is labeled data better than rules"
     r"|when\s+(?:is|does)\b(?!.*\b(?:ok|okay|better|worse|worth|right\s+time|good\s+idea|best|wise|smart|enough"
@@ -23,7 +24,10 @@ _FACT = re.compile(
     r"|how\s+long\s+(?:did|was|were|ago)\b"  # "how long did gpt-3 take to train" (not "how long from demo to product")
     r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
-    r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first)\b"
+    r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first|made|built|developed"
+    r"|designed|released|discovered|trained)\b"
+    # a benchmark: "and is jax faster than pytorch for this kind of model" (not "is labeled data better than rules")
+    r"|(?:is|are|was|were)\s+(?:\w+\s+){1,3}(?:faster|slower|cheaper|pricier|more\s+expensive)\s+than\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
     r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:capital|population|price|prices"
     r"|release\s+date|name\s+of|size\s+of|plot|salary|salaries|(?:hourly\s+|day\s+)?rate|rates)\b"
@@ -55,11 +59,19 @@ _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest)\b"
     rf"|(?:\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the|^\W*(?:the\s+)?)\s*(?:best|fastest|cheapest)\s+"
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
+    rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|some)\s+(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}"
+    rf"{_TOOLS}\b"  # "whats a good cheap laptop for a classroom set"
     # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")
     rf"|\b(?:what|which)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:rent|buy|purchase)\b"
     r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
     r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
     r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b"
+    # what a licence or a regulator allows ("does the llama 3 license allow commercial use?", "does that kind of
+    # tool have FDA clearance?"; not "we need FDA approval, does that change his advice?")
+    r"|\blicen[cs]e\s+(?:\w+\s+){0,2}(?:allow|allows|permit|permits|let|lets|forbid|forbids|prohibit|prohibits)\b"
+    r"|\b(?:can|could|may)\s+(?:i|we|you)\s+use\s+(?:\w+\s+){0,3}commercially\b"
+    r"|\b(?:has|have|had|got|get|with|without)\s+(?:\w+\s+){0,2}(?:fda|ce)\s+(?:clearance|approval|certification)\b"
+    r"|\b(?:is|are|was|were)\s+(?:\w+\s+){1,3}(?:fda|ce)[\s-](?:approved|cleared|certified)\b"
     # where a package is and how to install it ("is micrograd on pip? how do i install it")
     r"|\bhow\s+(?:do|can|should|would)\s+(?:i|we|you|u)\s+install\b|\bis\s+\w+\s+on\s+(?:pip|pypi|npm|conda|homebrew)\b"
     # where he works next ("is karpathy going back to openai? heard some rumors")
