@@ -118,12 +118,14 @@ _SAME_ELSEWHERE = re.compile(
 # ... or tells, not asks, what the asker lacks or is ("i only have a raspberry pi to train on tho", "we dont own
 # any warehouses though lol", "our board expects revenue within 12 months."): how the answer fits them. Each of
 # the tune half's 21 follow-ups told with no question mark that open on the asker or their thing ("we", "our",
-# "it would only be internal", "the board is nervous about …") is an aspect (a why that ends in "tho" asks the reason)
+# "it would only be internal", "the board is nervous about …") is an aspect (a why that ends in "tho" asks the reason),
+# and so is one about a person in their situation ("actually he just said 6 weeks", of the CEO)
 _TELLS = re.compile(
     r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly"
     r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
-    r"|they|they(?:'|’)re|their|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t"
-    r"|can'?t|doesn'?t|don'?t))\b(?!\s+(?:mean|guess|wonder)\b)",
+    r"|they|they(?:'|’)re|their|he|hes|he(?:'|’)s|she|shes|she(?:'|’)s"
+    r"|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t|can'?t|doesn'?t|don'?t))\b"
+    r"(?!\s+(?:mean|guess|wonder)\b)",
     re.IGNORECASE,
 )
 _HIM = {"he", "him", "his", "karpathy", "andrej"}
@@ -201,10 +203,14 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
     if _opens_with_why(question):
         return "more"
     if len(words) > ASPECT_MAX_WORDS:
+        # a why asks the reason of the answer however long it runs ("But why not let it run fully autonomously if
+        # the accuracy numbers in the vendor study are high?"): so are all 19 of the tune half's
+        if _WHY.match(question):
+            return "more"
         # "does that loop even apply to us?", "ok and once real customers pay through it, anything to worry about?"
         leans = (
             _SAME_ELSEWHERE.search(question)
-            or (ASPECT_CUE.match(question) and _POINTS_BACK.intersection(words) and not _WHY.match(question))
+            or (ASPECT_CUE.match(question) and _POINTS_BACK.intersection(words))
             or _tells_their_situation(question)
         )
         return "aspect" if len(words) <= LONG_ASPECT_MAX_WORDS and leans else "new"

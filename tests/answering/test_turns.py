@@ -124,6 +124,9 @@ from app.config import REPO_DIR
         ("give me one habit i can start tomorrow", True, "example"),
         # a case asked of a phrase in quotes
         ("what would an 'autonomy slider' look like for our nurses?", True, "example"),
+        # a why asks the reason of the answer however long it runs; a person in the asker's situation, told
+        ("but why not just let the model decide on its own if the error rate in our pilot was tiny?", True, "more"),
+        ("honestly she just said the budget is fixed for the year", True, "aspect"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
@@ -219,6 +222,16 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("why does learning feel so hard?", False),  # no one's view: "learning" is no name
         ("which laptop should i buy for a deep learning course", True),
         ("which tools should i learn before deep learning?", False),  # advice on what to learn
+        # a fact hedged, who made a thing, a benchmark, a licence or a regulator, a product to buy
+        ("roughly how many data labelers does tesla employ", True),
+        ("who built the first self-driving car, was it cmu?", True),
+        ("and is tensorflow slower than pytorch for transformers", True),
+        ("is labeled data better than hand-written rules?", False),  # his view
+        ("does the mistral license permit commercial use?", True),
+        ("do you know whether that scanner has FDA approval?", True),
+        ("we need FDA approval, does that change his advice?", False),  # the asker's constraint
+        ("ok whats a decent laptop for a student under $800", True),
+        ("what's a good way to learn backprop", False),  # a way is a view
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
