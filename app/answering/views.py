@@ -56,7 +56,12 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 # an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
 _TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors)"
 _RECORD = re.compile(
-    rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest)\b"
+    rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest|most\s+(?:widely\s+)?used"
+    r"|most\s+popular)\b"
+    # a benchmark between two: "adamw or lion, which one converges faster on vision transformers" (not "which is
+    # faster to get right, rules or a net?", a judgement)
+    r"|\bwhich\s+(?:one\s+|of\s+(?:the\s+)?(?:two|them)\s+)?(?:is\s+faster|is\s+cheaper|converges?\s+faster"
+    r"|trains?\s+faster|runs?\s+faster)\b(?!\s+to\b)"
     rf"|(?:\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the|^\W*(?:the\s+)?)\s*(?:best|fastest|cheapest)\s+"
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
     rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|some)\s+(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}"

@@ -232,6 +232,9 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("we need FDA approval, does that change his advice?", False),  # the asker's constraint
         ("ok whats a decent laptop for a student under $800", True),
         ("what's a good way to learn backprop", False),  # a way is a view
+        ("sgd or adam, which one converges faster on small cnns", True),
+        ("which is faster to get right, hand rules or a net?", False),  # a judgement
+        ("which vector database is most widely used these days", True),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
