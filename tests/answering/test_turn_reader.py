@@ -101,7 +101,7 @@ DEBUGGING = "how should i debug a neural net that trains but performs badly"
     [
         # facts in the middle of a conversation no pattern of views.py knows: the search would answer them with
         # the card the topic made likely
-        "is pytorch faster than jax for transformers",
+        "which gpu has more memory, a 4090 or an a6000?",
         "what version of python does pytorch need",
         "which cloud has the cheapest gpus right now?",
     ],
