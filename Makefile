@@ -66,7 +66,7 @@ test: $(TEST_STAMP) $(LOCAL_STAMP)
 		$$sudo apt-get update && $$sudo apt-get install -y chromium strace texlive-latex-base pandoc poppler-utils; }
 	$(VENV)/bin/ruff format --check app tests bench
 	$(VENV)/bin/ruff check app tests bench
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 # fine-tune the embedder on corpus/training/ and write app/retrieval/adapter/ (~12 minutes on 2 cores), then
 # fit the turn readers on its vectors; the next `make index` (or any start) rebuilds the index with it

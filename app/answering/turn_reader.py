@@ -191,7 +191,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-class _EmbeddedOnce:
+class EmbeddedOnce:
     """The embedder, each distinct text embedded once: fitting asks for the same questions again and again (the
     guard against test turns, then each reading; a tune opener beside every negative it is paired with)."""
 
@@ -209,7 +209,7 @@ def fit(embedder, conversations: Path, negatives: Path, positives: Path) -> dict
     """Fit both readings on training_sets and write their weights and manifest."""
     from sklearn.linear_model import LogisticRegression  # fitting only; reading is numpy
 
-    embedder = _EmbeddedOnce(embedder)
+    embedder = EmbeddedOnce(embedder)
     turns, views, dropped = training_sets(embedder, conversations, negatives, positives)
     x = features(embedder, [t[0] for t in turns], [t[1] for t in turns])
     model = LogisticRegression(C=C, max_iter=3000).fit(x, [t[2] for t in turns], sample_weight=[t[3] for t in turns])
