@@ -19,4 +19,5 @@ def load(settings: Settings | None = None, force: bool = False, progress: bool =
     settings = settings or get_settings()
     corpus = load_corpus(settings.corpus_dir, load_passages(settings.passages_path))
     index = ensure_index(*embedded(corpus), settings.model, settings.index_dir, force=force, progress=progress)
-    return Searcher(corpus, query_embedder(settings.model, settings.index_dir, force=force), index, settings)
+    embedder = query_embedder(settings.model, settings.index_dir, force=force, remember=settings.remembered_questions)
+    return Searcher(corpus, embedder, index, settings)

@@ -41,7 +41,8 @@ def start_server(port: int) -> subprocess.Popen:
         [str(exe), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "ASK_KARPATHY_HOST": "127.0.0.1"},
+        # users ask the dev questions over and over: the server must embed each, not answer from what it remembers
+        env={**os.environ, "ASK_KARPATHY_HOST": "127.0.0.1", "ASK_KARPATHY_REMEMBERED_QUESTIONS": "0"},
     )
     deadline = time.time() + 120
     while time.time() < deadline:

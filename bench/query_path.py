@@ -4,7 +4,9 @@ Every dev question (243, repeated to at least 200 timed) is run three ways, inte
 processes on the machine slow all three alike: embedding the question alone (the floor, with the
 query embedder app.load.load gives: the ONNX export unless it failed its check), the whole
 Searcher.search, and the whole extractive answer.ask. A second table splits search and ask into their
-steps. Goals (issue 7): ask p50 <= 1.3x the embedding p50, search <= 1.5x.
+steps. Goals (issue 7): ask p50 <= 1.3x the embedding p50, search <= 1.5x. Every question is embedded:
+the question vectors the app remembers (Settings.remembered_questions) are off, except in the last table,
+a conversation's last turn replayed from its first question as the page does, with them and without.
 
     .venv/bin/python bench/query_path.py
 """
@@ -17,10 +19,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.answering.conversation import ask
+from app.answering.conversation import answer_in_conversation, ask
 from app.answering.extractive import compose  # noqa: E402
 from app.config import REPO_DIR, get_settings  # noqa: E402
-from app.offline.evaluate import load_questions  # noqa: E402
+from app.offline.evaluate import load_conversations, load_questions  # noqa: E402
 from app.retrieval.question import clean_question, topic_of  # noqa: E402
 from app.retrieval.search import CANDIDATES  # noqa: E402
 from app.load import load  # noqa: E402
@@ -43,7 +45,8 @@ def row(name: str, seconds: list[float], floor: float | None = None) -> str:
 
 
 def main():
-    searcher = load(get_settings())
+    settings = get_settings()
+    searcher = load(settings.model_copy(update={"remembered_questions": 0}))
     questions = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")]
     questions = questions * -(-MIN_TIMED // len(questions))
     topics = [topic_of(clean_question(q, searcher.settings.max_question_chars)) for q in questions]
@@ -103,6 +106,24 @@ def main():
     for name, seconds in steps.items():
         if seconds:
             print(row(name, seconds))
+
+    # the last turn of conversations of four turns or more, as the page asks it: the turns before first
+    conversations = load_conversations(REPO_DIR / "corpus" / "realistic" / "conversations.jsonl")
+    replays = {"every question embedded again": [], "earlier questions remembered": []}
+    for c in [c for c in conversations if len(c.turns) >= 4][: MIN_TIMED // 2]:
+        asked = [t["q"] for t in c.turns]
+        searcher.embedder.remember = 0
+        replays["every question embedded again"].append(timed(answer_in_conversation, searcher, asked[-1], asked[:-1]))
+        searcher.embedder.remember = settings.remembered_questions
+        for n in range(1, len(asked)):
+            answer_in_conversation(searcher, asked[n - 1], asked[: n - 1])
+        replays["earlier questions remembered"].append(timed(answer_in_conversation, searcher, asked[-1], asked[:-1]))
+    print(
+        f"\n| last turn of {len(replays['every question embedded again'])} conversations (4+ turns) | p50 ms | p95 ms | |"
+    )
+    print("|---|---|---|---|")
+    for name, seconds in replays.items():
+        print(row(name, seconds))
 
 
 if __name__ == "__main__":

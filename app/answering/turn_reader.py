@@ -191,25 +191,12 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-class EmbeddedOnce:
-    """The embedder, each distinct text embedded once: fitting asks for the same questions again and again (the
-    guard against test turns, then each reading; a tune opener beside every negative it is paired with)."""
-
-    def __init__(self, embedder):
-        self.name, self._embedder, self._vectors = embedder.name, embedder, {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if new:
-            self._vectors.update(zip(new, self._embedder.encode(new)))
-        return np.array([self._vectors[t] for t in texts])
-
-
 def fit(embedder, conversations: Path, negatives: Path, positives: Path) -> dict:
     """Fit both readings on training_sets and write their weights and manifest."""
     from sklearn.linear_model import LogisticRegression  # fitting only; reading is numpy
 
-    embedder = EmbeddedOnce(embedder)
+    # the query embedder remembers what it embedded (Settings.remembered_questions): the guard against test
+    # turns and each reading ask for the same questions again, and a tune opener comes with every negative
     turns, views, dropped = training_sets(embedder, conversations, negatives, positives)
     x = features(embedder, [t[0] for t in turns], [t[1] for t in turns])
     model = LogisticRegression(C=C, max_iter=3000).fit(x, [t[2] for t in turns], sample_weight=[t[3] for t in turns])

@@ -17,8 +17,10 @@ import io
 import json
 import shutil
 import tempfile
+import threading
 import warnings
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -226,9 +228,11 @@ def model_sha256(path: Path) -> str:
 
 
 class OnnxEmbedder:
-    """Embeds like Embedder, from an ONNX export of the same model: no torch, no transformers."""
+    """Embeds like Embedder, from an ONNX export of the same model: no torch, no transformers. It remembers the
+    vectors of the last `remember` texts it embedded, the least recently asked dropped first (Settings.
+    remembered_questions: a conversation is replayed from its first question at every turn)."""
 
-    def __init__(self, name: str, onnx: Path | bytes, export: OnnxExport):
+    def __init__(self, name: str, onnx: Path | bytes, export: OnnxExport, remember: int = 0):
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -249,9 +253,25 @@ class OnnxEmbedder:
             onnx if isinstance(onnx, bytes) else str(onnx), options, providers=["CPUExecutionProvider"]
         )
         self.inputs = [i.name for i in self.session.get_inputs()]
+        self.remember, self._remembered = remember, OrderedDict()
+        self._lock = threading.Lock()  # a server embeds for concurrent requests
 
     def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         """Like Embedder.encode; `progress` is accepted for the same interface and shows nothing."""
+        with self._lock:
+            known = {t: self._remembered[t] for t in texts if t in self._remembered}
+            for text in known:
+                self._remembered.move_to_end(text)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            known.update(zip(new, self._embed(new, batch_size)))
+            with self._lock:
+                self._remembered.update((t, known[t]) for t in new)
+                while len(self._remembered) > self.remember:
+                    self._remembered.popitem(last=False)
+        return np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
+
+    def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Longest first, as sentence-transformers does: a batch is padded to its longest text, so a batch of
         # like lengths wastes no work on padding (the turn reader's ~3,900 training questions embed 1.6 times as fast)
@@ -328,7 +348,7 @@ ONNX_FILE = "encoder.onnx"
 ONNX_EXPORT_FILE = "encoder.json"
 
 
-def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | None, str]:
+def load_query_embedder(model: str, index_dir: Path, remember: int = 0) -> tuple[OnnxEmbedder | None, str]:
     """The ONNX export if it is whole and exported from the model as installed now, else None and the reason."""
     export_path, onnx_path = index_dir / ONNX_EXPORT_FILE, index_dir / ONNX_FILE
     if not export_path.exists() or not onnx_path.exists():
@@ -348,14 +368,19 @@ def load_query_embedder(model: str, index_dir: Path) -> tuple[OnnxEmbedder | Non
     with open(onnx_path, "rb") as f:
         if hashlib.file_digest(f, "sha256").hexdigest() != export.onnx_sha256:
             return None, f"{onnx_path} is corrupt or truncated"
-    return OnnxEmbedder(model, onnx_path, export), "up to date"
+    return OnnxEmbedder(model, onnx_path, export, remember), "up to date"
 
 
 def query_embedder(
-    model: str, index_dir: Path, force: bool = False, notify: Callable[[str], None] = notify_stderr
+    model: str,
+    index_dir: Path,
+    force: bool = False,
+    notify: Callable[[str], None] = notify_stderr,
+    remember: int = 0,
 ) -> OnnxEmbedder | Embedder:
     """The embedder for questions: the ONNX export, exported again when missing, stale or damaged (saying
-    why in one line), or the sentence-transformers model itself when its export does not embed alike."""
+    why in one line), or the sentence-transformers model itself when its export does not embed alike. The
+    export remembers the vectors of the last `remember` texts."""
 
     def build(reason: str) -> OnnxEmbedder | Embedder:
         try:
@@ -368,6 +393,6 @@ def query_embedder(
             index_dir / ONNX_EXPORT_FILE, export.sealed().model_dump_json(indent=2).encode()
         )  # the commit point
         notify(f"index: exported {model} to ONNX for questions ({reason})")
-        return OnnxEmbedder(model, index_dir / ONNX_FILE, export)
+        return OnnxEmbedder(model, index_dir / ONNX_FILE, export, remember)
 
-    return load_or_build(index_dir, lambda: load_query_embedder(model, index_dir), build, force)
+    return load_or_build(index_dir, lambda: load_query_embedder(model, index_dir, remember), build, force)

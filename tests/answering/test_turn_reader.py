@@ -65,8 +65,7 @@ def test_the_reader_never_fitted_on_a_test_turn(searcher):
     readings' training questions hold none of the test half's turns with words of their own, by text or by
     cosine."""
     conversations = turn_reader.training_files(CORPUS)[0]
-    embedder = turn_reader.EmbeddedOnce(searcher.embedder)  # the check below asks for the same ~4,000 again
-    turns, views, _ = turn_reader.training_sets(embedder, *turn_reader.training_files(CORPUS))
+    turns, views, _ = turn_reader.training_sets(searcher.embedder, *turn_reader.training_files(CORPUS))
     test = [
         t["q"]
         for line in conversations.read_text().splitlines()
@@ -77,7 +76,7 @@ def test_the_reader_never_fitted_on_a_test_turn(searcher):
     test_own = [q for q in test if turn_reader.has_words_of_its_own(q)]
     assert len(own) > 300 and len(test_own) > 200
     assert not {q.lower() for q in own} & {q.lower() for q in test_own}
-    a, b = (embedder.encode(x) for x in (own, test_own))
+    a, b = (searcher.embedder.encode(x) for x in (own, test_own))  # remembered from training_sets
     cosines = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
     close = np.argwhere(cosines >= turn_reader.OVERLAP)
     assert not len(close), [(own[i], test_own[j]) for i, j in close[:5]]

@@ -12,7 +12,7 @@ import app.retrieval.embedder as embedder_module
 from app.config import REPO_DIR
 from app.retrieval.embedder import Embedder, ModelNotInstalled, OnnxEmbedder, get_embedder
 from app.offline.evaluate import load_questions
-from app.retrieval.embedder import ONNX_EXPORT_FILE, ONNX_FILE, query_embedder
+from app.retrieval.embedder import ONNX_EXPORT_FILE, ONNX_FILE, load_query_embedder, query_embedder
 from app.retrieval.index import CACHE_FILE, FIELDS_FILE, INDEX_FILE, MANIFEST_FILE
 from app.retrieval.search import Searcher
 from app.load import load
@@ -24,15 +24,32 @@ LONG = " ".join(["Become one with the data: scan thousands of examples, their di
 
 def test_onnx_embeds_the_dev_questions_as_sentence_transformers_does(searcher):
     assert isinstance(searcher.embedder, OnnxEmbedder)  # what questions are embedded with
+    onnx, _ = load_query_embedder(searcher.settings.model, searcher.settings.index_dir)  # remembers nothing
     reference = get_embedder(searcher.settings.model)
     assert len(reference.model.tokenizer(LONG)["input_ids"]) > reference.model.max_seq_length
     texts = [q.q for q in load_questions(REPO_DIR / "corpus" / "dev_questions.jsonl")] + [LONG]
     # one at a time, as questions are: torch's threaded batches take 15 s here on a busy 2-core machine
     expected = np.concatenate([reference.encode([text]) for text in texts])
-    one_at_a_time = np.concatenate([searcher.embedder.encode([text]) for text in texts])  # as questions are
+    one_at_a_time = np.concatenate([onnx.encode([text]) for text in texts])  # as questions are
     np.testing.assert_allclose(one_at_a_time, expected, rtol=0, atol=1e-5)
-    np.testing.assert_allclose(searcher.embedder.encode(texts), expected, rtol=0, atol=1e-5)  # padded batches
-    assert searcher.embedder.encode([]).shape == (0, 768)
+    np.testing.assert_allclose(onnx.encode(texts), expected, rtol=0, atol=1e-5)  # padded batches, longest first
+    assert onnx.encode([]).shape == (0, 768)
+
+
+def test_a_question_asked_again_is_not_embedded_again(searcher, monkeypatch):
+    """A conversation is replayed from its first question at every turn: the vectors of the last
+    remembered_questions texts are kept, the least recently asked dropped first."""
+    embedded = []
+    run = searcher.embedder._embed
+    monkeypatch.setattr(searcher.embedder, "_embed", lambda texts, size: embedded.append(texts) or run(texts, size))
+    first = searcher.embedder.encode(["why look at the data first?", "and for a startup of three?"])
+    again = searcher.embedder.encode(["and for a startup of three?", "why look at the data first?", "why?!"])
+    assert embedded == [["why look at the data first?", "and for a startup of three?"], ["why?!"]]
+    np.testing.assert_array_equal(again[:2], first[::-1])
+    monkeypatch.setattr(searcher.embedder, "remember", 2)
+    searcher.embedder.encode(["a first new one?", "a second new one?"])
+    searcher.embedder.encode(["why?!", "a first new one?"])  # the oldest was dropped, what is asked again kept
+    assert embedded[2:] == [["a first new one?", "a second new one?"], ["why?!"]]
 
 
 def test_a_start_with_an_up_to_date_index_never_imports_torch_or_scipy(tmp_path):
