@@ -154,11 +154,16 @@ _MORE = re.compile(
 )
 _WHY_NOT = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|so|and|hmm+)\W+)*why\s+not\b", re.IGNORECASE)
 _WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
-# "ok, different question: …", "new topic - hiring", "changing the subject, …": the rest opens a new topic
+# "ok, different question: …", "new topic - hiring", "diff q -", "changing topics, …", "unrelated, but …", "on
+# another note": the rest opens a new topic
 SWITCH = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also)\b[\s,.!:;-]*)*"
-    r"(?:(?:a\s+|on\s+(?:a|to)\s+)?(?:different|another|new|other|unrelated|separate)\s+(?:question|topic|subject|thing)"
-    r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topic|subject|gears))\b[\s,.!:;?—–-]*",
+    r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also|whatever)\b[\s,.!:;-]*)*"
+    r"(?:(?:(?:totally|completely)\s+)?(?:a\s+|on\s+(?:a|to)\s+)?(?:different|diff|another|new|other|unrelated|separate)"
+    r"\s+(?:q|questions?|topics?|subjects?|thing|worry)|separately"
+    r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topics?|subjects?|gears)"
+    r"|on\s+(?:a\s+(?:different|separate)|another)\s+note"
+    r"|(?:(?:totally|completely)\s+)?(?:unrelated|random)(?:\s+q(?:uestion)?)?(?=\s*[,:;.—–-]|\s+but\b))\b"
+    r"[\s,.!:;?—–-]*(?:but\b\s*)?",
     re.IGNORECASE,
 )
 

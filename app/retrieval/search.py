@@ -41,7 +41,8 @@ MIN_RELEVANCE = 0.30
 SHOW_MARGIN = 0.24
 SHOW_FLOOR = 0.36
 # An aspect follow-up ("and for startups?") is ranked by its own evidence plus this share of the
-# previous topic's: the aspect leads, the topic keeps it on the subject. Set a priori (not fitted).
+# previous topic's: the aspect leads, the topic keeps it on the subject. Set a priori; checked on the tune
+# half's 463 aspect turns (stop 30): 0.3 / 0.5 / 0.7 put a card on the topic first 0.762 / 0.799 / 0.790
 CONTEXT_WEIGHT = 0.5
 # Dense candidates re-ranked per question: all of a small corpus, the head of a large one.
 CANDIDATES = 100

@@ -25,6 +25,11 @@ from app.config import REPO_DIR
         ("how did that play out at tesla?", True, "aspect"),
         ("ok, different question: what does he think about AGI?", True, "switch"),
         ("new topic - hiring", True, "switch"),
+        ("switching topics — is AGI even definable?", True, "switch"),
+        ("ok unrelated, but should i bother writing a README for a side project?", True, "switch"),
+        ("on another note, how do i hire my first ml engineer", True, "switch"),
+        ("unrelated features in tabular data, drop or keep?", True, "new"),  # a word, not a cue
+        ("random forests or neural nets for tabular data?", True, "new"),
         ("why?", False, "bare"),  # nothing to refer to: the answer asks what it means
         ("give me an example", False, "bare"),
         ("and for startups?", False, "new"),
