@@ -259,6 +259,7 @@ class OnnxEmbedder:
     def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         """Like Embedder.encode; `progress` is accepted for the same interface and shows nothing."""
         with self._lock:
+            self._forget_past(self.remember)  # `remember` may have been lowered since
             known = {t: self._remembered[t] for t in texts if t in self._remembered}
             for text in known:
                 self._remembered.move_to_end(text)
@@ -267,9 +268,12 @@ class OnnxEmbedder:
             known.update(zip(new, self._embed(new, batch_size)))
             with self._lock:
                 self._remembered.update((t, known[t]) for t in new)
-                while len(self._remembered) > self.remember:
-                    self._remembered.popitem(last=False)
+                self._forget_past(self.remember)
         return np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
+
+    def _forget_past(self, limit: int) -> None:
+        while len(self._remembered) > limit:
+            self._remembered.popitem(last=False)
 
     def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
