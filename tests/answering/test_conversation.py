@@ -252,11 +252,12 @@ def test_a_follow_up_past_a_question_on_no_topic_goes_back_to_the_answer_and_sho
 
 
 def test_an_aspect_pointing_back_to_a_card_shown_adds_no_card_that_is_no_answer(searcher):
-    """ "is jax better than pytorch for that?" after building a tiny library to learn: the corpus has nothing more
+    """ "would that work in rust?" after building a tiny library to learn: the corpus has nothing more
     specific, the closest is a card shown above; a new card after it is shown only when it is an answer itself
-    (found with the CLI: #3 "gradient descent writes better code", relevance 0.14, shown after it)."""
+    (found with the CLI for "is jax better than pytorch for that?", since declined as a product pick: #3 "gradient
+    descent writes better code", relevance 0.14, shown after it)."""
     bootcamp = "i teach a bootcamp, should my students build a tiny neural net library from scratch?"
-    first, aspect = conversation(searcher, [bootcamp, "is jax better than pytorch for that?"])
+    first, aspect = conversation(searcher, [bootcamp, "would that work in rust?"])  # no floor: #26 (0.10) after it
     assert aspect.kind == "aspect" and aspect.stands and _ids(aspect)[0] in _ids(first)
     assert all(h.relevance >= ASPECT_FLOOR for h in aspect.result.hits[1:])
 
