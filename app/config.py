@@ -44,9 +44,9 @@ class Settings(BaseSettings):
     top_k: int = DEFAULT_K
     # questions longer than this are refused before anything is embedded
     max_question_chars: int = 2000
-    # question vectors kept in memory (~3 KB each, the least recently asked dropped first): the page, the API and
-    # the CLI replay a conversation from its first question at every turn and rank its topic again at each
-    # follow-up, and only the newest question needs the model; 0 embeds every question (benchmarks of the model)
+    # question vectors kept in memory (~3 KB each, with its text; the least recently asked dropped first): the page,
+    # the API and the CLI replay a conversation from its first question at every turn and rank its topic again at
+    # each follow-up, and only the newest question needs the model; 0 embeds every question (benchmarks of the model)
     remembered_questions: int = 10_000
     # `ask-karpathy ingest` refuses a file larger than this: 200 MB of text took 7.4 GB to ingest and
     # 6 GB per question. The largest real document (a long blog post) is well under 1 MB.
