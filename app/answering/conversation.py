@@ -194,6 +194,17 @@ def _turn(
         back_to = follow_up.answered_above(question, before.showed, ranked, own_words) if kind == "more" else None
         a_step = kind == "example" and asks_a_step(question)
         cards, stands = follow_up.cards_of(searcher, ranked, kind, anchor, seen, k, back_to, a_step)
+        if kind == "example" and stands and own_words:
+            # an example that would point back, in words of its own that ask for another card's case ("got a real
+            # example of demo vs product taking forever" after the Iron Man suit): that card, saying so when the
+            # topic showed it; a new one narrows the topic to it, as an aspect that changes the answer does
+            named = follow_up.named_by_own_words(searcher.rank_many([question], theme)[0], cards.hits[0])
+            if named is not None:
+                rest = [h for h in cards.hits[1:] if h.key != named.key]
+                read_as = f"an example of: {_title(searcher, named.key)}"
+                cards = follow_up.keep(cards, k, [named, *rest]).model_copy(update={"question": read_as})
+                stands = named.key in seen
+                anchor = anchor if stands else named.key
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
     if kind == "aspect" and not stands and cards.hits:
@@ -298,7 +309,10 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     named = _title(searcher, turn.anchor)
     topic = about(turn.topic, turn.aspect, named)
     first = turn.result.hits[0] if turn.result.hits else None
-    if kind == "example" and first and first.relevance is not None and first.relevance < follow_up.FOLLOW_FLOOR:
+    if kind == "example" and first and first.key == turn.anchor:
+        # the card the example's own words asked for: an example of that card, not of the topic before
+        topic = None
+    elif kind == "example" and first and first.relevance is not None and first.relevance < follow_up.FOLLOW_FLOOR:
         # shown only as a case curated for the card above: an example of that card, not of what was asked
         topic = named
     return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined, points_back=turn.stands)

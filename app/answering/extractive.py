@@ -158,9 +158,9 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
     how = {
         "more": f"More on {topic}",
         "example": (
-            f"An example on {topic}"
+            ("An example" + (f" on {topic}" if topic else ""))
             if holds_a_case(best.record)
-            else f"No worked example on {topic} in the corpus; the nearest insight"
+            else f"No worked example{f' on {topic}' if topic else ''} in the corpus; the nearest insight"
         ),
         "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
         "shown-above": f"Nothing more specific on {topic}; the closest is a card shown above",
@@ -170,7 +170,11 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             if holds_a_case(best.record)
             else "The corpus has no worked example beyond the card above"
         ),
-        "example-shown-above": "His example is in a card shown above",
+        "example-shown-above": (
+            "His example is in a card shown above"
+            if holds_a_case(best.record)
+            else "The corpus has no worked example; the closest is a card shown above"
+        ),
         "why-above": "His reason is in the card above",
         "why-none-above": "He gives no separate reason; his answer is the card above",
         "gist-above": "In short, his answer is the card above",

@@ -318,6 +318,24 @@ def test_every_reason_a_why_points_back_to_reads_alone(searcher):
             assert words == insight.paraphrase or words.split()[0].lower() not in _LEANS_BACK, insight.id
 
 
+def test_an_example_in_words_that_name_another_card_shows_that_card(searcher):
+    """After vibe coding, "any real example of a demo that took years to ship?" asks for the case of
+    the demo-to-product gap, not of vibe coding: that card, with a lead that does not call it an example of vibe
+    coding, and "tell me more" after it goes on from it. "got an example?" alone still points back."""
+    question = "is vibe coding legit?"
+    first, example = conversation(searcher, [question, "any real example of a demo that took years to ship?"])
+    gap = next(i for i in searcher.corpus.insights if i.title.startswith("The Demo-to-Product Gap"))
+    assert example.kind == "example" and not example.stands and _ids(example)[0] == gap.id != first.anchor
+    assert example.anchor == gap.id and gap.title in example.read_as
+    answer = answer_in_conversation(searcher, "any real example of a demo that took years to ship?", [question])
+    assert answer.lead.startswith(f"No worked example in the corpus; the nearest insight — {gap.title}")
+    assert "Vibe Coding" not in answer.lead
+    *_, more = conversation(searcher, [question, "any real example of a demo that took years to ship?", "tell me more"])
+    assert more.read_as == f"more on: {gap.title}" and gap.id not in _ids(more)
+    _, bare = conversation(searcher, [question, "got an example?"])
+    assert bare.stands and _ids(bare)[0] == first.anchor
+
+
 def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):
     question = "should I just copy the architecture from a paper?"  # "Don't be a hero": no case in the corpus
     first, example = conversation(searcher, [question, "got an example?"])
