@@ -168,10 +168,19 @@ SWITCH = re.compile(
 )
 
 
+# "examples" that are rows of data ("what if our dataset is only like 2k examples", "how many examples should i
+# look at", "sorting my training examples by loss") ask for no case: all five such follow-ups of the tune half
+_DATA_EXAMPLES = re.compile(
+    r"\b((?:\d[\d,.]*\s*[km]?|how\s+many|thousands?|hundreds?|millions?|labell?ed|training|bad|duplicate"
+    r"|corrupted|noisy)\s+)examples?\b"
+)
+
+
 def words_of(question: str) -> list[str]:
     """The lowercased words of a question, apostrophes dropped ("what's" is "whats"), "example" however it
-    is typed ("exmaple pls" asks for one too)."""
-    return [_spelled(w) for w in re.findall(r"\w+", question.lower().replace("'", "").replace("’", ""))]
+    is typed ("exmaple pls" asks for one too), and data examples called samples."""
+    text = _DATA_EXAMPLES.sub(r"\1samples", question.lower().replace("'", "").replace("’", ""))
+    return [_spelled(w) for w in re.findall(r"\w+", text)]
 
 
 def _spelled(word: str) -> str:

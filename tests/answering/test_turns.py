@@ -132,6 +132,10 @@ from app.config import REPO_DIR
         # a why asks the reason of the answer however long it runs; a person in the asker's situation, told
         ("but why not just let the model decide on its own if the error rate in our pilot was tiny?", True, "more"),
         ("honestly she just said the budget is fixed for the year", True, "aspect"),
+        # examples that are rows of data ask for no case; "a few examples" still does
+        ("what if we only have like 3k examples?", True, "aspect"),
+        ("how many examples should i label first?", True, "new"),
+        ("give me a few examples", True, "example"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
