@@ -179,7 +179,11 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         "why-none-above": "He gives no separate reason; his answer is the card above",
         "gist-above": "In short, his answer is the card above",
     }.get(kind, "His answer" if strong else "The closest he comes")
-    words = {"example-above": _words_past_the_lead, "why-above": _reason}.get(kind, lambda record: None)
+    words = {
+        "example-above": _words_past_the_lead,
+        "example-shown-above": _words_past_the_lead,
+        "why-above": _reason,
+    }.get(kind, lambda record: None)
     return view(best.record, how, words(best.record))
 
 

@@ -97,9 +97,15 @@ def answered_above(question: str, shown_above: list, ranked: SearchResult, own_w
 
 
 def _shown_case(ranked: SearchResult, linked: list[int], seen: set) -> Hit | None:
-    """The first curated case of the topic's first card that the topic has shown already."""
+    """The first curated case of the topic's first card that the topic has shown already, or else the most
+    relevant card it showed that holds a case (after "how do I get better at debugging neural nets?", the third
+    card shown, overfit one small batch first, rather than "no worked example" over the first)."""
     shown_before = (hit(ranked, key) for key in linked if key in seen)
-    return next((h for h in shown_before if h and (h.relevance or 0.0) >= RELATED_FLOOR), None)
+    curated = next((h for h in shown_before if h and (h.relevance or 0.0) >= RELATED_FLOOR), None)
+    cases = [
+        h for h in ranked.hits if h.key in seen and holds_a_case(h.record) and (h.relevance or 0.0) >= FOLLOW_FLOOR
+    ]
+    return curated or max(cases, key=lambda h: h.relevance or 0.0, default=None)
 
 
 def named_by_own_words(by_own_words: SearchResult, above: Hit) -> Hit | None:

@@ -336,6 +336,20 @@ def test_an_example_in_words_that_name_another_card_shows_that_card(searcher):
     assert bare.stands and _ids(bare)[0] == first.anchor
 
 
+def test_an_example_points_back_to_a_case_the_topic_showed_rather_than_to_a_card_without_one(searcher):
+    """ "how do I get better at debugging neural nets?" leads with training failing silently (no case) and shows
+    overfitting one small batch among its cards: "got an example?" is that case, quoted, not "no worked example"
+    over the first card."""
+    question = "how do I get better at debugging neural nets?"
+    first, example = conversation(searcher, [question, "got an example?"])
+    case = _ids(example)[0]
+    assert not searcher.corpus.get(first.anchor).concrete and case in _ids(first) and case != first.anchor
+    assert searcher.corpus.get(case).concrete and example.stands
+    answer = answer_in_conversation(searcher, "got an example?", [question])
+    assert answer.lead.startswith(f"His example is in a card shown above — {searcher.corpus.get(case).title}: ")
+    assert "Overfit a single batch" in answer.lead
+
+
 def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):
     question = "should I just copy the architecture from a paper?"  # "Don't be a hero": no case in the corpus
     first, example = conversation(searcher, [question, "got an example?"])
