@@ -24,6 +24,9 @@ _FACT = re.compile(
     r"|how\s+long\s+(?:did|was|were|ago)\b"  # "how long did gpt-3 take to train" (not "how long from demo to product")
     r"|how\s+much\s+(?:money\b|(?:did|does|do|was|is|will|has)\s+\w+(?:\s+\w+){0,3}"
     r"\s+(?:spend|cost|pay|paid|earn|raise|raised|make|charge|worth)\b)"
+    # ... and what a job pays ("what do ai engineers at openai make", "which language pays best in 2024")
+    r"|what\s+(?:do|does)\s+(?!(?:it|that|this|he|she|you|they|i|we)\b)(?:\w+\s+){1,4}make\W*$"
+    r"|(?:what|which)\s+(?:\w+\s+){0,3}pays?\s+(?:the\s+)?(?:best|most)\b"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first|made|built|developed"
     r"|designed|released|discovered|trained)\b"
     # a benchmark: "and is jax faster than pytorch for this kind of model" (not "is labeled data better than rules")

@@ -244,6 +244,10 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("sgd or adam, which one converges faster on small cnns", True),
         ("which is faster to get right, hand rules or a net?", False),  # a judgement
         ("which vector database is most widely used these days", True),
+        # what a job pays
+        ("what do data scientists at google make", True),
+        ("which ml job pays the most right now", True),
+        ("what does that make me, a software 2.0 programmer?", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
