@@ -54,6 +54,7 @@ class Turn(BaseModel):
     # the first card the topic showed (or the aspect that narrowed it, when it changed the answer): what "more"
     # is like, and related to
     anchor: int | str | None = None
+    switched: bool = False  # opened by "ok, different question: …", found or not: the topics before it are closed
 
     @property
     def showed(self) -> list[int | str]:
@@ -115,7 +116,8 @@ def _turn(
     if kind == "bare":
         empty = SearchResult(question=question, hits=[], on_topic=False)
         return Turn(question=question, kind=kind, topic=question, read_as=question, result=empty)
-    if kind == "switch":
+    switched = kind == "switch"
+    if switched:
         question = SWITCH.sub("", question, count=1).strip()
     topic, aspect = question, None
     if kind in ("more", "example"):
@@ -144,6 +146,7 @@ def _turn(
             read_as=read_as,
             declined=NOT_A_VIEW,
             result=ranked.model_copy(update={"question": read_as, "on_topic": False}),
+            switched=switched,
         )
     anchor = before.anchor if kind in ("more", "example", "aspect") else None
     own_words = kind in ("more", "example") and not set(words_of(question)) <= NOT_A_TOPIC | EXAMPLE_WORDS
@@ -179,6 +182,7 @@ def _turn(
             aspect=aspect,
             read_as=read_as,
             result=ranked.model_copy(update={"hits": ranked.hits[:1]}),
+            switched=switched,
         )
     if kind in ("new", "switch"):
         # a new question the card just shown answers again ("why no middle management" after Musk's teams):
@@ -222,6 +226,7 @@ def _turn(
         result=cards,
         stands=stands,
         anchor=anchor,
+        switched=switched,
     )
 
 
@@ -246,8 +251,12 @@ def _turn_before(turns: list[Turn]) -> Turn | None:
     for adamw" and then "and if my dataset is only 2k images?" is about the plateau asked first. A follow-up that
     is a fact itself ("and when was it founded?") is declined on its own words. With no answer before, it follows
     the latest question not declined (x-rays in a hospital, then an FDA date, then "and with little labeled
-    data?"), or, when every one was, the latest (and is declined too)."""
+    data?"), or, when every one was, the latest (and is declined too). An explicit switch ("ok different
+    question: …") closes the topics before it: "why?" after a switch the corpus had nothing on is about the new
+    question, not the reason of an answer given before it."""
     asked = [t for t in turns if t.kind != "bare"]
+    switches = [n for n, t in enumerate(asked) if t.switched]
+    asked = asked[switches[-1] :] if switches else asked
     answered = next((t for t in reversed(asked) if not t.declined and t.result.on_topic), None)
     not_declined = next((t for t in reversed(asked) if not t.declined), None)
     return answered or not_declined or (asked[-1] if asked else None)

@@ -350,6 +350,21 @@ def test_an_example_points_back_to_a_case_the_topic_showed_rather_than_to_a_card
     assert "Overfit a single batch" in answer.lead
 
 
+def test_a_why_after_a_switch_the_corpus_has_nothing_on_is_not_about_the_topic_before(searcher):
+    """ "ok different question: …" closes the topic before it: a "why?" after a switch the corpus found nothing on
+    is about that question (nothing either), not the reason of the answer before the switch. After a fact asked in
+    between (no switch) the conversation still goes back to the topic."""
+    first = "my startup's demo wowed investors, how long until it's a real product?"
+    switch = "ok different question: what's the best pizza topping?"
+    _, switched, why = conversation(searcher, [first, switch, "why?"])
+    assert switched.switched and not switched.result.on_topic
+    assert not why.result.on_topic and "pizza" in why.read_as
+    answer = answer_in_conversation(searcher, "why?", [first, switch])
+    assert answer.lead.startswith("Nothing in the corpus is on that topic")
+    *_, back = conversation(searcher, [first, "how many employees does tesla have", "why?"])
+    assert back.result.on_topic and back.anchor == conversation(searcher, [first])[0].anchor
+
+
 def test_an_example_the_corpus_does_not_hold_is_said_to_be_missing(searcher):
     question = "should I just copy the architecture from a paper?"  # "Don't be a hero": no case in the corpus
     first, example = conversation(searcher, [question, "got an example?"])
