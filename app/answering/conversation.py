@@ -7,8 +7,9 @@ A conversation has a topic: the question that opened it, narrowed by an aspect (
 "why?", "tell me more" and "give an example" show the cards that bear on that topic and were not shown
 yet (first those the curator linked to the card it opened with), or say in one line that the corpus has
 nothing more on it. "ok, different question: …" opens a new topic. Questions the corpus holds no view on
-(how many, when was, other people's views) are declined, whatever card comes closest. Clients send the
-earlier questions (the API keeps no state), so the turns are replayed to know what was shown.
+(how many, when was, other people's views) and tasks ("write me a script") are declined, whatever card comes
+closest. Clients send the earlier questions (the API keeps no state), so the turns are replayed to know what
+was shown.
 """
 
 from pydantic import BaseModel
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 from app.answering import follow_up, turn_reader
 from app.answering.extractive import compose
 from app.answering.topic_name import about
-from app.answering.views import NAMES_HIM, could_ask_a_fact, not_a_view, quoted_names
+from app.answering.views import NAMES_HIM, asks_a_task, could_ask_a_fact, not_a_view, quoted_names
 from app.answering.turns import (
     ASPECT_MAX_WORDS,
     EXAMPLE_WORDS,
@@ -38,6 +39,7 @@ from app.retrieval.search import SearchResult, Searcher, shown
 
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
+NOT_A_TASK = "It answers with what Karpathy said; it does not write, translate or summarise things for you."
 
 
 class Turn(BaseModel):
@@ -135,8 +137,11 @@ def _turn(
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
         kind, aspect = "aspect", question
         read_as = f"{about(topic, None, named)}: {question}"  # as asked: naming him is the point
-    if not_a_view(question, quoted_names(searcher.corpus)) or (
-        before is not None and _asks_no_view(searcher, question, kind)
+    declined = NOT_A_TASK if asks_a_task(question) else None
+    if (
+        declined
+        or not_a_view(question, quoted_names(searcher.corpus))
+        or (before is not None and _asks_no_view(searcher, question, kind))
     ):
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(
@@ -144,7 +149,7 @@ def _turn(
             kind="offtopic",
             topic=question,
             read_as=read_as,
-            declined=NOT_A_VIEW,
+            declined=declined or NOT_A_VIEW,
             result=ranked.model_copy(update={"question": read_as, "on_topic": False}),
             switched=switched,
         )

@@ -27,6 +27,8 @@ _FACT = re.compile(
     # ... and what a job pays ("what do ai engineers at openai make", "which language pays best in 2024")
     r"|what\s+(?:do|does)\s+(?!(?:it|that|this|he|she|you|they|i|we)\b)(?:\w+\s+){1,4}make\W*$"
     r"|(?:what|which)\s+(?:\w+\s+){0,3}pays?\s+(?:the\s+)?(?:best|most)\b"
+    # ... and what something cost someone ("what did tesla pay per labeled image", "what does a radiologist charge")
+    r"|what\s+(?:did|does|do|will)\s+(?!(?:it|that|this|he|she|you|they|i|we)\b)(?:\w+\s+){1,3}(?:pay|charge|cost)\b"
     r"|who\s+(?:won|invented|founded|created|wrote|coined|came\s+up\s+with|was\s+the\s+first|made|built|developed"
     r"|designed|released|discovered|trained)\b"
     # a benchmark: "and is jax faster than pytorch for this kind of model" (not "is labeled data better than rules")
@@ -84,7 +86,22 @@ _RECORD = re.compile(
     r"|\bhow\s+(?:do|can|should|would)\s+(?:i|we|you|u)\s+install\b|\bis\s+\w+\s+on\s+(?:pip|pypi|npm|conda|homebrew)\b"
     # where he works next ("is karpathy going back to openai? heard some rumors")
     r"|\b(?:is|was|will)\s+(?:he|karpathy|andrej)\s+(?:going\s+back|returning|rejoining|joining|leaving|quitting|moving)\b"
-    r"|\bdid\s+(?:he|karpathy|andrej)\s+(?:rejoin|join|leave|quit)\b",
+    r"|\bdid\s+(?:he|karpathy|andrej)\s+(?:rejoin|join|leave|quit)\b"
+    # his private life ("is karpathy married, does he have kids?", "whats karpathys net worth these days")
+    r"|\b(?:is|was)\s+(?:he|karpathy|andrej)\s+(?:married|single|divorced|rich|a\s+billionaire|religious)\b"
+    r"|\b(?:does|did)\s+(?:he|karpathy|andrej)\s+have\s+(?:a\s+)?(?:kids?|children|wife|girlfriend|family|siblings|pets?)\b"
+    r"|\b(?:his|karpathy(?:'s|’s|s)?|andrej(?:'s|’s|s)?)\s+(?:net\s+worth|salary|income|wife|kids|children|family"
+    r"|girlfriend|age|birthday|height|address|religion)\b"
+    # where to put savings ("should i put my 401k into nvidia stock since AI is booming?")
+    r"|\b(?:invest|put|buy|sell)\s+(?:\w+\s+){0,3}(?:in|into)?\s*(?:\w+\s+){0,2}(?:stocks?|shares|crypto|bitcoin|etfs?"
+    r"|index\s+funds?)\b|\b401\s?k\b|\broth\s+ira\b"
+    # whether a product is worth its price ("is andrew ng's coursera course still worth it", "is the google ml
+    # cert worth it"; not "is a phd worth it", a view)
+    r"|\b(?:is|are)\s+(?:\w+(?:'s|’s)?\s+){0,4}(?:course|courses|cert|certs|certificate|certificates|certification"
+    r"|certifications|bootcamp|bootcamps|subscription|subscriptions|book|books|laptop|laptops)\s+(?:still\s+|really\s+)?worth\b"
+    # what hardware a model needs ("what gpu specs do i need to run llama 3 70b locally")
+    r"|\b(?:what|which|how\s+much)\s+(?:\w+\s+){0,2}(?:gpu|vram|ram|memory|specs?|hardware)\s+(?:do|would|will|does)"
+    r"\s+(?:i|we|you|it)\s+need\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[?!.])\s+")
@@ -121,6 +138,25 @@ _ASKS_HIM = re.compile(
     r"|\b(?:his|karpathy(?:'s|’s|s)?)\s+(?:view|views|take|opinion|advice|reasoning|point|argument)\b",
     re.IGNORECASE,
 )
+
+
+# A task to do rather than a question ("write me a python script that scrapes amazon prices", "can you summarize
+# the plot of dune for me"): the corpus holds what he said, and nothing here writes, translates or summarises
+# for anyone. Unless it is his words that are asked for ("can you summarize his take on agents").
+_TASK = re.compile(
+    r"^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now)\W+)*(?:(?:(?:can|could|would|will)\s+(?:you|u)|please|pls)\s+"
+    r"(?:please\s+|pls\s+|just\s+)?)?(?:write|draft|compose|translate|summari[sz]e|proofread|rewrite|reword|fix|debug"
+    r"|code|generate|make)\s+(?:me|us)\b"
+    r"|^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now)\W+)*(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+"
+    r"|just\s+)?(?:write|draft|compose|translate|summari[sz]e|proofread|rewrite|reword|fix|debug|generate|code)\b",
+    re.IGNORECASE,
+)
+_HIS_WORDS = re.compile(r"\b(?:he|him|his|karpathy|andrej|quotes?|insights?|views?|take|advice)\b", re.IGNORECASE)
+
+
+def asks_a_task(question: str) -> bool:
+    """A request to write, translate or summarise something, not a question for his view."""
+    return bool(_TASK.search(question)) and not _HIS_WORDS.search(question)
 
 
 def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.answering.conversation import answer_in_conversation, conversation
+from app.answering.conversation import NOT_A_TASK, answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
 from app.answering.topic_name import about
 from app.answering.extractive import (
@@ -561,3 +561,17 @@ def test_the_cli_names_the_card_above_instead_of_printing_it_again(ask_karpathy)
     assert f"[1] {title}: the card shown above\n" in out
     quoted = next(line for line in shown.splitlines() if line.startswith("[1] Karpathy said: "))
     assert quoted not in out
+
+
+def test_a_task_is_declined_as_a_task_first_or_in_a_conversation(searcher):
+    """ "write me a python script …" asked a task of it (a blind batch of long first questions, c2519, was answered
+    with the vibe coding card as his answer): declined in words that say what it does not do, first or after an
+    answer; asking for his words is not a task."""
+    script = "write me a python script that scrapes amazon prices every hour and emails me when a tv drops below 500"
+    for answer in (
+        answer_in_conversation(searcher, script),
+        answer_in_conversation(searcher, "can you summarize the plot of dune for me?", ["is vibe coding legit?"]),
+    ):
+        assert answer.lead.startswith(NOT_A_TASK) and "no Karpathy quote" in answer.lead and not answer.on_topic
+    his = answer_in_conversation(searcher, "can you summarize his take on vibe coding?")
+    assert his.on_topic and not his.lead.startswith(NOT_A_TASK)
