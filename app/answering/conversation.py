@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from app.answering import follow_up, turn_reader
 from app.answering.extractive import compose
 from app.answering.topic_name import about
-from app.answering.views import NAMES_HIM, asks_a_task, could_ask_a_fact, not_a_view, quoted_names
+from app.answering.views import NAMES_HIM, asks_a_task, compares, could_ask_a_fact, not_a_view, quoted_names
 from app.answering.turns import (
     ASPECT_MAX_WORDS,
     EXAMPLE_WORDS,
@@ -238,14 +238,19 @@ def _turn(
 def _asks_no_view(searcher: Searcher, question: str, kind: TurnKind) -> bool:
     """A question of its own (new, a switch, an aspect: a why or an example asks of the answer) that may ask a
     fact and that the learned reading is nearly sure asks for no view of his, though no pattern of views.py
-    knew its words ("what percentage of support tickets can gpt-4 resolve fully on its own"). Asked in a
-    conversation only: there an aspect borrows the topic's relevance, and a new question may land on a card
-    the topic made likely, so the on-topic floor that declines a first question does not hold."""
+    knew its words ("what percentage of support tickets can gpt-4 resolve fully on its own"), or only likelier
+    than not when it compares two things ("is cursor better than copilot"). Asked in a conversation only: there
+    an aspect borrows the topic's relevance, and a new question may land on a card the topic made likely, so
+    the on-topic floor that declines a first question does not hold."""
     return (
         kind in ("new", "switch", "aspect")
         and could_ask_a_fact(question)
         and turn_reader.has_words_of_its_own(question)
-        and turn_reader.asks_no_view(searcher.embedder, question)
+        and turn_reader.asks_no_view(
+            searcher.embedder,
+            question,
+            turn_reader.COMPARISON_FLOOR if compares(question) else turn_reader.NO_VIEW_FLOOR,
+        )
     )
 
 

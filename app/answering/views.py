@@ -193,6 +193,21 @@ _ASKED = re.compile(
 )
 
 
+# Two things set against each other: "is cursor better than copilot", "yolov8 or detectron2 for this?", "rust vs go"
+_COMPARES = re.compile(
+    r"\b(?:is|are)\s+[\w.+-]+(?:\s+[\w.+-]+)?\s+(?:better|worse|faster|cheaper|smarter|easier)\s+than\b"
+    r"|\b[\w.+-]+\s+(?:vs\.?|versus)\s+[\w.+-]+"
+    r"|^\W*(?:(?:and|so|but|ok|also)\W+)*(?:is\s+)?[\w.+-]+(?:\s+[\w.+-]+)?\s+or\s+[\w.+-]+(?:\s+[\w.+-]+)?"
+    r"(?:\s+(?:better|faster|cheaper))?\W*(?:$|,|\?|for\b|which\b)",
+    re.IGNORECASE,
+)
+
+
+def compares(question: str) -> bool:
+    """Whether a question sets two things against each other (turn_reader.COMPARISON_FLOOR)."""
+    return bool(_COMPARES.search(question))
+
+
 def could_ask_a_fact(question: str) -> bool:
     """Whether a question no pattern here caught may still ask for a fact (turn_reader.asks_no_view judges): it is
     asked as a question (a turn that tells the asker's situation, "i only have an old laptop, no gpu at all", asks

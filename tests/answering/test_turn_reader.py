@@ -113,6 +113,29 @@ def test_a_fact_no_pattern_knows_is_declined_by_the_reader(searcher, monkeypatch
     assert not conversation(searcher, [DEBUGGING, fact])[1].declined  # the patterns alone let it through
 
 
+VIBE = "is vibe coding legit?"
+
+
+@pytest.mark.parametrize("pick", ["is cursor better than copilot", "cursor or replit for that?"])
+def test_two_products_compared_are_declined_when_no_view_is_likelier_than_not(searcher, monkeypatch, pick):
+    """A product pick in the middle of a conversation (a blind batch, c2214: "is cursor better than copilot"
+    after vibe coding was read as an aspect and the vibe coding card stood as his answer)."""
+    turn = conversation(searcher, [VIBE, pick])[1]
+    assert turn.declined == NOT_A_VIEW and not turn.result.on_topic
+    monkeypatch.setattr(turn_reader, "COMPARISON_FLOOR", turn_reader.NO_VIEW_FLOOR)
+    assert not conversation(searcher, [VIBE, pick])[1].declined  # nearly sure is too sure for these
+
+
+def test_two_ideas_he_compares_are_not_declined(searcher):
+    """Comparisons he answers ("labeled data better than rules", "building better than watching") stay his."""
+    for opener, follow_up in [
+        (VIBE, "is labeled data better than rules?"),
+        ("how should i learn ml", "is building stuff better than watching videos?"),
+    ]:
+        turn = conversation(searcher, [opener, follow_up])[1]
+        assert not turn.declined and turn.result.on_topic, follow_up
+
+
 @pytest.mark.parametrize(
     "opener, follow_up",
     [
