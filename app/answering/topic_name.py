@@ -19,6 +19,7 @@ _ASKING = re.compile(
     r"|why(?:\s+(?:should|do|would)\s+(?:i|we|you))?)\s+",
     re.IGNORECASE,
 )
+_CLAUSE_END = re.compile(r"[,;:?!]|\s[-–—]\s")
 _HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
 
 
@@ -42,4 +43,14 @@ def about(topic: str, aspect: str | None, named: str | None = None) -> str:
         words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
     # the aspect as asked, past its cue ("and for startups?" -> "for startups"): his name in it is no framing
     # to drop ("what would he pick if he were me")
-    return words + (f": {ASPECT_CUE.sub('', aspect).strip(' ,.:;-?!')}" if aspect else "")
+    return words + (f": {_shortened(ASPECT_CUE.sub('', aspect).strip(' ,.:;-?!'))}" if aspect else "")
+
+
+def _shortened(aspect: str) -> str:
+    """A long aspect by its first clause, or its first words: "i wanna sell it to real customers…", not the
+    whole "i wanna sell it to real customers, is vibe coded stuff good enough for that" in every lead."""
+    if len(aspect.split()) <= TOPIC_WORDS:
+        return aspect
+    clause = _CLAUSE_END.split(aspect, maxsplit=1)[0].strip()
+    words = clause.split() if 3 <= len(clause.split()) <= TOPIC_WORDS else aspect.split()[:TOPIC_WORDS]
+    return " ".join(words).rstrip(" ,.:;-?!") + "…"

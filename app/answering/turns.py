@@ -214,6 +214,8 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "example" if EXAMPLE_WORDS.intersection(words) or _A_CASE.search(question) else "more"
     if not has_topic:
         return "new"
+    if _QUOTE_ASKED.search(question):  # his words on the topic, in words of its own ("… i can drop on a slide")
+        return "more"
     if _opens_with_why(question):
         return "more"
     if len(words) > ASPECT_MAX_WORDS:
@@ -306,7 +308,15 @@ _GIST = re.compile(
 )
 
 
+# ... or for his words on it to use ("got a karpathy quote i can drop on a slide"): what the app is for
+_QUOTE_ASKED = re.compile(
+    r"\b(?:got|give\s+me|any|need|want|is\s+there|share)\s+(?:a|an|one|some)?\s*(?:\w+\s+){0,2}"
+    r"(?:quote|quotes|one-liner|soundbite)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_gist(question: str) -> bool:
     """A follow-up that asks for what was just said, in short ("tl;dr", "what's the main point", "summarize
-    that"): the card just shown is the answer."""
-    return bool(_GIST.search(question))
+    that", "got a quote for a slide"): the card just shown is the answer."""
+    return bool(_GIST.search(question) or _QUOTE_ASKED.search(question))

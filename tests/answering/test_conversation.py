@@ -170,6 +170,14 @@ def test_tldr_points_back_to_the_answer_just_given(searcher):
     assert answer.lead.startswith(f"In short, his answer is the card above — {title}") and answer.points_back
 
 
+def test_a_quote_asked_for_in_words_of_its_own_gives_the_card_just_shown(searcher):
+    """A blind batch (c2327): "got a karpathy quote i can drop on a slide" after a question on data over
+    architecture was read as a new question on no topic and found nothing."""
+    question = "my engineers spend all their time tweaking architectures, i think they should focus on the data"
+    first, quote = conversation(searcher, [question, "got a karpathy quote i can drop on a slide"])
+    assert quote.kind == "more" and quote.stands and _ids(quote) == _ids(first)[:1] and not quote.declined
+
+
 def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic_questions_stay_declined(searcher):
     question = "my model overfits on my small dataset, what would karpathy do"
     first, why = conversation(searcher, [question, "why not just crank up dropout?"])
@@ -380,6 +388,17 @@ def test_a_topic_asked_as_a_question_is_named_by_the_card_it_showed(searcher):
     assert about("is vibe coding real programming", "and for a startup?", "Vibe Coding") == "Vibe Coding: for a startup"
     assert about("how should we hire", None, "A title") == "how to hire"
     assert about("ok but what does karpathy think about scaling", None, "A title") == "scaling"
+
+
+def test_a_long_aspect_is_named_by_its_first_clause_not_echoed_whole(searcher):
+    """ "Nothing more specific on Vibe Coding: i wanna sell it to real customers, is vibe coded stuff good enough for
+    that; the answer on the topic stands" read as a paste: the name keeps the first clause, or the first words."""
+    long = "what if i wanna sell it to real customers, is vibe coded stuff good enough for that"
+    assert about("is vibe coding legit?", long, "Vibe Coding") == "Vibe Coding: i wanna sell it to real customers…"
+    no_comma = "and for a three person startup that has basically no labelled data at all yet"
+    assert about("the data engine", no_comma) == "the data engine: for a three person startup that has basically…"
+    answer = answer_in_conversation(searcher, long, ["is vibe coding legit?"])
+    assert "good enough for that" not in answer.lead and "real customers…" in answer.lead
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):

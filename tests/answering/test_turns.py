@@ -57,6 +57,8 @@ from app.config import REPO_DIR
         ("what's his reasoning", True, "more"),
         ("what's the analogy he uses", True, "more"),
         ("tl;dr", True, "more"),
+        ("got a karpathy quote i can drop on a slide", True, "more"),  # his words on the topic
+        ("got a karpathy quote i can drop on a slide", False, "new"),
         ("keep going", True, "more"),
         ("any evidence?", True, "more"),
         ("what does he actually recommend", True, "more"),
