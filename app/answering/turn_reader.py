@@ -125,11 +125,24 @@ def follow_up_kind(embedder, question: str, previous: str) -> TurnKind | None:
 def asks_no_view(embedder, question: str, floor: float = NO_VIEW_FLOOR) -> bool:
     """Whether `question` is, at least `floor` sure, one the corpus of his views cannot answer: a fact, a product
     pick, another person's opinion. False when the weights do not fit the embedder."""
+    p = _no_view_probability(embedder, question)
+    return p is not None and p >= floor
+
+
+def asks_his_view(embedder, question: str) -> bool:
+    """Whether `question` nearly surely asks for a view of his, as sure the other way as NO_VIEW_FLOOR: a long
+    situation told in words of its own ("icu nurse here. our hospital is rolling out some ai thing …") whose
+    best card is under the on-topic floor. False when the weights do not fit the embedder."""
+    p = _no_view_probability(embedder, question)
+    return p is not None and p <= 1 - NO_VIEW_FLOOR
+
+
+def _no_view_probability(embedder, question: str) -> float | None:
     fitted = _weights(embedder.name)
     if fitted is None:
-        return False
+        return None
     logit = _unit(embedder.encode([question]))[0] @ fitted["no_view_weights"][0] + fitted["no_view_bias"][0]
-    return bool(1 / (1 + np.exp(-logit)) >= floor)
+    return float(1 / (1 + np.exp(-logit)))
 
 
 def labelled_turns(conversations: Path, negatives: Path) -> tuple[list[tuple[str, str, str, float]], list[str]]:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from app.answering import turn_reader
 from app.answering.conversation import NOT_A_TASK, answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
 from app.answering.topic_name import about
@@ -19,7 +20,7 @@ from app.answering.extractive import (
     view,
 )
 from app.corpus.records import is_verbatim
-from app.retrieval.search import Hit, SearchResult
+from app.retrieval.search import MIN_RELEVANCE, Hit, SearchResult
 
 
 def _ids(turn):
@@ -594,3 +595,21 @@ def test_a_task_is_declined_as_a_task_first_or_in_a_conversation(searcher):
         assert answer.lead.startswith(NOT_A_TASK) and "no Karpathy quote" in answer.lead and not answer.on_topic
     his = answer_in_conversation(searcher, "can you summarize his take on vibe coding?")
     assert his.on_topic and not his.lead.startswith(NOT_A_TASK)
+
+
+def test_a_long_situation_just_under_the_floor_is_answered_as_the_closest_he_comes(searcher, monkeypatch):
+    """A blind batch's nurse (c2213) was told "Nothing in the corpus is on that topic": the human-in-the-loop card
+    was under the on-topic floor. Near it and nearly surely asking his view, it is answered, framed as the closest
+    he comes; long questions on other things stay declined."""
+    sepsis = "icu nurse. hospital wants to build an ai that flags sepsis early. what would karpathy say about doing that right"
+    (turn,) = conversation(searcher, [sepsis])
+    assert turn.result.on_topic and turn.kind == "new" and _ids(turn)[0] == 17
+    assert turn.result.hits[0].relevance < MIN_RELEVANCE
+    assert answer_in_conversation(searcher, sepsis).lead.startswith("The closest he comes — ")
+    for off_topic in (
+        "my sourdough keeps coming out dense and flat even though the starter is bubbly, i live at high altitude. tips?",
+        "who's going to win the champions league this year? me and my coworkers have a pool going at the office",
+    ):
+        assert not conversation(searcher, [off_topic])[0].result.on_topic, off_topic
+    monkeypatch.setattr(turn_reader, "asks_his_view", lambda *args: False)
+    assert not conversation(searcher, [sepsis])[0].result.on_topic  # the floor alone declines it
