@@ -39,6 +39,8 @@ from app.retrieval.search import SearchResult, Searcher, shown
 
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
+NOT_A_TASK = "It answers with what Karpathy said; it does not write, translate or summarise things for you."
+
 # A new question whose best card is under the on-topic floor (MIN_RELEVANCE) but at least this relevant is
 # answered, as the closest he comes, when the learned reading is nearly sure it asks for his view
 # (turn_reader.asks_his_view): long situations told in words the embedder places far from every card. Tune half's
@@ -46,7 +48,6 @@ NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's 
 # floor declined are answered, 8 of them with a card the graders named, and 1 of 57 off-topic ones ("my
 # girlfriend thinks i spend too much time on my side project coding at night"); from 0.15 to 0.22 the same
 NEAR_FLOOR = 0.20
-NOT_A_TASK = "It answers with what Karpathy said; it does not write, translate or summarise things for you."
 
 
 class Turn(BaseModel):
