@@ -24,6 +24,7 @@ from app.answering.turns import (
     NOT_A_TOPIC,
     SWITCH,
     TurnKind,
+    asks_a_quote,
     asks_a_step,
     asks_gist,
     asks_why,
@@ -330,12 +331,14 @@ def current_turn(
 
 def _pointing_back(turn: Turn, searcher: Searcher) -> str:
     """What the lead of a turn whose first card was shown before says that card is: the case asked for, the
-    topic's answer standing, its gist, its reason, or simply the answer."""
+    topic's answer standing, his words on it, its gist, its reason, or simply the answer."""
     first = turn.result.hits[0].key
     if turn.kind == "example":
         return "example-above" if first == turn.anchor else "example-shown-above"
     if turn.kind == "aspect":
         return "stands" if first == turn.anchor else "shown-above"
+    if turn.kind == "more" and asks_a_quote(turn.question):
+        return "quote-above"
     if turn.kind == "more" and asks_gist(turn.question):
         return "gist-above"
     if turn.kind == "more" and asks_why(turn.question) and first == turn.anchor:

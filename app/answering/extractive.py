@@ -178,6 +178,11 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
         "why-above": "His reason is in the card above",
         "why-none-above": "He gives no separate reason; his answer is the card above",
         "gist-above": "In short, his answer is the card above",
+        "quote-above": (
+            "His words on it are in the card above"
+            if getattr(best.record, "quotes", None)
+            else "The card above is the closest; the corpus has only a paraphrase of him on it"
+        ),
     }.get(kind, "His answer" if strong else "The closest he comes")
     words = {
         "example-above": _words_past_the_lead,

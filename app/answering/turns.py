@@ -316,6 +316,11 @@ _QUOTE_ASKED = re.compile(
 )
 
 
+def asks_a_quote(question: str) -> bool:
+    """A follow-up that asks for his words on the topic, to use ("got a quote for a slide")."""
+    return bool(_QUOTE_ASKED.search(question))
+
+
 def asks_gist(question: str) -> bool:
     """A follow-up that asks for what was just said, in short ("tl;dr", "what's the main point", "summarize
     that", "got a quote for a slide"): the card just shown is the answer."""

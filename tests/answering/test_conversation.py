@@ -177,6 +177,9 @@ def test_a_quote_asked_for_in_words_of_its_own_gives_the_card_just_shown(searche
     question = "my engineers spend all their time tweaking architectures, i think they should focus on the data"
     first, quote = conversation(searcher, [question, "got a karpathy quote i can drop on a slide"])
     assert quote.kind == "more" and quote.stands and _ids(quote) == _ids(first)[:1] and not quote.declined
+    answer = answer_in_conversation(searcher, "got a karpathy quote i can drop on a slide", [question])
+    title = searcher.corpus.get(_ids(first)[0]).title
+    assert answer.lead.startswith(f"His words on it are in the card above — {title}: Karpathy said “")
 
 
 def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic_questions_stay_declined(searcher):
