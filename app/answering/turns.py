@@ -214,7 +214,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "example" if EXAMPLE_WORDS.intersection(words) or _A_CASE.search(question) else "more"
     if not has_topic:
         return "new"
-    if _QUOTE_ASKED.search(question):  # his words on the topic, in words of its own ("… i can drop on a slide")
+    if asks_a_quote(question):  # his words on the topic, in words of its own ("… i can drop on a slide")
         return "more"
     if _opens_with_why(question):
         return "more"
@@ -324,4 +324,4 @@ def asks_a_quote(question: str) -> bool:
 def asks_gist(question: str) -> bool:
     """A follow-up that asks for what was just said, in short ("tl;dr", "what's the main point", "summarize
     that", "got a quote for a slide"): the card just shown is the answer."""
-    return bool(_GIST.search(question) or _QUOTE_ASKED.search(question))
+    return bool(_GIST.search(question)) or asks_a_quote(question)
