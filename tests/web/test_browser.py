@@ -67,9 +67,10 @@ def submit(page, question: str) -> None:
 
 
 def done(page) -> None:
-    """Until the page's event has ended (a question sent meanwhile would be ignored) and the conversation
-    has faded back in: Gradio dims an output while its event runs, and on a busy machine the fade back to
-    full opacity is still under way when the event has ended (axe then measures the dimmed colours)."""
+    """Until the page's event has ended (a question sent meanwhile would be ignored), the conversation
+    has faded back in and the address holds it: Gradio dims an output while its event runs, and on a busy
+    machine the fade back to full opacity is still under way when the event has ended (axe then measures the
+    dimmed colours); the page writes the address a moment after it draws the answer (CI once read it first)."""
     page.wait_for_function(
         "document.querySelector('#conversation [data-testid=status-tracker]').classList.contains('hide')"
     )
@@ -80,6 +81,11 @@ def done(page) -> None:
                     for (let e = leads[leads.length - 1] || c; e; e = e.parentElement)
                       if (getComputedStyle(e).opacity !== '1') return false;
                     return true; })()"""
+    )
+    page.wait_for_function(
+        """(() => { const turns = document.querySelectorAll('#conversation .turn');
+                    const q = new URL(location.href).searchParams.get('q');
+                    return turns.length ? q === turns[turns.length - 1].dataset.question : q === null; })()"""
     )
 
 
@@ -174,6 +180,7 @@ def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, we
     chat.locator("#options").click()
     chat.locator("#new-conversation").click()
     chat.wait_for_selector("#conversation .empty")
+    done(chat)  # a new conversation clears the address
     assert "q" not in parse_qs(urlparse(chat.url).query)
     # an example asks on click
     example = chat.locator("#conversation .example").first
@@ -363,9 +370,9 @@ def test_keyboard_only(chat, outside, searcher, viewport):
 def serious_violations(page) -> list[str]:
     import axe_playwright_python
 
-    # while an event runs, Gradio flashes the outputs (.pending, an opacity animation): under load axe measured
-    # the cards' links mid-flash; the settled page is what a reader sees
-    page.wait_for_function("!document.querySelector('.pending')")
+    # while an event runs, Gradio flashes the outputs (.pending, an opacity animation) and then fades them back
+    # in: under load axe measured the cards' links mid-flash or mid-fade; the settled page is what a reader sees
+    done(page)
     page.add_script_tag(path=str(Path(axe_playwright_python.__file__).parent / "axe.min.js"))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
