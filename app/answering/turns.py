@@ -158,11 +158,12 @@ _WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it
 # another note": the rest opens a new topic
 SWITCH = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|alright|right|fine|so|thanks|cool|lol|also|whatever)\b[\s,.!:;-]*)*"
-    r"(?:(?:(?:totally|completely)\s+)?(?:a\s+|on\s+(?:a|to)\s+)?(?:different|diff|another|new|other|unrelated|separate)"
+    r"(?:(?:totally|completely)\s+)?"
+    r"(?:(?:a\s+|on\s+(?:a|to)\s+)?(?:different|diff|another|new|other|unrelated|separate)"
     r"\s+(?:q|questions?|topics?|subjects?|thing|worry)|separately"
     r"|(?:let'?s\s+)?(?:chang(?:e|ing)|switch(?:ing)?)\s+(?:the\s+)?(?:topics?|subjects?|gears)"
     r"|on\s+(?:a\s+(?:different|separate)|another)\s+note"
-    r"|(?:(?:totally|completely)\s+)?(?:unrelated|random)(?:\s+q(?:uestion)?)?(?=\s*[,:;.—–-]|\s+but\b))\b"
+    r"|(?:unrelated|random)(?:\s+q(?:uestion)?)?(?=\s*[,:;.—–-]|\s+but\b))\b"
     r"[\s,.!:;?—–-]*(?:but\b\s*)?",
     re.IGNORECASE,
 )
