@@ -66,6 +66,8 @@ class Turn(BaseModel):
     # is like, and related to
     anchor: int | str | None = None
     switched: bool = False  # opened by "ok, different question: …", found or not: the topics before it are closed
+    # his words asked for after a paraphrase: the first card is the topic's best one that holds them instead
+    words_elsewhere: bool = False
 
     @property
     def showed(self) -> list[int | str]:
@@ -200,6 +202,7 @@ def _turn(
                 switched=switched,
             )
         ranked = ranked.model_copy(update={"on_topic": True})
+    words_elsewhere = False
     if kind in ("new", "switch"):
         # a new question the card just shown answers again ("why no middle management" after Musk's teams):
         # the lead says it is the card above, not a new answer
@@ -227,6 +230,13 @@ def _turn(
                 anchor = anchor if stands else named.key
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
+            if asks_a_quote(question) and getattr(cards.hits[0].record, "kind", None) == "paraphrase":
+                # a quote to copy, and the card above has only a curator's words: the topic's card with his own
+                on_topic = searcher.rank_many([aspect or topic], theme, [topic] if aspect else None)[0]
+                words = follow_up.his_words_on(on_topic, cards.hits[0])
+                if words is not None:
+                    cards = follow_up.keep(cards, k, [words])
+                    stands, words_elsewhere = words.key in seen, True
     if kind == "aspect" and not stands and cards.hits:
         # the aspect changed the answer ("how did that play out at tesla?" -> Tesla's C++ eaten by nets): the
         # narrowed topic opens with its card, and "go on" continues from that card, not the broader topic's
@@ -243,6 +253,7 @@ def _turn(
         stands=stands,
         anchor=anchor,
         switched=switched,
+        words_elsewhere=words_elsewhere,
     )
 
 
@@ -338,7 +349,7 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
     if turn.kind == "aspect":
         return "stands" if first == turn.anchor else "shown-above"
     if turn.kind == "more" and asks_a_quote(turn.question):
-        return "quote-above"
+        return "quote-shown-above" if turn.words_elsewhere else "quote-above"
     if turn.kind == "more" and asks_gist(turn.question):
         return "gist-above"
     if turn.kind == "more" and asks_why(turn.question) and first == turn.anchor:
@@ -348,7 +359,7 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
 
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    kind = _pointing_back(turn, searcher) if turn.stands else turn.kind
+    kind = _pointing_back(turn, searcher) if turn.stands else "quote-new" if turn.words_elsewhere else turn.kind
     named = _title(searcher, turn.anchor)
     topic = about(turn.topic, turn.aspect, named)
     first = turn.result.hits[0] if turn.result.hits else None

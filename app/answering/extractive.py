@@ -183,6 +183,12 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             if getattr(best.record, "quotes", None)
             else "The card above is the closest; the corpus has only a paraphrase of him on it"
         ),
+        "quote-shown-above": "The card above is a paraphrase of him; the closest he comes in his own words is a card shown above",
+        "quote-new": (
+            f"The card above is a paraphrase of him; his own words on {topic or 'it'}"
+            if strong
+            else "The card above is a paraphrase of him; the closest he comes in his own words"
+        ),
     }.get(kind, "His answer" if strong else "The closest he comes")
     words = {
         "example-above": _words_past_the_lead,

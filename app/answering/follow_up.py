@@ -108,6 +108,21 @@ def _shown_case(ranked: SearchResult, linked: list[int], seen: set) -> Hit | Non
     return curated or max(cases, key=lambda h: h.relevance or 0.0, default=None)
 
 
+def his_words_on(topic: SearchResult, paraphrase: Hit) -> Hit | None:
+    """For his words asked after a card that holds only a curator's paraphrase of him ("any direct quote i can
+    cite?" after vibe coding): the card with his own words (not words he quotes) that the paraphrase is curated as
+    linked to (down to RELATED_FLOOR, as "tell me more" shows them), or else the topic's best one on the topic as a
+    first question's answer must be (MIN_RELEVANCE); None when there is no such card."""
+
+    def his_own(h: Hit | None) -> bool:
+        return h is not None and getattr(h.record, "kind", None) == "quote" and not h.record.quoting
+
+    linked = (hit(topic, key) for key in getattr(paraphrase.record, "related", []))
+    return next((h for h in linked if his_own(h) and (h.relevance or 0.0) >= RELATED_FLOOR), None) or next(
+        (h for h in topic.hits if his_own(h) and (h.relevance or 0.0) >= MIN_RELEVANCE), None
+    )
+
+
 def named_by_own_words(by_own_words: SearchResult, above: Hit) -> Hit | None:
     """The card an example's own words (ranked alone) ask for instead of the card above it would point back to
     (OWN_WORDS_MARGIN), if any."""

@@ -309,10 +309,18 @@ _GIST = re.compile(
 )
 
 
-# ... or for his words on it to use ("got a karpathy quote i can drop on a slide"): what the app is for
+# ... or for his words on it, to copy or to check ("got a karpathy quote i can drop on a slide", "can i quote him on
+# that", "his exact words pls", "what exactly did he say?", "did he actually say that?", "something citable for my
+# essay"): what the app is for
 _QUOTE_ASKED = re.compile(
     r"\b(?:got|give\s+me|any|need|want|is\s+there|share)\s+(?:a|an|one|some)?\s*(?:\w+\s+){0,2}"
-    r"(?:quote|quotes|one-liner|soundbite)\b",
+    r"(?:quote|quotes|one-liner|soundbite)\b|\bline\s+(?:from|of|by)\s+(?:him|his|karpathy|andrej)\b"
+    r"|\b(?:direct|exact|actual|verbatim|precise)\s+(?:quotes?|words?|wording|phrasing|line)\b"
+    r"|\b(?:his|karpathy'?s|andrej'?s)\s+(?:own\s+|exact\s+|actual\s+)?words\b|\bword\s+for\s+word\b|\bverbatim\b"
+    r"|\b(?:quote|cite)\s+(?:him|karpathy|andrej|that|this|it)\b|\b(?:citable|quotable|citation)\b"
+    r"|\bwhat\s+(?:exactly|actually|precisely)\s+did\s+he\s+(?:say|write)\b(?!\s+about\s+(?!(?:that|it|this)\b))"
+    r"|\bdid\s+he\s+(?:actually|really|literally)\s+(?:say|write)\s+(?:that|this|it)\b"
+    r"|\bwh?at\s+did\s+he\s+(?:say|write)\s+(?:exactly|precisely|word\s+for\s+word)\b",
     re.IGNORECASE,
 )
 

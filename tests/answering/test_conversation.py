@@ -182,6 +182,28 @@ def test_a_quote_asked_for_in_words_of_its_own_gives_the_card_just_shown(searche
     assert answer.lead.startswith(f"His words on it are in the card above — {title}: Karpathy said “")
 
 
+def test_his_words_asked_after_a_paraphrase_are_the_linked_card_that_holds_them(searcher):
+    """A blind batch (c2701-c2730): after a card that holds only a curator's paraphrase, "can i quote him on
+    that?" answered "the corpus has only a paraphrase of him on it" though a card he is quoted in bears on it
+    (the demo-to-product gap: "Everybody gangsta until real-world deployment in production.")."""
+    question = "why do ai demos take so long to turn into real products?"
+    first, quote = conversation(searcher, [question, "can i quote him on that"])
+    above = searcher.corpus.get(_ids(first)[0])
+    assert above.kind == "paraphrase" and quote.kind == "more" and quote.words_elsewhere
+    words = searcher.corpus.get(_ids(quote)[0])
+    assert _ids(quote) == [words.id] and words.kind == "quote" and words.id in above.related
+    answer = answer_in_conversation(searcher, "can i quote him on that", [question])
+    assert answer.lead.startswith("The card above is a paraphrase of him; ")
+    assert f"— {words.title}: Karpathy said “" in answer.lead
+    assert answer.citations[0].kind == "quote" and answer.citations[0].quotes == words.quotes
+    # with no card of his words on the topic, it says the corpus has only the paraphrase
+    question = "should ai replace our nurses or help them?"
+    first, quote = conversation(searcher, [question, "any quote i could use on that?"])
+    assert not quote.words_elsewhere and _ids(quote) == _ids(first)[:1]
+    lead = answer_in_conversation(searcher, "any quote i could use on that?", [question]).lead
+    assert lead.startswith("The card above is the closest; the corpus has only a paraphrase of him on it")
+
+
 def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic_questions_stay_declined(searcher):
     question = "my model overfits on my small dataset, what would karpathy do"
     first, why = conversation(searcher, [question, "why not just crank up dropout?"])

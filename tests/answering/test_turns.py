@@ -59,6 +59,13 @@ from app.config import REPO_DIR
         ("tl;dr", True, "more"),
         ("got a karpathy quote i can drop on a slide", True, "more"),  # his words on the topic
         ("got a karpathy quote i can drop on a slide", False, "new"),
+        # his words asked for many ways (a blind batch, c2701-c2730: half of them were read as new questions)
+        ("can i quote him on that", True, "more"),
+        ("his exact words pls", True, "more"),
+        ("did he actually say that or is that someone's summary?", True, "more"),
+        ("need something citable for my essay on this", True, "more"),
+        ("what did he say exactly, i wanna paste it in the postmortem doc", True, "more"),
+        ("whats the exact line? adding it to our lab's readme template", True, "more"),
         ("keep going", True, "more"),
         ("any evidence?", True, "more"),
         ("what does he actually recommend", True, "more"),
