@@ -105,7 +105,7 @@ def _read_as(kind: TurnKind, topic: str, aspect: str | None, question: str, name
     """How a turn was read, in a few words the page and the CLI show ("more on: data labeling")."""
     about_ = about(topic, aspect, named)
     if kind == "more":
-        return f"more on: {about_}"
+        return f"his words on: {about_}" if asks_a_quote(question) else f"more on: {about_}"
     if kind == "example":
         return f"an example of: {about_}"
     if kind == "aspect":

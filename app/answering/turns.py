@@ -316,7 +316,7 @@ _QUOTE_ASKED = re.compile(
     r"\b(?:got|give\s+me|any|need|want|is\s+there|share)\s+(?:a|an|one|some)?\s*(?:\w+\s+){0,2}"
     r"(?:quote|quotes|one-liner|soundbite)\b|\bline\s+(?:from|of|by)\s+(?:him|his|karpathy|andrej)\b"
     r"|\b(?:direct|exact|actual|verbatim|precise)\s+(?:quotes?|words?|wording|phrasing|line)\b"
-    r"|\b(?:his|karpathy'?s|andrej'?s)\s+(?:own\s+|exact\s+|actual\s+)?words\b|\bword\s+for\s+word\b|\bverbatim\b"
+    r"|\b(?:his|karpathy'?s|andrej'?s)\s+(?:own\s+|exact\s+|actual\s+)?(?:words|wording|phrasing)\b|\bword\s+for\s+word\b|\bverbatim\b"
     r"|\b(?:quote|cite)\s+(?:him|karpathy|andrej|that|this|it)\b|\b(?:citable|quotable|citation)\b"
     r"|\bwhat\s+(?:exactly|actually|precisely)\s+did\s+he\s+(?:say|write)\b(?!\s+about\s+(?!(?:that|it|this)\b))"
     r"|\bdid\s+he\s+(?:actually|really|literally)\s+(?:say|write)\s+(?:that|this|it)\b"

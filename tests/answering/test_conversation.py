@@ -190,6 +190,7 @@ def test_his_words_asked_after_a_paraphrase_are_the_linked_card_that_holds_them(
     first, quote = conversation(searcher, [question, "can i quote him on that"])
     above = searcher.corpus.get(_ids(first)[0])
     assert above.kind == "paraphrase" and quote.kind == "more" and quote.words_elsewhere
+    assert quote.read_as == f"his words on: {above.title}"
     words = searcher.corpus.get(_ids(quote)[0])
     assert _ids(quote) == [words.id] and words.kind == "quote" and words.id in above.related
     answer = answer_in_conversation(searcher, "can i quote him on that", [question])

@@ -66,6 +66,7 @@ from app.config import REPO_DIR
         ("need something citable for my essay on this", True, "more"),
         ("what did he say exactly, i wanna paste it in the postmortem doc", True, "more"),
         ("whats the exact line? adding it to our lab's readme template", True, "more"),
+        ("is that actually his wording? i want to put it on a slide with his name", True, "more"),
         ("keep going", True, "more"),
         ("any evidence?", True, "more"),
         ("what does he actually recommend", True, "more"),
