@@ -66,7 +66,7 @@ class Turn(BaseModel):
     # is like, and related to
     anchor: int | str | None = None
     switched: bool = False  # opened by "ok, different question: …", found or not: the topics before it are closed
-    # his words asked for after a paraphrase: the first card is the topic's best one that holds them instead
+    # his words asked for after a card that paraphrases him: the first card holds them (follow_up.his_words_on)
     words_elsewhere: bool = False
 
     @property

@@ -183,7 +183,9 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
             if getattr(best.record, "quotes", None)
             else "The card above is the closest; the corpus has only a paraphrase of him on it"
         ),
-        "quote-shown-above": "The card above is a paraphrase of him; the closest he comes in his own words is a card shown above",
+        "quote-shown-above": (
+            "The card above is a paraphrase of him; the closest he comes in his own words is a card shown above"
+        ),
         "quote-new": (
             f"The card above is a paraphrase of him; his own words on {topic or 'it'}"
             if strong
