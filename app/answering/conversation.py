@@ -174,10 +174,8 @@ def _turn(
             theme,
             [" ".join(q for q in (topic, aspect if own_words else None, _card_words(searcher, anchor)) if q)],
         )[0]
-    elif aspect:
-        ranked = searcher.rank_many([aspect], theme, [topic])[0]
     else:
-        ranked = searcher.rank_many([topic], theme)[0]
+        ranked = _ranked_topic(searcher, topic, aspect, theme)
     ranked = ranked.model_copy(update={"question": read_as})
     if not ranked.on_topic:
         # right after an answer, a why, a case or another setting asked of it in words that told no follow-up:
@@ -232,8 +230,7 @@ def _turn(
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
             if asks_a_quote(question) and getattr(cards.hits[0].record, "kind", None) == "paraphrase":
                 # a quote to copy, and the card above has only a curator's words: the topic's card with his own
-                on_topic = searcher.rank_many([aspect or topic], theme, [topic] if aspect else None)[0]
-                words = follow_up.his_words_on(on_topic, cards.hits[0])
+                words = follow_up.his_words_on(_ranked_topic(searcher, topic, aspect, theme), cards.hits[0])
                 if words is not None:
                     cards = follow_up.keep(cards, k, [words])
                     stands, words_elsewhere = words.key in seen, True
@@ -255,6 +252,11 @@ def _turn(
         switched=switched,
         words_elsewhere=words_elsewhere,
     )
+
+
+def _ranked_topic(searcher: Searcher, topic: str, aspect: str | None, theme: str | None) -> SearchResult:
+    """The cards of the topic as it stands: the question that opened it, narrowed by its aspect when it has one."""
+    return searcher.rank_many([aspect or topic], theme, [topic] if aspect else None)[0]
 
 
 def _asks_no_view(searcher: Searcher, question: str, kind: TurnKind) -> bool:
@@ -359,7 +361,12 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
 
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    kind = _pointing_back(turn, searcher) if turn.stands else "quote-new" if turn.words_elsewhere else turn.kind
+    if turn.stands:
+        kind = _pointing_back(turn, searcher)
+    elif turn.words_elsewhere:
+        kind = "quote-new"
+    else:
+        kind = turn.kind
     named = _title(searcher, turn.anchor)
     topic = about(turn.topic, turn.aspect, named)
     first = turn.result.hits[0] if turn.result.hits else None
