@@ -14,7 +14,7 @@ was shown.
 
 from pydantic import BaseModel
 
-from app.answering import follow_up, turn_reader
+from app.answering import attribution, follow_up, turn_reader
 from app.answering.extractive import compose
 from app.answering.topic_name import about
 from app.answering.views import NAMES_HIM, asks_a_task, compares, could_ask_a_fact, not_a_view, quoted_names
@@ -41,6 +41,7 @@ from app.retrieval.search import SearchResult, Searcher, shown
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
 NOT_A_TASK = "It answers with what Karpathy said; it does not write, translate or summarise things for you."
+NOT_HIS = "That line is not among his words or the curators' in the corpus, so this app cannot vouch that he said it."
 
 # A new question whose best card is under the on-topic floor (MIN_RELEVANCE) but at least this relevant is
 # answered, as the closest he comes, when the learned reading is nearly sure it asks for his view
@@ -68,6 +69,7 @@ class Turn(BaseModel):
     switched: bool = False  # opened by "ok, different question: …", found or not: the topics before it are closed
     # his words asked for after a card that paraphrases him: the first card holds them (follow_up.his_words_on)
     words_elsewhere: bool = False
+    line: attribution.LineCheck | None = None  # a line asked about ("did he really say '…'?"), and where it is
 
     @property
     def showed(self) -> list[int | str]:
@@ -132,6 +134,9 @@ def _turn(
     switched = kind == "switch"
     if switched:
         question = SWITCH.sub("", question, count=1).strip()
+    if (line := attribution.line_asked(question)) is not None:
+        checked = attribution.check(line, searcher.corpus)
+        return _line_turn(searcher, question, checked, k, switched, set(before.showed) if before else set())
     topic, aspect = question, None
     if kind in ("more", "example"):
         topic, aspect = before.topic, before.aspect
@@ -142,7 +147,9 @@ def _turn(
     if kind in ("more", "example", "aspect") and before.declined:  # following up a question it declined
         # ... in so many words it brings a topic of its own ("and once i have it, how should i learn to build gpt
         # from scratch" after the best gpu for a home rig): asked as a new question
-        if len(words_of(question)) > ASPECT_MAX_WORDS:
+        # ... and so does any after a line that is not his: it is no topic of his to follow ("so what has he actually
+        # said about ai replacing devs")
+        if len(words_of(question)) > ASPECT_MAX_WORDS or before.line is not None:
             return _turn(searcher, question, before, seen, k, theme, kind="new")
         if not NAMES_HIM.search(question):
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})
@@ -228,7 +235,15 @@ def _turn(
                 anchor = anchor if stands else named.key
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
-            if asks_a_quote(question) and getattr(cards.hits[0].record, "kind", None) == "paraphrase":
+            # his words asked for by the words of another card of the topic: a line of it quoted ("the 'come back to
+            # your code base a few months later' one — full sentence pls") or whom he quotes in it ("wasnt there a
+            # hamming quote he passes along?")
+            named = follow_up.hit(
+                ranked, attribution.card_quoted(question, searcher.corpus)
+            ) or follow_up.quoting_named(ranked, question)
+            if asks_a_quote(question) and named is not None and named.key != cards.hits[0].key:
+                cards, stands = follow_up.keep(cards, k, [named]), named.key in seen
+            elif asks_a_quote(question) and getattr(cards.hits[0].record, "kind", None) == "paraphrase":
                 # a quote to copy, and the card above has only a curator's words: the topic's card with his own
                 words = follow_up.his_words_on(_ranked_topic(searcher, topic, aspect, theme), cards.hits[0])
                 if words is not None:
@@ -251,6 +266,42 @@ def _turn(
         anchor=anchor,
         switched=switched,
         words_elsewhere=words_elsewhere,
+    )
+
+
+def _line_turn(
+    searcher: Searcher, question: str, checked: attribution.LineCheck, k: int, switched: bool, above: set
+) -> Turn:
+    """A line checked against the corpus: the card that holds it (his words, close to them, or a curator's; shown
+    as the card above when the turn before showed it), or, when none does, declined with the closest card folded.
+    The line is the topic a "why?" or "where is it from?" follows. Searched in the whole corpus: whose line it is
+    does not depend on a theme."""
+    read_as = f"is it his: {checked.line}"
+    ranked = searcher.rank_many([checked.line]).pop().model_copy(update={"question": read_as})
+    holds = follow_up.hit(ranked, checked.key)
+    if holds is None:
+        folded = ranked.model_copy(update={"hits": ranked.hits[:1], "on_topic": False})
+        return Turn(
+            question=question,
+            kind="offtopic",
+            topic=checked.line,
+            read_as=read_as,
+            result=folded,
+            declined=NOT_HIS,
+            switched=switched,
+            line=checked,
+        )
+    cards = follow_up.keep(ranked.model_copy(update={"on_topic": True}), k, [holds])
+    return Turn(
+        question=question,
+        kind="new",
+        topic=checked.line,
+        read_as=read_as,
+        result=cards,
+        stands=holds.key in above,
+        anchor=holds.key,
+        switched=switched,
+        line=checked,
     )
 
 
@@ -361,7 +412,9 @@ def _pointing_back(turn: Turn, searcher: Searcher) -> str:
 
 def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     """The extractive answer of a turn."""
-    if turn.stands:
+    if turn.line is not None and not turn.declined:
+        kind = f"line-{turn.line.verdict}"
+    elif turn.stands:
         kind = _pointing_back(turn, searcher)
     elif turn.words_elsewhere:
         kind = "quote-new"
@@ -376,7 +429,10 @@ def answer_turn(turn: Turn, searcher: Searcher) -> Answer:
     elif kind == "example" and first and first.relevance is not None and first.relevance < follow_up.FOLLOW_FLOOR:
         # shown only as a case curated for the card above: an example of that card, not of what was asked
         topic = named
-    return compose(turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined, points_back=turn.stands)
+    words = turn.line.words if turn.line is not None else None
+    return compose(
+        turn.result, searcher.corpus, kind, topic=topic, declined=turn.declined, points_back=turn.stands, words=words
+    )
 
 
 def answer_in_conversation(

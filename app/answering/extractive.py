@@ -132,16 +132,36 @@ def view(record: Record, how: str, words: str | None = None) -> str:
                 f"The closest passage is by {record.doc.author or 'an unknown author'}, not Karpathy, "
                 f"in {record.doc.title} [1]."
             )
-        return f"{how} — {record.doc.title}: he wrote “{_leading_words(record.clean, record)}” [1]"
+        said = words if words and is_verbatim(words, record) else _leading_words(record.clean, record)
+        return f"{how} — {record.doc.title}: he wrote “{said}” [1]"
     if record.kind == "quote" and (words is None or is_verbatim(words, record)):
         who = f"Karpathy, quoting {record.quoting}," if record.quoting else "Karpathy"
         return f"{how} — {record.title}: {who} said “{words or _leading_words(record.shown_quotes[0], record)}” [1]"
     return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {words or _curators_lead(record.paraphrase)} [1]"
 
 
-def lead(result: SearchResult, kind: str = "new", topic: str | None = None, declined: str | None = None) -> str:
+def _line_found(record: Record, verdict: str) -> str:
+    """How a card holds a line the asker checked (app/answering/attribution.py): his words, close to them, or a
+    curator's words, after which the card's own words are given (his quote, or the paraphrase labelled)."""
+    if verdict == "his":
+        return "Yes, these are words he quotes" if getattr(record, "quoting", None) else "Yes, these are his words"
+    if verdict == "close":
+        return "Close, but not word for word; his words"
+    if getattr(record, "kind", None) == "quote":
+        return "Not among his quoted words in the corpus, only a curator's; his words on it"
+    return "Not among his quoted words in the corpus: a curator's paraphrase of him"
+
+
+def lead(
+    result: SearchResult,
+    kind: str = "new",
+    topic: str | None = None,
+    declined: str | None = None,
+    words: str | None = None,
+) -> str:
     """The opening sentences of an answer: his view, or why there is none to give. A first card is his
-    answer when its relevance reaches ANSWER_FLOOR, else the closest he comes."""
+    answer when its relevance reaches ANSWER_FLOOR, else the closest he comes. `words`: his words a line
+    checked is in, to give whole."""
     if kind == "bare":
         return (
             f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
@@ -154,6 +174,8 @@ def lead(result: SearchResult, kind: str = "new", topic: str | None = None, decl
     if not result.hits:
         return f"That is all the corpus has on {topic or 'this topic'}: every insight on it has been shown already."
     best = result.hits[0]
+    if kind.startswith("line-"):
+        return view(best.record, _line_found(best.record, kind.removeprefix("line-")), words)
     strong = best.relevance is None or best.relevance >= ANSWER_FLOOR
     how = {
         "more": f"More on {topic}",
@@ -207,11 +229,12 @@ def compose(
     topic: str | None = None,
     declined: str | None = None,
     points_back: bool = False,
+    words: str | None = None,
 ) -> Answer:
     """The extractive answer to a searched question: the lead, then each card shown (the first one shown
     before, when it `points_back`)."""
     cites = search_response(result, corpus).citations
-    head = lead(result, kind, topic, declined)
+    head = lead(result, kind, topic, declined, words)
     lines = [head]
     if cites:
         lines += ["", "Closest, but not on your topic:"] if not result.on_topic else [""]
@@ -232,3 +255,4 @@ def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:
     each card's words once, then its references (app/answering/citations.py whole_answer)."""
     records = [corpus.get(c.id) for c in answer.citations]
     return citations.whole_answer(records, corpus, fmt, lead=answer.lead, on_topic=answer.on_topic)
+

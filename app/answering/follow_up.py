@@ -5,7 +5,7 @@ aspect whose answer stands). The conversation (app/answering/conversation.py) de
 """
 
 from app.answering.extractive import holds_a_case
-from app.answering.turns import TurnKind, asks_about_what_was_said, asks_gist, asks_why
+from app.answering.turns import TurnKind, asks_about_what_was_said, asks_gist, asks_why, words_of
 from app.retrieval.search import MIN_RELEVANCE, Hit, SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
@@ -121,6 +121,13 @@ def his_words_on(topic: SearchResult, paraphrase: Hit) -> Hit | None:
     return next((h for h in linked if his_own(h) and (h.relevance or 0.0) >= RELATED_FLOOR), None) or next(
         (h for h in topic.hits if his_own(h) and (h.relevance or 0.0) >= MIN_RELEVANCE), None
     )
+
+
+def quoting_named(ranked: SearchResult, question: str) -> Hit | None:
+    """The card in which he quotes someone the question names ("wasnt there a hamming quote he passes along?"): a name
+    the embedder places nowhere near the card."""
+    asked = set(words_of(question))
+    return next((h for h in ranked.hits if asked & set(words_of(getattr(h.record, "quoting", None) or ""))), None)
 
 
 def named_by_own_words(by_own_words: SearchResult, above: Hit) -> Hit | None:

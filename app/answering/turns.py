@@ -311,24 +311,32 @@ _GIST = re.compile(
 
 # ... or for his words on it, to copy or to check ("got a karpathy quote i can drop on a slide", "can i quote him on
 # that", "his exact words pls", "what exactly did he say?", "did he actually say that?", "something citable for my
-# essay"): what the app is for
+# essay", "whats the real wording then", "want his line on a sticky note", "how'd he word that"): what the app is for
 _QUOTE_ASKED = re.compile(
     r"\b(?:got|give\s+me|any|need|want|is\s+there|share)\s+(?:a|an|one|some)?\s*(?:\w+\s+){0,2}"
     r"(?:quote|quotes|one-liner|soundbite)\b|\bline\s+(?:from|of|by)\s+(?:him|his|karpathy|andrej)\b"
-    r"|\b(?:direct|exact|actual|verbatim|precise)\s+(?:quotes?|words?|wording|phrasing|line)\b"
-    r"|\b(?:his|karpathy'?s|andrej'?s)\s+(?:own\s+|exact\s+|actual\s+)?(?:words|wording|phrasing)\b"
-    r"|\bword\s+for\s+word\b|\bverbatim\b"
-    r"|\b(?:quote|cite)\s+(?:him|karpathy|andrej|that|this|it)\b|\b(?:citable|quotable|citation)\b"
+    r"|\b(?:direct|exact|actual|verbatim|precise|real|original|literal|full)\s+(?:quotes?|words?|wording|phrasing|line"
+    r"|sentence)\b|\b(?:his|karpathy'?s|andrej'?s)\s+(?:own\s+|exact\s+|actual\s+)?(?:words|wording|phrasing|line)\b"
+    r"|\bword\s+for\s+word\b|\bverbatim\b|\bhow(?:'?d|\s+did|\s+does)\s+he\s+(?:word|phrase|put)\s+(?:it|that|this)\b"
+    r"|\b(?:quote|cite)\s+(?:him|karpathy|andrej|that|this|it)\b|\b(?:citable|citeable|quotable|citation)\b"
     r"|\bwhat\s+(?:exactly|actually|precisely)\s+did\s+he\s+(?:say|write)\b(?!\s+about\s+(?!(?:that|it|this)\b))"
     r"|\bdid\s+he\s+(?:actually|really|literally)\s+(?:say|write)\s+(?:that|this|it)\b"
     r"|\bwh?at\s+did\s+he\s+(?:say|write)\s+(?:exactly|precisely|word\s+for\s+word)\b",
     re.IGNORECASE,
 )
+# ... or where it is from, to cite it ("where was that from? footnote needs a source", "can i use that as an
+# epigraph?"): a word of citing, in a follow-up that points back at what was said or at him
+_CITING = {"source", "sources", "footnote", "bibliography", "epigraph", "attribution", "attribute", "credit", "cite"}
+_SOURCE_CODE = re.compile(r"\bopen[\s-]source\b|\bsource\s+code\b", re.IGNORECASE)
 
 
 def asks_a_quote(question: str) -> bool:
-    """A follow-up that asks for his words on the topic, to use ("got a quote for a slide")."""
-    return bool(_QUOTE_ASKED.search(question))
+    """A follow-up that asks for his words on the topic, to use ("got a quote for a slide"), or where they are
+    from."""
+    if _QUOTE_ASKED.search(question):
+        return True
+    words = set(words_of(_SOURCE_CODE.sub("", question)))
+    return bool(_CITING & words) and bool((_POINTS_BACK | _HIM) & words)
 
 
 def asks_gist(question: str) -> bool:

@@ -126,7 +126,8 @@ _OTHER_PERSON = re.compile(
     r"\s+(?:on|about|for|of)\b"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
     rf"|\bwhat\s+(?:does|did|do)\s+{_SOMEONE}(?:'s|’s)\s+(?:\w+\s+){{1,3}}say\b"  # "what does anthropic's spec say"
-    rf"|\baccording\s+to\s+{_SOMEONE}\b",
+    rf"|\baccording\s+to\s+{_SOMEONE}\b"
+    r"|\bwho\s+else\s+(?:has|have|is|are|says?|said|thinks?|wrote|writes|argues?|agrees?|disagrees?)\b",  # other voices
     re.IGNORECASE,
 )
 
@@ -163,6 +164,7 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
     """A question after a fact or another person's opinion, which the corpus of his views cannot answer.
     `quoted`: the names of people he quotes (insights' `quoting`, lowercased words): what Hamming says
     about picking problems is in the corpus, in his quoting of it."""
+    question = re.sub(r"\bw/\s*", "with ", question)  # "who came up w/ the learning pyramid"
     # each sentence: "was that a tweet? what year did he post it". The record is read in the words as asked:
     # "karpathy" is no topic word, but "is karpathy going back to …" asks of him
     if any(_RECORD.search(sentence) for sentence in _SENTENCE.split(question)):

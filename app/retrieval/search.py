@@ -97,7 +97,7 @@ class SearchResult(BaseModel):
     on_topic: bool
 
 
-def _import_bm25s():
+def import_bm25s():
     """bm25s without scipy: it imports scipy.sparse only to offer it as an optional backend (its default is
     numpy's) and does without when it is missing. That import was 0.1-0.15 s of a cold `ask`
     (docs/performance.md), so scipy is hidden while bm25s loads, unless something imported it already."""
@@ -120,7 +120,7 @@ class LexicalIndex:
     def __init__(self, texts: list[str]):
         import Stemmer
 
-        bm25s = _import_bm25s()
+        bm25s = import_bm25s()
         self._bm25s = bm25s
         self.stemmer = Stemmer.Stemmer("english")
         self.bm25 = bm25s.BM25()  # its default matrix backend is numpy's, with or without scipy

@@ -67,6 +67,12 @@ from app.config import REPO_DIR
         ("what did he say exactly, i wanna paste it in the postmortem doc", True, "more"),
         ("whats the exact line? adding it to our lab's readme template", True, "more"),
         ("is that actually his wording? i want to put it on a slide with his name", True, "more"),
+        # ... and where they are from, to cite them (c2901-c2930: read as new questions on no topic, or aspects)
+        ("what's the original wording? going on the poster", True, "more"),
+        ("how'd he word that", True, "more"),
+        ("where's that from? my footnote needs a source", True, "more"),
+        ("should i credit that to him or to the blog it came from", True, "more"),
+        ("should we open source our model", True, "new"),  # open source is a topic, not a citation
         ("keep going", True, "more"),
         ("any evidence?", True, "more"),
         ("what does he actually recommend", True, "more"),
