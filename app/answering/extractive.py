@@ -254,5 +254,11 @@ def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:
     """The whole answer and its numbered references in one copy format, to paste as a whole: the lead,
     each card's words once, then its references (app/answering/citations.py whole_answer)."""
     records = [corpus.get(c.id) for c in answer.citations]
-    return citations.whole_answer(records, corpus, fmt, lead=answer.lead, on_topic=answer.on_topic)
+    return citations.whole_answer(records, corpus, fmt, lead=_lead_to_paste(answer.lead), on_topic=answer.on_topic)
 
+
+def _lead_to_paste(lead: str) -> str:
+    """A lead whose framing points at the page ("His words on it are in the card above — …", "The card above is a
+    paraphrase of him; …") means nothing pasted elsewhere: the copy starts at the card it names."""
+    framing, dash, card = lead.partition(" — ")
+    return card if dash and "above" in framing else lead

@@ -90,3 +90,14 @@ def test_references_formats_carry_every_card_once(run):
     assert re.findall(r"@misc\{(\w+),", bib) == keys
     csl = json.loads(run("ask", "what would Karpathy say about hiring?", "--copy", "csl").output)
     assert [item["id"] for item in csl] == keys
+
+
+def test_an_answer_that_points_at_the_page_is_copied_from_the_card_it_names(searcher):
+    """ "His words on it are in the card above — …" pasted into an essay points at nothing: the copy starts at the
+    card, whose words and reference it carries as any answer's copy does."""
+    question = "got a karpathy quote i can drop on a slide"
+    answer = answer_in_conversation(searcher, question, ["what would karpathy say about the data engine?"])
+    assert answer.points_back and answer.lead.startswith("His words on it are in the card above — ")
+    for fmt in ("plain", "markdown"):
+        pasted = copy_answer(answer, searcher.corpus, fmt)
+        assert "above" not in pasted and pasted.startswith(f"{answer.citations[0].title}: Karpathy said “"), fmt
