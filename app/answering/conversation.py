@@ -279,30 +279,12 @@ def _line_turn(
     read_as = f"is it his: {checked.line}"
     ranked = searcher.rank_many([checked.line]).pop().model_copy(update={"question": read_as})
     holds = follow_up.hit(ranked, checked.key)
+    said = dict(question=question, topic=checked.line, read_as=read_as, switched=switched, line=checked)
     if holds is None:
         folded = ranked.model_copy(update={"hits": ranked.hits[:1], "on_topic": False})
-        return Turn(
-            question=question,
-            kind="offtopic",
-            topic=checked.line,
-            read_as=read_as,
-            result=folded,
-            declined=NOT_HIS,
-            switched=switched,
-            line=checked,
-        )
+        return Turn(kind="offtopic", result=folded, declined=NOT_HIS, **said)
     cards = follow_up.keep(ranked.model_copy(update={"on_topic": True}), k, [holds])
-    return Turn(
-        question=question,
-        kind="new",
-        topic=checked.line,
-        read_as=read_as,
-        result=cards,
-        stands=holds.key in above,
-        anchor=holds.key,
-        switched=switched,
-        line=checked,
-    )
+    return Turn(kind="new", result=cards, stands=holds.key in above, anchor=holds.key, **said)
 
 
 def _ranked_topic(searcher: Searcher, topic: str, aspect: str | None, theme: str | None) -> SearchResult:
