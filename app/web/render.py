@@ -109,10 +109,10 @@ def linked_refs(text: str, turn_id: str, numbers: set[int]) -> str:
 
 
 def notes(turn: dict, answer: Answer) -> str:
-    """What the reader should know before the answer: how a follow-up was read, a theme filter."""
+    """What the reader should know before the answer: how a follow-up or a line checked was read, a theme filter."""
     out = []
     if " ".join(turn["question"].split()) != answer.question:
-        out.append(f'<p class="note">Read with the conversation, as: “{e(answer.question)}”</p>')
+        out.append(f'<p class="note">Read as: “{e(answer.question)}”</p>')
     if turn.get("theme"):
         out.append(
             f'<p class="note">Only the theme “{e(THEMES.get(turn["theme"], turn["theme"]))}” was searched '

@@ -171,7 +171,7 @@ def test_a_shared_link_asks_on_load_and_a_reload_keeps_the_conversation(chat, we
     assert last_turn(chat).locator(".asked p").text_content() == "hiring"
     submit(chat, "why?")
     assert parse_qs(urlparse(chat.url).query)["q"] == ["why?"]  # the address is the current question
-    assert "Read with the conversation" in last_turn(chat).locator(".note").first.text_content()
+    assert "Read as: “" in last_turn(chat).locator(".note").first.text_content()
     chat.reload()
     chat.wait_for_function(f"document.querySelectorAll('{ANSWERS}').length === 2")
     time.sleep(0.5)  # nothing is asked again

@@ -239,7 +239,7 @@ def test_a_question_adds_one_turn_with_the_api_answer(chat, searcher):
     # a follow-up is read with the questions before it, and says so
     [(page, turns, _, _)] = steps(chat.respond("why?", turns, 3, "", "extractive"))
     assert turns[1]["answer"]["question"] == "more on: the data engine"
-    assert "Read with the conversation, as: “more on: the data engine”" in page
+    assert "Read as: “more on: the data engine”" in page
 
 
 @pytest.mark.parametrize(
