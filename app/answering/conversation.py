@@ -8,8 +8,9 @@ A conversation has a topic: the question that opened it, narrowed by an aspect (
 yet (first those the curator linked to the card it opened with), or say in one line that the corpus has
 nothing more on it. "ok, different question: …" opens a new topic. Questions the corpus holds no view on
 (how many, when was, other people's views) and tasks ("write me a script") are declined, whatever card comes
-closest. Clients send the earlier questions (the API keeps no state), so the turns are replayed to know what
-was shown.
+closest. A line the asker quotes and asks whether he said is checked against the corpus, wherever in a
+conversation it comes (app/answering/attribution.py). Clients send the earlier questions (the API keeps no
+state), so the turns are replayed to know what was shown.
 """
 
 from pydantic import BaseModel
