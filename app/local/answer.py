@@ -110,15 +110,20 @@ def stream_answer(
 ) -> Iterator[StreamEvent]:
     """Stream a local-model answer to a turn of a conversation: tokens, then each checked sentence, then
     the answer. The one local-mode path of the CLI and the page: a turn the extractive answer declines
-    (off topic, nothing left, a bare "why?") is answered by it, with a report that the model was not asked.
+    (off topic, nothing left, a bare "why?") or a line checked is answered by it, with a report that the model
+    was not asked.
 
     Raises app.local.backends.GenerationError (one line) if the backend fails, e.g. a server that is down.
     """
     extractive, result = answer_turn(turn, searcher), turn.result
-    if not extractive.on_topic or not result.hits:
-        report = LocalReport(
-            model=backend.label, notice="The local model was not asked: the corpus gives it nothing to frame."
+    if not extractive.on_topic or not result.hits or turn.line is not None:
+        # whether a line is his is the corpus's answer, word for word, not a model's to reword
+        notice = (
+            "the line was checked against the corpus"
+            if turn.line is not None
+            else "the corpus gives it nothing to frame"
         )
+        report = LocalReport(model=backend.label, notice=f"The local model was not asked: {notice}.")
         yield StreamEvent(kind="answer", answer=extractive.model_copy(update={"local": report}))
         return
     verifier = Verifier([hit.record for hit in result.hits], searcher.embedder)

@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from app.answering.conversation import Turn
+from app.answering.conversation import Turn, current_turn
 from app.answering.extractive import compose
 from app.cli import cli
 from app.local.answer import MAX_SENTENCES, build_messages, final_answer, stream_answer
@@ -118,6 +118,16 @@ def test_off_topic_question_is_not_sent_to_the_model(searcher):
     answer = answer_of(result, searcher, FixedBackend("Karpathy loves pizza [1]."))
     assert answer.mode == "extractive" and answer.local.checks == []
     assert "local model was not asked" in answer.local.notice
+
+
+def test_a_line_checked_is_answered_by_the_corpus_not_reworded_by_the_model(searcher):
+    """Whether a line is his is the corpus's verdict, his words whole: a model asked to write around it could
+    reword the very words checked."""
+    turn = current_turn(searcher, "is 'gradient descent can write better code than you' really his?")
+    answer = final_answer(stream_answer(turn, searcher, FixedBackend("Yes, Karpathy said that [1]."), 64))
+    assert answer.mode == "extractive" and answer.local.checks == []
+    assert answer.local.notice == "The local model was not asked: the line was checked against the corpus."
+    assert answer.lead.startswith("Close, but not word for word; his words — Gradient descent writes better code:")
 
 
 def test_injection_in_the_question_cannot_change_quotes_or_citations(searcher):
