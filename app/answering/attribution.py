@@ -4,9 +4,11 @@ answer with the closest card, framed as his view, when the line is someone else'
 
 A line is checked when the question quotes it (3 words or more, in quotation marks) and asks whether he said it
 (every line checked in the tune half's batch was quoted; "did he say that or is it someone's summary?" quotes
-none and asks his words on the topic, app/answering/turns.py asks_a_quote). The line's words are aligned with his words in every
-card (app/corpus/records.py `his_words`) and with the curators' paraphrases: word for word in his words, close to
-his words (a misquote: most of its words, in order), a curator's words rather than his, or in none of them.
+none and asks his words on the topic, app/answering/turns.py asks_a_quote). The line's words are aligned with
+his words (app/corpus/records.py `his_words`) and with the curators' titles and paraphrases in the cards the
+search finds for the line (all 50 insights, and the head of a large ingested corpus: its candidates): word for
+word in his words, close to his words (a misquote: most of its words, in order), a curator's words rather than
+his, or in none of them.
 """
 
 import difflib
@@ -16,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from app.corpus.records import Corpus, Record, fold
+from app.corpus.records import Record, fold
 from app.retrieval.search import import_bm25s
 
 Verdict = Literal["his", "close", "paraphrase", "none"]
@@ -63,43 +65,39 @@ class LineCheck(BaseModel):
     words: str | None = None  # his words that hold it: the quote to show in full
 
 
-def line_asked(question: str) -> str | None:
-    """The line a question asks to check, if it asks whether he said one."""
-    quoted = [a or b for a, b in _QUOTED_LINE.findall(question)]
-    # asked of the line as of "that": "is 'X' really his?" asks what "is that really his?" asks
-    if not _ASKS_IF_HIS.search(_ASKS_WHAT_HE_SAID.sub("", _QUOTED_LINE.sub("that", question))):
-        return None
-    line = max(quoted, key=len, default=None)
+def quoted_line(question: str) -> str | None:
+    """The longest line a question quotes, if it is long enough to be a line rather than a term."""
+    line = max((a or b for a, b in _QUOTED_LINE.findall(question)), key=len, default=None)
     return line.strip() if line and len(_words(line)) >= MIN_LINE_WORDS else None
 
 
-def card_quoted(question: str, corpus: Corpus) -> int | str | None:
-    """The card whose words (his, or close to them) hold a line the question quotes, whatever it asks of it ("the
-    'come back to your code base a few months later' one — full sentence pls")."""
-    quoted = [a or b for a, b in _QUOTED_LINE.findall(question)]
-    line = max(quoted, key=len, default="")
-    checked = check(line, corpus) if len(_words(line)) >= MIN_LINE_WORDS else None
-    return checked.key if checked is not None and checked.verdict in ("his", "close") else None
+def line_asked(question: str) -> str | None:
+    """The line a question asks to check, if it asks whether he said one."""
+    # asked of the line as of "that": "is 'X' really his?" asks what "is that really his?" asks
+    asks = _ASKS_IF_HIS.search(_ASKS_WHAT_HE_SAID.sub("", _QUOTED_LINE.sub("that", question)))
+    return quoted_line(question) if asks else None
 
 
-def check(line: str, corpus: Corpus) -> LineCheck:
-    """Where a line is in the corpus: word for word in his words, close to them, in a curator's words, or nowhere."""
+def check(line: str, records: list[Record]) -> LineCheck:
+    """Where a line is in the records (the search's candidates for it): word for word in his words, close to them,
+    in a curator's words, or nowhere."""
     asked = _words(line)
-    for key in corpus.keys():
-        if any(_in_a_row(asked, _words(words)) for words in corpus.get(key).his_words):
-            return LineCheck(line=line, verdict="his", key=key, words=_whole_quote(corpus.get(key), line))
-    his = max(
-        ((_found(asked, _words(w)), key) for key in corpus.keys() for w in corpus.get(key).his_words), default=None
-    )
+    for record in records:
+        if any(_in_a_row(asked, _words(words)) for words in record.his_words):
+            return LineCheck(line=line, verdict="his", key=record.id, words=_whole_quote(record, line))
+    his = max(((_found(asked, _words(w)), r) for r in records for w in r.his_words), key=_share, default=None)
     curator = max(
-        ((_found(asked, _words(text)), key) for key in corpus.keys() if (text := _curators_words(corpus.get(key)))),
-        default=None,
+        ((_found(asked, _words(text)), r) for r in records if (text := _curators_words(r))), key=_share, default=None
     )
     if curator and curator[0] >= CLOSE and (his is None or curator[0] > his[0]):
-        return LineCheck(line=line, verdict="paraphrase", key=curator[1])
+        return LineCheck(line=line, verdict="paraphrase", key=curator[1].id)
     if his and his[0] >= CLOSE:
-        return LineCheck(line=line, verdict="close", key=his[1], words=_whole_quote(corpus.get(his[1]), line))
+        return LineCheck(line=line, verdict="close", key=his[1].id, words=_whole_quote(his[1], line))
     return LineCheck(line=line, verdict="none")
+
+
+def _share(found: tuple[float, Record]) -> float:
+    return found[0]
 
 
 def _words(text: str) -> list[str]:

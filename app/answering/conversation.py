@@ -37,7 +37,7 @@ from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
 from app.corpus.records import Passage
 from app.retrieval.question import QuestionError, clean_question
-from app.retrieval.search import SearchResult, Searcher, shown
+from app.retrieval.search import Hit, SearchResult, Searcher, shown
 
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
@@ -136,8 +136,7 @@ def _turn(
     if switched:
         question = SWITCH.sub("", question, count=1).strip()
     if (line := attribution.line_asked(question)) is not None:
-        checked = attribution.check(line, searcher.corpus)
-        return _line_turn(searcher, question, checked, k, switched, set(before.showed) if before else set())
+        return _line_turn(searcher, question, line, k, switched, set(before.showed) if before else set())
     topic, aspect = question, None
     if kind in ("more", "example"):
         topic, aspect = before.topic, before.aspect
@@ -239,9 +238,9 @@ def _turn(
             # his words asked for by the words of another card of the topic: a line of it quoted ("the 'come back to
             # your code base a few months later' one — full sentence pls") or whom he quotes in it ("wasnt there a
             # hamming quote he passes along?")
-            named = follow_up.hit(
-                ranked, attribution.card_quoted(question, searcher.corpus)
-            ) or follow_up.quoting_named(ranked, question)
+            named = _holding_card(searcher, ranked, attribution.quoted_line(question)) or follow_up.quoting_named(
+                ranked, question
+            )
             if asks_a_quote(question) and named is not None and named.key != cards.hits[0].key:
                 cards, stands = follow_up.keep(cards, k, [named]), named.key in seen
             elif asks_a_quote(question) and getattr(cards.hits[0].record, "kind", None) == "paraphrase":
@@ -270,15 +269,14 @@ def _turn(
     )
 
 
-def _line_turn(
-    searcher: Searcher, question: str, checked: attribution.LineCheck, k: int, switched: bool, above: set
-) -> Turn:
+def _line_turn(searcher: Searcher, question: str, line: str, k: int, switched: bool, above: set) -> Turn:
     """A line checked against the corpus: the card that holds it (his words, close to them, or a curator's; shown
     as the card above when the turn before showed it), or, when none does, declined with the closest card folded.
     The line is the topic a "why?" or "where is it from?" follows. Searched in the whole corpus: whose line it is
     does not depend on a theme."""
-    read_as = f"is it his: {checked.line}"
-    ranked = searcher.rank_many([checked.line]).pop().model_copy(update={"question": read_as})
+    read_as = f"is it his: {line}"
+    ranked = searcher.rank_many([line]).pop().model_copy(update={"question": read_as})
+    checked = attribution.check(line, [h.record for h in ranked.hits])
     holds = follow_up.hit(ranked, checked.key)
     said = dict(question=question, topic=checked.line, read_as=read_as, switched=switched, line=checked)
     if holds is None:
@@ -286,6 +284,14 @@ def _line_turn(
         return Turn(kind="offtopic", result=folded, declined=NOT_HIS, **said)
     cards = follow_up.keep(ranked.model_copy(update={"on_topic": True}), k, [holds])
     return Turn(kind="new", result=cards, stands=holds.key in above, anchor=holds.key, **said)
+
+
+def _holding_card(searcher: Searcher, ranked: SearchResult, line: str | None) -> Hit | None:
+    """The card of `ranked` whose words are a line quoted (his, or close to them), if any."""
+    if line is None:
+        return None
+    checked = attribution.check(line, [h.record for h in searcher.rank_many([line]).pop().hits])
+    return follow_up.hit(ranked, checked.key) if checked.verdict in ("his", "close") else None
 
 
 def _ranked_topic(searcher: Searcher, topic: str, aspect: str | None, theme: str | None) -> SearchResult:

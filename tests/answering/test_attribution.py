@@ -47,17 +47,19 @@ def test_a_question_that_checks_no_line_is_not_read_as_one(question):
 
 
 def test_where_a_line_is_found(searcher):
-    corpus = searcher.corpus
-    word_for_word = check("neural net training is a leaky abstraction", corpus)
+    def where(line):  # among the search's candidates for the line, as the conversation checks it
+        return check(line, [h.record for h in searcher.rank_many([line]).pop().hits])
+
+    word_for_word = where("neural net training is a leaky abstraction")
     assert word_for_word.verdict == "his" and "leaky abstraction" in word_for_word.words
-    misquoted = check("gradient descent writes better code than you, sorry", corpus)
+    misquoted = where("gradient descent writes better code than you, sorry")
     assert (
         misquoted.verdict == "close"
         and misquoted.words == "Gradient descent can write code better than you. I'm sorry."
     )
-    assert check("become one with the data", corpus).verdict == "paraphrase"  # a curator's title, not a quote of his
+    assert where("become one with the data").verdict == "paraphrase"  # a curator's title, not a quote of his
     for line in ("software is eating the world", "talk is cheap, show me the code", "stay hungry, stay foolish"):
-        assert check(line, corpus).verdict == "none", line
+        assert where(line).verdict == "none", line
 
 
 def test_a_line_that_is_his_is_answered_with_his_words_whole(searcher):
