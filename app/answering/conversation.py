@@ -235,20 +235,21 @@ def _turn(
                 anchor = anchor if stands else named.key
         if stands and kind == "more" and asks_gist(question):
             cards = follow_up.keep(cards, k, cards.hits[:1])  # the gist is that one card, not more of the topic
-            # his words asked for by the words of another card of the topic: a line of it quoted ("the 'come back to
-            # your code base a few months later' one — full sentence pls") or whom he quotes in it ("wasnt there a
-            # hamming quote he passes along?")
-            named = _holding_card(searcher, ranked, attribution.quoted_line(question)) or follow_up.quoting_named(
-                ranked, question
-            )
-            if asks_a_quote(question) and named is not None and named.key != cards.hits[0].key:
-                cards, stands = follow_up.keep(cards, k, [named]), named.key in seen
-            elif asks_a_quote(question) and getattr(cards.hits[0].record, "kind", None) == "paraphrase":
-                # a quote to copy, and the card above has only a curator's words: the topic's card with his own
-                words = follow_up.his_words_on(_ranked_topic(searcher, topic, aspect, theme), cards.hits[0])
-                if words is not None:
-                    cards = follow_up.keep(cards, k, [words])
-                    stands, words_elsewhere = words.key in seen, True
+            if asks_a_quote(question):
+                # his words asked for by the words of another card of the topic: a line of it quoted ("the 'come back
+                # to your code base a few months later' one — full sentence pls") or whom he quotes in it ("wasnt there
+                # a hamming quote he passes along?")
+                named = _holding_card(searcher, ranked, attribution.quoted_line(question)) or follow_up.quoting_named(
+                    ranked, question
+                )
+                if named is not None and named.key != cards.hits[0].key:
+                    cards, stands = follow_up.keep(cards, k, [named]), named.key in seen
+                elif getattr(cards.hits[0].record, "kind", None) == "paraphrase":
+                    # a quote to copy, and the card above has only a curator's words: the topic's card with his own
+                    words = follow_up.his_words_on(_ranked_topic(searcher, topic, aspect, theme), cards.hits[0])
+                    if words is not None:
+                        cards = follow_up.keep(cards, k, [words])
+                        stands, words_elsewhere = words.key in seen, True
     if kind == "aspect" and not stands and cards.hits:
         # the aspect changed the answer ("how did that play out at tesla?" -> Tesla's C++ eaten by nets): the
         # narrowed topic opens with its card, and "go on" continues from that card, not the broader topic's
