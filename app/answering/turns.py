@@ -61,7 +61,17 @@ EXAMPLE_WORDS = {
 }
 # ... but in a question with words of its own, only the words that can mean nothing else: "what about agents
 # specifically?" and "and what about real production software?" narrow the topic, they ask for no case
-_SURELY_EXAMPLE = {"example", "examples", "instance", "instances", "illustrate", "concrete", "anecdote", "anecdotes"}
+_SURELY_EXAMPLE = {
+    "example",
+    "examples",
+    "instance",
+    "instances",
+    "illustrate",
+    "concrete",
+    "concretely",
+    "anecdote",
+    "anecdotes",
+}
 _A_CASE = re.compile(
     r"\b(?:any|a|an|one|some)\s+(?:(?:real|concrete|specific|actual|real-world)\s+)*cases?\b|\bcase\s+stud(?:y|ies)\b"
     r"|^\W*like\s+what\W*$|\b(?:what|how)\s+(?:does|would|will|did|could)\s+(?:that|this|it)\s+(?:actually\s+)?look\s+like\b"
@@ -100,8 +110,11 @@ ASPECT_CUE = re.compile(
 )
 # ... and asking whether the answer holds somewhere else names the topic by "that" or "the same", however long
 # the setting it describes ("does that apply to a b2b saas thing too or only self driving cars", "would he say
-# the same about robots learning to walk?", "what about for my 12 year old who wants to learn to code")
-LONG_ASPECT_MAX_WORDS = 20
+# the same about robots learning to walk?", "what about for my 12 year old who wants to learn to code"). Tune half:
+# from 20 words to 30, seven more follow-ups read as aspects, all of them aspects by their graders ("we're literally
+# 3 people though. we cant build some giant telemetry + retraining machine. how should a team our size think about
+# it"); past 30, none more
+LONG_ASPECT_MAX_WORDS = 30
 _SAME_ELSEWHERE = re.compile(
     r"\b(?:would|does|did|will)\s+(?:he|karpathy|andrej)\s+say\s+(?:the\s+same|that|this|so)\b"
     r"|\b(?:does|would|will|is|could)\s+(?:that|this|it|the\s+same|any\s+of\s+(?:this|that|it))\s+(?:\w+\s+)?"

@@ -59,7 +59,7 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 # Which product or paper, whether one exists or is open source, whether a page is still up: facts of the
 # market and of the record, even when asked for advice ("which browser agent is best right now?", "is there
 # an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
-_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors)"
+_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets)"
 _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest|most\s+(?:widely\s+)?used"
     r"|most\s+popular)\b"
@@ -69,11 +69,20 @@ _RECORD = re.compile(
     r"|trains?\s+faster|runs?\s+faster)\b(?!\s+to\b)"
     rf"|(?:\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the|^\W*(?:the\s+)?)\s*(?:best|fastest|cheapest)\s+"
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
-    rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|some)\s+(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}"
-    rf"{_TOOLS}\b"  # "whats a good cheap laptop for a classroom set"
+    rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|an|some)\s+(?:(?:actual|actually|really|truly)\s+)?"
+    rf"(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "whats an actual good textbook"
     # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")
     rf"|\b(?:what|which)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:rent|buy|purchase)\b"
-    r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free)\b"
+    r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b"
+    r"|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free|public|publicly\s+available)\b"
+    # whether a format is a standard ("is llms.txt an official standard or just a thing people do")
+    r"|^\W*(?:is|are)\s+(?:[\w.-]+\s+){1,3}(?:an?\s+)?(?:official|formal|recogni[sz]ed)\s+(?:standard|spec|specification"
+    r"|format)s?\b"
+    # which licence to pick ("which license should i put on model weights"): the record's terms, not his view
+    r"|\bwhich\s+licen[cs]es?\b"
+    # what something is called or counts ("whats karpathy's youtube channel called and how many subs does it have")
+    r"|\b(?:channel|podcast|book|course|company|startup|blog|newsletter|account|handle)\s+called\b"
+    r"|\bhow\s+many\s+(?:\w+\s+){1,2}(?:does|do|did)\s+(?:\w+\s+){1,2}have\b(?!\s+to\b)"
     r"|\bwhich\s+(?:paper|papers|company|companies|lab|labs)\s+(?:introduced|invented|released|are|is|has|have)\b"
     r"|\bstill\s+(?:up|online|available)\s+(?:on|at)\b"
     # what a licence or a regulator allows ("does the llama 3 license allow commercial use?", "does that kind of

@@ -142,6 +142,13 @@ from app.config import REPO_DIR
         ("in what way?", True, "more"),
         # a step to take is a case of the topic too
         ("so concretely what would step one be", True, "example"),
+        ("like concretely what would i change on our side", True, "example"),
+        (
+            "what about my 14 yo who wants to get into coding, same advice for a kid or is it fine for them to keep "
+            "it light and fun",
+            True,
+            "aspect",
+        ),
         ("give me one habit i can start tomorrow", True, "example"),
         # a case asked of a phrase in quotes
         ("what would an 'autonomy slider' look like for our nurses?", True, "example"),
@@ -274,6 +281,16 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("is a phd still worth it?", False),  # a view he has
         ("what gpu specs do i need to run llama 3 70b locally?", True),
         ("what skills do i need to work on llms?", False),
+        # a product named, a standard, a licence, a count or a name of the record
+        ("ok so whats an actual good deep learning textbook, like a specific title", True),
+        ("what's a good way to actually learn deep learning", False),
+        ("is there a public plant disease dataset i could grab", True),
+        ("is there a reason to label data yourself?", False),
+        ("is llms.txt an official standard or just a thing people do", True),
+        ("is software 2.0 a real shift or hype?", False),
+        ("which license should we put on released model weights", True),
+        ("whats karpathy's youtube channel called and how many subs does it have", True),
+        ("how many examples does my dataset need to have", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
