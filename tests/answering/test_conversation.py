@@ -327,6 +327,17 @@ def test_a_why_in_words_of_its_own_whose_closest_card_was_just_shown_asks_it_of_
     assert not conversation(searcher, [question, "why is the sky blue?"])[-1].result.on_topic
 
 
+def test_an_aspect_of_a_topic_answered_as_the_closest_he_comes_keeps_to_it(searcher):
+    """A first question answered under the on-topic floor, as the closest he comes: an aspect of it is answered on
+    that topic (the answer stands, or the aspect's card), not declined as on no topic."""
+    first, aspect = conversation(
+        searcher,
+        ["is it a good idea to replace our customer support team with an llm", "what about in legal/compliance"],
+    )
+    assert first.result.on_topic and not first.declined
+    assert aspect.kind == "aspect" and aspect.result.on_topic and not aspect.declined and aspect.result.hits
+
+
 def test_a_situation_told_after_an_answer_narrows_it(searcher):
     """ "our investors want it in production by march." is no question of its own: it tells how the answer must
     fit, and is read as an aspect of the topic, not declined as on no topic."""
