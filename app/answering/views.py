@@ -69,6 +69,8 @@ _RECORD = re.compile(
     r"|trains?\s+faster|runs?\s+faster)\b(?!\s+to\b)"
     rf"|(?:\b(?:what(?:'s|’s|s|\s+is|\s+are)|which\s+is)\s+the|^\W*(?:the\s+)?)\s*(?:best|fastest|cheapest)\s+"
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
+    # ... and which one has the best of something ("which email platform has the best api for this")
+    rf"|\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:has|have|gives?|offers?)\s+(?:the\s+)?(?:best|cheapest|fastest)\b"
     rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|an|some)\s+(?:(?:actual|actually|really|truly)\s+)?"
     rf"(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "whats an actual good textbook"
     # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")

@@ -291,6 +291,8 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("which license should we put on released model weights", True),
         ("whats karpathy's youtube channel called and how many subs does it have", True),
         ("how many examples does my dataset need to have", False),
+        ("which email platform has the best api for this", True),
+        ("which approach has the best results on small data", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
