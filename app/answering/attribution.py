@@ -44,7 +44,10 @@ _ASKS_IF_HIS = re.compile(
     r"|\battribut\w*|\bwho\s+said\b|\b(?:karpathy|he)\s+right\b|\bkarpathy\W*\?"
     # "… karpathy said 'X'. real??", not "'prompt engineering is the new programming': cringe or real?"
     r"|\b(?:karpathy|he|andrej)\s+(?:\w+\s+)?(?:said|says|wrote|tweeted|posted)\b.*\b(?:real|true|legit|fake)\W*\?"
-    r"|\b(?:verbatim|word\s+for\s+word|paraphras\w*|summary)\b",
+    r"|\b(?:verbatim|word\s+for\s+word|paraphras\w*|summary)\b"
+    # "is 'X' something he actually said?", "is 'X' what he really wrote?"
+    r"|\b(?:something|anything)\s+(?:that\s+)?(?:he|karpathy|andrej)\s+(?:\w+\s+)?(?:said|wrote|tweeted|posted)\b"
+    r"|\bwhat\s+(?:he|karpathy|andrej)\s+(?:really|actually)\s+(?:said|wrote|tweeted|posted)\b",
     re.IGNORECASE,
 )
 # ... but not what he said about it: "what does karpathy say about 'move fast and break things'?" asks his view

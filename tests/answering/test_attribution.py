@@ -22,6 +22,7 @@ from app.answering.conversation import NOT_HIS, answer_in_conversation, conversa
             "if you can't measure it you can't improve it",
         ),
         ("someone on reddit says karpathy wrote ‘attention is all you need’. true?", "attention is all you need"),
+        ("is 'a phd is not a sequence of papers' something he actually said?", "a phd is not a sequence of papers"),
     ],
 )
 def test_a_line_asked_about_is_read_out_of_the_question(question, line):
@@ -40,6 +41,7 @@ def test_a_line_asked_about_is_read_out_of_the_question(question, line):
         "did he say that or is it someone's summary?",  # no line quoted: his words on the topic
         "'prompt engineering is the new programming', everyone says it. cringe or real?",  # a view of a claim
         "a vc pitch says 'we have proprietary data nobody else has'. is that a real moat?",
+        "tell me what karpathy said about 'move fast and break things'",  # his view of it
     ],
 )
 def test_a_question_that_checks_no_line_is_not_read_as_one(question):
