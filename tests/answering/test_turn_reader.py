@@ -103,7 +103,7 @@ DEBUGGING = "how should i debug a neural net that trains but performs badly"
         # the card the topic made likely
         "which gpu has more memory, a 4090 or an a6000?",
         "what version of python does pytorch need",
-        "which cloud has the cheapest gpus right now?",
+        "which cloud provider is cheapest for gpus right now?",  # ("which cloud has the cheapest …": a pattern now)
     ],
 )
 def test_a_fact_no_pattern_knows_is_declined_by_the_reader(searcher, monkeypatch, fact):
