@@ -140,16 +140,24 @@ def view(record: Record, how: str, words: str | None = None) -> str:
     return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {words or _curators_lead(record.paraphrase)} [1]"
 
 
+# How a card holds a line the asker checked (app/answering/attribution.py), said before the card's own words
+_LINE_FOUND = {
+    "his": "Yes, these are his words",
+    "his-quoting": "Yes, these are words he quotes",
+    "close": "Close, but not word for word; his words",
+    "curator-quote": "Not among his quoted words in the corpus, only a curator's; his words on it",
+    "curator": "Not among his quoted words in the corpus: a curator's paraphrase of him",
+}
+
+
 def _line_found(record: Record, verdict: str) -> str:
-    """How a card holds a line the asker checked (app/answering/attribution.py): his words, close to them, or a
-    curator's words, after which the card's own words are given (his quote, or the paraphrase labelled)."""
+    """How a card holds a line checked: his words, close to them, or a curator's words, after which the card's own
+    words are given (his quote, or the paraphrase labelled)."""
     if verdict == "his":
-        return "Yes, these are words he quotes" if getattr(record, "quoting", None) else "Yes, these are his words"
+        return _LINE_FOUND["his-quoting" if getattr(record, "quoting", None) else "his"]
     if verdict == "close":
-        return "Close, but not word for word; his words"
-    if getattr(record, "kind", None) == "quote":
-        return "Not among his quoted words in the corpus, only a curator's; his words on it"
-    return "Not among his quoted words in the corpus: a curator's paraphrase of him"
+        return _LINE_FOUND["close"]
+    return _LINE_FOUND["curator-quote" if getattr(record, "kind", None) == "quote" else "curator"]
 
 
 def lead(
@@ -259,6 +267,7 @@ def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:
 
 def _lead_to_paste(lead: str) -> str:
     """A lead whose framing points at the page ("His words on it are in the card above — …", "The card above is a
-    paraphrase of him; …") means nothing pasted elsewhere: the copy starts at the card it names."""
+    paraphrase of him; …") or answers a line the asker checked ("Close, but not word for word; his words — …", of a
+    line the paste does not hold) means nothing pasted elsewhere: the copy starts at the card it names."""
     framing, dash, card = lead.partition(" — ")
-    return card if dash and "above" in framing else lead
+    return card if dash and ("above" in framing or framing in _LINE_FOUND.values()) else lead

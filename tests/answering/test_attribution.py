@@ -7,6 +7,7 @@ import pytest
 
 from app.answering.attribution import check, line_asked
 from app.answering.conversation import NOT_HIS, answer_in_conversation, conversation
+from app.answering.extractive import copy_answer
 
 
 @pytest.mark.parametrize(
@@ -72,6 +73,17 @@ def test_a_line_that_is_his_is_answered_with_his_words_whole(searcher):
     assert [c.id for c in answer.citations] == [3]
     answer = answer_in_conversation(searcher, "is “neural net training is a leaky abstraction” a real quote?")
     assert answer.lead.startswith("Yes, these are his words — Neural net training is a leaky abstraction:")
+
+
+def test_the_whole_answer_to_a_line_checked_pastes_as_his_words_not_as_the_verdict(searcher):
+    """ "Close, but not word for word; his words — …" answers the line asked, which a paste does not hold: pasted
+    into someone's writing it read as the app talking. The copy starts at the card, his words whole."""
+    answer = answer_in_conversation(searcher, "did he really say 'gradient descent is smarter than you'?")
+    assert answer.lead.startswith("Close, but not word for word")
+    for fmt in ("plain", "markdown"):
+        pasted = copy_answer(answer, searcher.corpus, fmt)
+        assert pasted.startswith("Gradient descent writes better code: Karpathy said “Gradient descent can write"), fmt
+        assert "Close, but" not in pasted and "I'm sorry.”" in pasted
 
 
 def test_a_line_that_is_not_his_is_declined_not_framed_as_his_view(searcher):
