@@ -161,14 +161,16 @@ def _turn(
         or not_a_view(question, quoted_names(searcher.corpus))
         or (before is not None and _asks_no_view(searcher, question, kind))
     ):
+        # declined on its own words, so read as asked: "Read as: Data Engine: how much does labeling cost" would say
+        # it was taken as an aspect of the topic
         ranked = searcher.rank_many([question], theme, depth=1)[0]
         return Turn(
             question=question,
             kind="offtopic",
             topic=question,
-            read_as=read_as,
+            read_as=question,
             declined=declined or NOT_A_VIEW,
-            result=ranked.model_copy(update={"question": read_as, "on_topic": False}),
+            result=ranked.model_copy(update={"question": question, "on_topic": False}),
             switched=switched,
         )
     anchor = before.anchor if kind in ("more", "example", "aspect") else None
