@@ -29,6 +29,7 @@ from app.answering.turns import (
     asks_a_step,
     asks_gist,
     asks_why,
+    says_thanks,
     turn_kind,
     unsaid_follow_up,
     words_of,
@@ -42,6 +43,7 @@ from app.retrieval.search import Hit, SearchResult, Searcher, shown
 
 NOT_A_VIEW = "The corpus holds his views, not facts like this or other people's opinions."
 NOT_A_TASK = "It answers with what Karpathy said; it does not write, translate or summarise things for you."
+THANKED = "Glad it helped. Ask about another topic, or follow up: “why?”, “an example?”, “and for a startup?”."
 NOT_HIS = "That line is not among his words or the curators' in the corpus, so this app cannot vouch that he said it."
 
 # A new question whose best card is under the on-topic floor (MIN_RELEVANCE) but at least this relevant is
@@ -129,9 +131,10 @@ def _turn(
     how to read it, when not by its words."""
     question = clean_question(question, searcher.settings.max_question_chars)
     kind = kind or turn_kind(question, before is not None, _topic_words(searcher, before))
-    if kind == "bare":
+    if kind == "bare" or says_thanks(question):  # nothing to search: a follow-up with no topic, or thanks
         empty = SearchResult(question=question, hits=[], on_topic=False)
-        return Turn(question=question, kind=kind, topic=question, read_as=question, result=empty)
+        thanked = THANKED if says_thanks(question) else None
+        return Turn(question=question, kind="bare", topic=question, read_as=question, result=empty, declined=thanked)
     switched = kind == "switch"
     if switched:
         question = SWITCH.sub("", question, count=1).strip()
@@ -373,7 +376,7 @@ def conversation(
             continue  # an earlier question that could not be searched showed nothing
         # what a topic has shown so far: "more" continues after it (and after a question in between it declined or
         # had nothing on); a new topic starts again
-        goes_on = turn.kind in ("more", "example", "aspect", "offtopic") or turn.stands
+        goes_on = turn.kind in ("more", "example", "aspect", "offtopic", "bare") or turn.stands
         seen = (seen if goes_on else set()) | set(turn.showed)
         turns.append(turn)
     return turns

@@ -171,7 +171,7 @@ def lead(
     answer when its relevance reaches ANSWER_FLOOR, else the closest he comes. `words`: his words a line
     checked is in, to give whole."""
     if kind == "bare":
-        return (
+        return declined or (
             f"What does “{result.question}” refer to? Ask about a topic first, e.g. "
             "“what would Karpathy say about hiring?”, then follow up."
         )

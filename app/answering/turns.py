@@ -181,6 +181,20 @@ SWITCH = re.compile(
     re.IGNORECASE,
 )
 
+# Thanks or a nod, nothing asked ("ok thx", "lol ok thanks man", "cool, makes sense"): no topic to search, and no
+# "more on the data engine: ok thx" either (both found in a blind batch, c3301-c3330)
+_THANKS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|k+|alright|cool|lol|haha+|great|nice|neat|sweet|awesome|perfect|thanks|thank\s+(?:you|u)|thx"
+    r"|ty|tysm|cheers|got\s+it|gotcha|makes\s+sense|appreciate\s+it|(?:very\s+|super\s+)?helpful|that\s+helps"
+    r"|so\s+much|a\s+lot|very\s+much|man|dude|bro|mate)\b\W*)+$",
+    re.IGNORECASE,
+)
+
+
+def says_thanks(question: str) -> bool:
+    """Whether a turn only thanks or nods, asking nothing."""
+    return bool(_THANKS.match(question))
+
 
 # "examples" that are rows of data ("what if our dataset is only like 2k examples", "how many examples should i
 # look at", "sorting my training examples by loss") ask for no case: all five such follow-ups of the tune half

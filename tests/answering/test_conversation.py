@@ -6,7 +6,7 @@ import json
 import pytest
 
 from app.answering import turn_reader
-from app.answering.conversation import NOT_A_TASK, answer_in_conversation, conversation
+from app.answering.conversation import NOT_A_TASK, THANKED, answer_in_conversation, conversation
 from app.answering.follow_up import ASPECT_FLOOR
 from app.answering.topic_name import about
 from app.answering.extractive import (
@@ -241,6 +241,17 @@ def test_what_he_means_by_words_just_shown_points_back_to_their_card(searcher):
     tesla = ["what does he say about software 2.0", "how did that play out at tesla?"]
     lead = answer_in_conversation(searcher, "what do you mean by eat the stack exactly?", tesla).lead
     assert "is the card above — AI Will Eat the Stack" in lead and not lead.startswith("His reason")
+
+
+def test_thanks_shows_no_card_and_the_conversation_goes_on_after_it(searcher):
+    """ "ok thx" after an answer was read as an aspect ("Nothing more specific on the data engine: ok thx; the answer
+    stands") and "lol ok thanks man" as "more on" the topic, with cards (a blind batch, c3301-c3330)."""
+    engine = "what would karpathy say about the data engine?"
+    first, thanks, more = conversation(searcher, [engine, "cool, makes sense. thank you!", "tell me more"])
+    assert thanks.kind == "bare" and not thanks.result.hits
+    answer = answer_in_conversation(searcher, "cool, makes sense. thank you!", [engine])
+    assert answer.lead == THANKED and not answer.citations and not answer.on_topic
+    assert more.kind == "more" and more.topic == engine and not set(_ids(more)) & set(_ids(first))
 
 
 def test_a_fact_asked_in_between_is_declined_and_the_next_follow_up_goes_back_to_the_answer(searcher):
