@@ -105,7 +105,7 @@ _A_STEP = re.compile(
 ASPECT_MAX_WORDS = 12
 ASPECT_CUE = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks)\W+)*(?:and|also|but|so|then|for|what\s+about|how\s+about"
-    r"|what\s+if)\b",
+    r"|what\s+if|even\s+(?:when|if|for|with|in|at|on|though))\b",  # "even when im under a crazy deadline?"
     re.IGNORECASE,
 )
 # ... and asking whether the answer holds somewhere else names the topic by "that" or "the same", however long
@@ -118,7 +118,7 @@ LONG_ASPECT_MAX_WORDS = 30
 _SAME_ELSEWHERE = re.compile(
     r"\b(?:would|does|did|will)\s+(?:he|karpathy|andrej)\s+say\s+(?:the\s+same|that|this|so)\b"
     r"|\b(?:does|would|will|is|could)\s+(?:that|this|it|the\s+same|any\s+of\s+(?:this|that|it))\s+(?:\w+\s+)?"
-    r"(?:still\s+|also\s+|even\s+)?(?:apply|hold|work|change)\b"  # "does that loop even apply to us?"
+    r"(?:still\s+|also\s+|even\s+)?(?:apply|hold|work|change|happen)\b"  # "does that loop even apply to us?"
     # "same for text datasets?", "same idea for fine-tuning an llm?"
     r"|^\W*(?:(?:and|but|so|is\s+it)\W+)*(?:the\s+)?same\s+(?:(?:idea|thing|advice|logic|rule|approach)\s+)?"
     r"(?:for|with|in|goes\s+for|applies\s+to)\b"
@@ -134,7 +134,9 @@ _SAME_ELSEWHERE = re.compile(
 # "it would only be internal", "the board is nervous about …") is an aspect (a why that ends in "tho" asks the reason),
 # and so is one about a person in their situation ("actually he just said 6 weeks", of the CEO)
 _TELLS = re.compile(
-    r"\b(?:though|tho)\W*(?:lol|haha)?\W*$|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly"
+    r"\b(?:though|tho)\W*(?:lol|haha)?\W*$"
+    r"|\b(?:though|tho)\s*[,;.]\s*(?:i|im|i(?:'|’)m|we|we(?:'|’)re|were|our|my)\b"  # "… tho, we're a fintech"
+    r"|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly"
     r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
     r"|they|they(?:'|’)re|their|he|hes|he(?:'|’)s|she|shes|she(?:'|’)s"
     r"|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t|can'?t|doesn'?t|don'?t))\b"

@@ -34,6 +34,7 @@ _FACT = re.compile(
     # a benchmark: "and is jax faster than pytorch for this kind of model" (not "is labeled data better than rules")
     r"|(?:is|are|was|were)\s+(?:\w+\s+){1,3}(?:faster|slower|cheaper|pricier|more\s+expensive)\s+than\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
+    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:\w+\s+){0,2}(?=(?:price|rate)s?\b)"
     r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:capital|population|price|prices"
     r"|release\s+date|name\s+of|size\s+of|plot|salary|salaries|(?:hourly\s+|day\s+)?rate|rates)\b"
     r"|which\s+(?:\w+\s+){0,5}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
@@ -59,7 +60,7 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 # Which product or paper, whether one exists or is open source, whether a page is still up: facts of the
 # market and of the record, even when asked for advice ("which browser agent is best right now?", "is there
 # an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
-_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets)"
+_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets|template|templates|podcast|podcasts|newsletter|newsletters)"
 _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest|most\s+(?:widely\s+)?used"
     r"|most\s+popular)\b"
@@ -75,6 +76,9 @@ _RECORD = re.compile(
     rf"(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "whats an actual good textbook"
     # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")
     rf"|\b(?:what|which)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:rent|buy|purchase)\b"
+    # ... asked as a pick of the asker's ("any beginner books u recommend", "is there a good readme template on github")
+    rf"|\b(?:any|some)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:[\w'’]+\s+){{0,2}}recommend"
+    rf"|^\W*(?:is|are)\s+there\s+(?:an?\s+|any\s+)?(?:good|decent|nice|solid)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
     r"|^\W*(?:is|are)\s+(?:\w+\s+){1,3}open[\s-]?source\b"
     r"|^\W*is\s+there\s+(?:an?\s+)?(?:official|open[\s-]?source|free|public|publicly\s+available)\b"
     # whether a format is a standard ("is llms.txt an official standard or just a thing people do")
@@ -156,10 +160,13 @@ _ASKS_HIM = re.compile(
 # the plot of dune for me"): the corpus holds what he said, and nothing here writes, translates or summarises
 # for anyone. Unless it is his words that are asked for ("can you summarize his take on agents").
 _TASK = re.compile(
-    r"^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now)\W+)*(?:(?:(?:can|could|would|will)\s+(?:you|u)|please|pls)\s+"
+    r"^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now|cool|great|nice|thanks|lol|alright|perfect)\W+)*(?:(?:(?:can|could|would|will)\s+(?:you|u)|please|pls)\s+"
     r"(?:please\s+|pls\s+|just\s+)?)?(?:write|draft|compose|translate|summari[sz]e|proofread|rewrite|reword|fix|debug"
     r"|code|generate|make)\s+(?:me|us)\b"
-    r"|^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now)\W+)*(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+"
+    # a tutorial ("can you explain the chain rule step by step"; not "walk me through what i'd do instead, step by
+    # step", asked of his answer)
+    r"|\bexplain\s+(?:the|how|a|an)\b.*\bstep[\s-]by[\s-]step\b"
+    r"|^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now|cool|great|nice|thanks|lol|alright|perfect)\W+)*(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+"
     r"|just\s+)?(?:write|draft|compose|translate|summari[sz]e|proofread|rewrite|reword|fix|debug|generate|code)\b",
     re.IGNORECASE,
 )
@@ -225,5 +232,7 @@ def could_ask_a_fact(question: str) -> bool:
     """Whether a question no pattern here caught may still ask for a fact (turn_reader.asks_no_view judges): it is
     asked as a question (a turn that tells the asker's situation, "i only have an old laptop, no gpu at all", asks
     how the answer fits it), not for advice ("how do we do it without tanking this year's numbers") nor for what
-    he thinks ("what did he say about working with elon", "why does he like it so much")."""
-    return bool(_ASKED.search(question)) and not (_ADVICE.search(question) or _ASKS_HIM.search(question))
+    he thinks ("what did he say about working with elon", "why does he like it so much"). Two things set against each
+    other ask, question mark or not."""
+    asked = _ASKED.search(question) or compares(question)  # "vercel or netlify for hosting it" asks, unmarked
+    return bool(asked) and not (_ADVICE.search(question) or _ASKS_HIM.search(question))

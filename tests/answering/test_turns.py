@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.answering.turns import turn_kind
+from app.answering.turns import says_thanks, turn_kind
 from app.answering.views import asks_a_task, could_ask_a_fact, not_a_view
 from app.config import REPO_DIR
 
@@ -159,6 +159,10 @@ from app.config import REPO_DIR
         ("what if we only have like 3k examples?", True, "aspect"),
         ("how many examples should i label first?", True, "new"),
         ("give me a few examples", True, "example"),
+        # a setting asked with "even", the same thing elsewhere, a situation told after "tho,"
+        ("even if we only ship it internally?", True, "aspect"),
+        ("does the same thing happen in robotics startups", True, "aspect"),
+        ("compute is really limited tho, we're a university lab", True, "aspect"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
@@ -293,6 +297,10 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("how many examples does my dataset need to have", False),
         ("which email platform has the best api for this", True),
         ("which approach has the best results on small data", False),
+        ("any good ml podcasts you'd recommend", True),
+        ("is there a decent notebook template for this on kaggle", True),
+        ("whats the typical annotation price per bounding box", True),
+        ("what's the real lesson of the leaky abstraction", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
@@ -310,10 +318,27 @@ def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, d
         ("write loops first or vectorize?", False),
         ("what does that make me, a software 2.0 programmer?", False),
         ("how do i fix my training loop, loss is flat", False),
+        ("cool, could you draft an email to my team about this", True),
+        ("can you explain how attention works step by step", True),
+        ("walk me through what i should do first, step by step", False),  # his answer's steps
     ],
 )
 def test_tasks_are_told_from_questions(question, task):
     assert asks_a_task(question) == task
+
+
+@pytest.mark.parametrize(
+    "question, thanks",
+    [
+        ("ok thx", True),
+        ("cool, makes sense. thank you so much", True),
+        ("lol ok thanks man", True),
+        ("thanks, and for a startup?", False),
+        ("ok why?", False),
+    ],
+)
+def test_thanks_asks_nothing(question, thanks):
+    assert says_thanks(question) == thanks
 
 
 def test_no_question_the_corpus_answers_is_declined_as_a_fact():
@@ -330,6 +355,7 @@ def test_no_question_the_corpus_answers_is_declined_as_a_fact():
     [
         ("which is better for this, chatgpt or claude", True),
         ("cursor or replit for that?", True),
+        ("supabase or firebase for the backend", True),  # a pick asked with no question mark
         ("what was his phd thesis about", True),
         ("i only have an old laptop, no gpu at all", False),  # the asker's situation, told
         ("how do we do it without tanking this year's numbers", False),  # advice
