@@ -18,7 +18,15 @@ from pydantic import BaseModel
 from app.answering import attribution, follow_up, turn_reader
 from app.answering.extractive import compose
 from app.answering.topic_name import about
-from app.answering.views import NAMES_HIM, asks_a_task, compares, could_ask_a_fact, not_a_view, quoted_names
+from app.answering.views import (
+    NAMES_HIM,
+    asks_a_task,
+    asks_his_view_on_a_topic,
+    compares,
+    could_ask_a_fact,
+    not_a_view,
+    quoted_names,
+)
 from app.answering.turns import (
     ASPECT_MAX_WORDS,
     EXAMPLE_WORDS,
@@ -151,8 +159,9 @@ def _turn(
         # ... in so many words it brings a topic of its own ("and once i have it, how should i learn to build gpt
         # from scratch" after the best gpu for a home rig): asked as a new question
         # ... and so does any after a line that is not his: it is no topic of his to follow ("so what has he actually
-        # said about ai replacing devs")
-        if len(words_of(question)) > ASPECT_MAX_WORDS or before.line is not None:
+        # said about ai replacing devs"); and his view asked of a topic it names ("ok so what does he actually say about
+        # labeling data" after a GPU count, found in chromium: it was declined with the count)
+        if len(words_of(question)) > ASPECT_MAX_WORDS or before.line is not None or asks_his_view_on_a_topic(question):
             return _turn(searcher, question, before, seen, k, theme, kind="new")
         if not NAMES_HIM.search(question):
             return before.model_copy(update={"question": question, "kind": "offtopic", "read_as": read_as})

@@ -6,7 +6,7 @@ corpus holds his views. Read before any search, like the turn's kind (app/answer
 import re
 
 from app.corpus.records import Corpus
-from app.answering.turns import words_of
+from app.answering.turns import NOT_A_TOPIC, words_of
 from app.retrieval.question import topic_of
 
 # Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
@@ -200,6 +200,17 @@ def not_a_view(question: str, quoted: frozenset[str] = frozenset()) -> bool:
 def quoted_names(corpus: Corpus) -> frozenset[str]:
     """The words of the names of the people he quotes in the corpus ("richard", "hamming")."""
     return frozenset(w for insight in corpus.insights if insight.quoting for w in words_of(insight.quoting))
+
+
+# ... and of a topic it names ("so what does he actually say about labeling data"), not of the question before it
+_ON_A_TOPIC = re.compile(r"\b(?:about|on|regarding)\s+(.+)$", re.IGNORECASE)
+
+
+def asks_his_view_on_a_topic(question: str) -> bool:
+    """Whether a question asks what he says or thinks of a topic it names in words of its own (not "about that")."""
+    named = _ON_A_TOPIC.search(question)
+    same = re.search(r"\bthe\s+same\b", question, re.IGNORECASE)  # "would he say the same about robots?": an aspect
+    return bool(_ASKS_HIM.search(question) and named and not same and set(words_of(named.group(1))) - NOT_A_TOPIC)
 
 
 # A follow-up that names him after a question the corpus holds no view on asks for his view of it ("was that

@@ -243,6 +243,21 @@ def test_what_he_means_by_words_just_shown_points_back_to_their_card(searcher):
     assert "is the card above — AI Will Eat the Stack" in lead and not lead.startswith("His reason")
 
 
+def test_his_view_asked_of_a_topic_after_a_declined_fact_is_a_new_question(searcher):
+    """ "ok so what does he actually say about labeling data" after a GPU count was declined with the count (found in
+    chromium); "tell me more" of the count stays declined."""
+    fact, more, labeling = conversation(
+        searcher,
+        [
+            "how many gpus did tesla use to train autopilot?",
+            "tell me more",
+            "ok so what does he actually say about labeling data",
+        ],
+    )
+    assert fact.declined and more.declined
+    assert labeling.kind == "new" and not labeling.declined and labeling.result.on_topic
+
+
 def test_thanks_shows_no_card_and_the_conversation_goes_on_after_it(searcher):
     """ "ok thx" after an answer was read as an aspect ("Nothing more specific on the data engine: ok thx; the answer
     stands") and "lol ok thanks man" as "more on" the topic, with cards (a blind batch, c3301-c3330)."""
