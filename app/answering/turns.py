@@ -104,7 +104,8 @@ _A_STEP = re.compile(
 # follow-up and still lean on the topic.
 ASPECT_MAX_WORDS = 12
 ASPECT_CUE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks)\W+)*(?:and|also|but|so|then|for|what\s+about|how\s+about"
+    r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks|ugh+|ah+|oh|welp|yeah|sure|fine)\W+)*"
+    r"(?:and|also|but|so|then|for|what\s+about|how\s+about"
     r"|what\s+if|even\s+(?:when|if|for|with|in|at|on|though))\b",  # "even when im under a crazy deadline?"
     re.IGNORECASE,
 )
@@ -136,7 +137,7 @@ _SAME_ELSEWHERE = re.compile(
 _TELLS = re.compile(
     r"\b(?:though|tho)\W*(?:lol|haha)?\W*$"
     r"|\b(?:though|tho)\s*[,;.]\s*(?:i|im|i(?:'|’)m|we|we(?:'|’)re|were|our|my)\b"  # "… tho, we're a fintech"
-    r"|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly"
+    r"|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly|ugh+|ah+|welp|sure|fine|lol|alright"
     r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
     r"|they|they(?:'|’)re|their|he|hes|he(?:'|’)s|she|shes|she(?:'|’)s"
     r"|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t|can'?t|doesn'?t|don'?t))\b"

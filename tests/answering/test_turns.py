@@ -163,6 +163,7 @@ from app.config import REPO_DIR
         ("even if we only ship it internally?", True, "aspect"),
         ("does the same thing happen in robotics startups", True, "aspect"),
         ("compute is really limited tho, we're a university lab", True, "aspect"),
+        ("ugh ok. and we have like 2 engineers total", True, "aspect"),  # found in the CLI: read as new
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
