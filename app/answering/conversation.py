@@ -139,9 +139,10 @@ def _turn(
     how to read it, when not by its words."""
     question = clean_question(question, searcher.settings.max_question_chars)
     kind = kind or turn_kind(question, before is not None, _topic_words(searcher, before))
-    if kind == "bare" or says_thanks(question):  # nothing to search: a follow-up with no topic, or thanks
+    thanks = says_thanks(question)
+    if kind == "bare" or thanks:  # nothing to search: a follow-up with no topic, or thanks
         empty = SearchResult(question=question, hits=[], on_topic=False)
-        thanked = THANKED if says_thanks(question) else None
+        thanked = THANKED if thanks else None
         return Turn(question=question, kind="bare", topic=question, read_as=question, result=empty, declined=thanked)
     switched = kind == "switch"
     if switched:

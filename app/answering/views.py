@@ -34,9 +34,9 @@ _FACT = re.compile(
     # a benchmark: "and is jax faster than pytorch for this kind of model" (not "is labeled data better than rules")
     r"|(?:is|are|was|were)\s+(?:\w+\s+){1,3}(?:faster|slower|cheaper|pricier|more\s+expensive)\s+than\b"
     r"|who(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:ceo|cto|director|head|founder|president|chair)\b"
-    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:\w+\s+){0,2}(?=(?:price|rate)s?\b)"
-    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:capital|population|price|prices"
-    r"|release\s+date|name\s+of|size\s+of|plot|salary|salaries|(?:hourly\s+|day\s+)?rate|rates)\b"
+    r"|what(?:'s|’s|s|\s+is|\s+are)\s+the\s+(?:(?:typical|average|usual|current|going)\s+)?(?:capital|population"
+    r"|release\s+date|name\s+of|size\s+of|plot|salary|salaries"
+    r"|(?:\w+\s+){0,2}(?:price|rate)s?)\b"  # ... of anything ("whats the neurips acceptance rate these days")
     r"|which\s+(?:\w+\s+){0,5}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|who\s+(?:runs|leads|heads|owns|manages)\s+(?!by\b)"  # "and who runs tesla's AI team now"
     r"|where\s+(?:was|did|does|is)\s+(?:\w+\s+){0,2}(?:born|grow|grew|live|study|studied|work|based)\b"
@@ -159,14 +159,15 @@ _ASKS_HIM = re.compile(
 # A task to do rather than a question ("write me a python script that scrapes amazon prices", "can you summarize
 # the plot of dune for me"): the corpus holds what he said, and nothing here writes, translates or summarises
 # for anyone. Unless it is his words that are asked for ("can you summarize his take on agents").
+_LEAD_IN = r"^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now|cool|great|nice|thanks|lol|alright|perfect)\W+)*"
 _TASK = re.compile(
-    r"^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now|cool|great|nice|thanks|lol|alright|perfect)\W+)*(?:(?:(?:can|could|would|will)\s+(?:you|u)|please|pls)\s+"
+    rf"{_LEAD_IN}(?:(?:(?:can|could|would|will)\s+(?:you|u)|please|pls)\s+"
     r"(?:please\s+|pls\s+|just\s+)?)?(?:write|draft|compose|translate|summari[sz]e|proofread|rewrite|reword|fix|debug"
     r"|code|generate|make)\s+(?:me|us)\b"
     # a tutorial ("can you explain the chain rule step by step"; not "walk me through what i'd do instead, step by
     # step", asked of his answer)
     r"|\bexplain\s+(?:the|how|a|an)\b.*\bstep[\s-]by[\s-]step\b"
-    r"|^\W*(?:(?:hey|hi|ok|okay|so|also|quick|and|now|cool|great|nice|thanks|lol|alright|perfect)\W+)*(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+"
+    rf"|{_LEAD_IN}(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+"
     r"|just\s+)?(?:write|draft|compose|translate|summari[sz]e|proofread|rewrite|reword|fix|debug|generate|code)\b",
     re.IGNORECASE,
 )
