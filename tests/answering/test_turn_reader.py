@@ -19,9 +19,9 @@ CORPUS = REPO_DIR / "corpus"
         # the answer in another setting, in words no rule knows: no "what about", no "that", no "for …?" cue
         # ("i only have evenings after work though" is a constraint told, which turns.py now reads itself)
         ("how do i learn deep learning properly", "evenings after work only, two kids at home", "aspect"),
-        (
+        (  # ("even for simple refund requests …": "even for" is an aspect's cue in turns.py since stop 36)
             "should we build a fully autonomous support agent",
-            "even for simple refund requests from customers?",
+            "only for simple refund requests from customers?",
             "aspect",
         ),
     ],
@@ -116,7 +116,9 @@ def test_a_fact_no_pattern_knows_is_declined_by_the_reader(searcher, monkeypatch
 VIBE = "is vibe coding legit?"
 
 
-@pytest.mark.parametrize("pick", ["is cursor better than copilot", "cursor or replit for that?"])
+# ("cursor or replit for that?" is nearly sure since the reader learnt from c3301-c3330's "vercel or netlify for hosting
+# it")
+@pytest.mark.parametrize("pick", ["is cursor better than copilot", "claude code or aider for that?"])
 def test_two_products_compared_are_declined_when_no_view_is_likelier_than_not(searcher, monkeypatch, pick):
     """A product pick in the middle of a conversation (a blind batch, c2214: "is cursor better than copilot"
     after vibe coding was read as an aspect and the vibe coding card stood as his answer)."""
