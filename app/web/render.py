@@ -155,10 +155,12 @@ def answer_body(turn: dict, ack: str | None = None) -> str:
             f'<p class="note">Written by a local model ({e(answer.local.model)}); each sentence was checked '
             f"against the card it cites ({e(answer.local.verified)}):</p>"
         ) + lead
-    if not answer.on_topic:
+    if not answer.on_topic:  # folded; thanks, or a follow-up with no topic, shows no card at all
         cards = (
             f'<details class="off-topic"><summary>The closest cards, not on your topic ({len(answer.citations)})'
             f'</summary><ol class="cards">{cards}</ol></details>'
+            if answer.citations
+            else ""
         )
     elif answer.points_back:  # the card above, cited again: folded, so the page does not repeat it in full
         above = answer.citations[0]

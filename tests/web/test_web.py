@@ -266,6 +266,9 @@ def test_a_theme_filter_is_said_and_off_topic_cards_are_folded_without_copy(chat
     closest = len(turns[0]["answer"]["citations"])
     assert closest and f'<details class="off-topic"><summary>The closest cards, not on your topic ({closest})' in page
     assert 'class="copy"' not in page
+    # ... and thanks, which shows no card, has no empty fold ("The closest cards, not on your topic (0)")
+    [(page, turns, _, _)] = steps(chat.respond("ok thx!", turns, 3, "", "extractive"))
+    assert "Glad it helped" in page and page.count('class="off-topic"') == 1
 
 
 def test_an_answer_that_points_back_folds_the_card_above(chat):
