@@ -288,8 +288,8 @@ def test_a_fact_asked_in_between_is_declined_and_the_next_follow_up_goes_back_to
     )
     assert not nothing.result.on_topic and fact.declined
     assert aspect.kind == "aspect" and aspect.topic == musk and aspect.result.on_topic
-    # ... declined on its own words, it is shown as asked, not as an aspect of the topic ("Read as: Musk's small
-    # teams: and how much do they pay?" said it was taken as one)
+    # ... declined on its own words, it is shown as asked, not as an aspect of the topic ("Read as: <the topic's card>:
+    # and how much do engineers get paid there?" said it was taken as one)
     _, pay = conversation(searcher, [musk, "and how much do engineers get paid there?"])
     assert pay.declined and pay.read_as == pay.question
 
