@@ -12,7 +12,10 @@ from app.retrieval.question import topic_of
 # do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
 # are the words that only open a turn ("ok but", "so")
 TOPIC_WORDS = 8
-_OPENING = re.compile(r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right)\b[\s,]*)+", re.IGNORECASE)
+_OPENING = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right|ugh+|ah+|oh|welp|yeah|sure|fine|lol)\b[\s,.!]*)+",
+    re.IGNORECASE,
+)
 _ASKING = re.compile(
     r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
     r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"
@@ -41,9 +44,15 @@ def about(topic: str, aspect: str | None, named: str | None = None) -> str:
         words = named
     if len(words.split()) > TOPIC_WORDS:
         words = named or " ".join(words.split()[:TOPIC_WORDS]) + "…"
-    # the aspect as asked, past its cue ("and for startups?" -> "for startups"): his name in it is no framing
-    # to drop ("what would he pick if he were me")
-    return words + (f": {_shortened(ASPECT_CUE.sub('', aspect).strip(' ,.:;-?!'))}" if aspect else "")
+    return words + (f": {_shortened(_aspect_named(aspect))}" if aspect else "")
+
+
+def _aspect_named(aspect: str) -> str:
+    """The aspect as asked, past its cue ("and for startups?" -> "for startups") and what only opens it ("hmm ok. how
+    would he convince my CEO" -> "how would he convince my CEO"): his name in it is no framing to drop ("what would
+    he pick if he were me")."""
+    cued = ASPECT_CUE.sub("", aspect).strip(" ,.:;-?!")
+    return _OPENING.sub("", cued) or cued
 
 
 def _shortened(aspect: str) -> str:

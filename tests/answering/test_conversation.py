@@ -467,6 +467,12 @@ def test_a_long_aspect_is_named_by_its_first_clause_not_echoed_whole(searcher):
     assert about("the data engine", no_comma) == "the data engine: for a three person startup that has basically…"
     answer = answer_in_conversation(searcher, long, ["is vibe coding legit?"])
     assert "good enough for that" not in answer.lead and "real customers…" in answer.lead
+    # ... and past what only opens it ("read as: Embrace Self-Cannibalization: hmm ok. how would he convince my CEO",
+    # found in the CLI)
+    opened = "hmm ok. how would he convince my CEO"
+    assert about("should we copy the simplest architecture?", opened, "Don't Be a Hero").endswith(
+        ": how would he convince my CEO"
+    )
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
