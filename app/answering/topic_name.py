@@ -5,17 +5,14 @@ aspect that narrowed it.
 
 import re
 
-from app.answering.turns import ASPECT_CUE
+from app.answering.turns import ASPECT_CUE, NODS
 from app.retrieval.question import topic_of
 
 # "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how
 # do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
 # are the words that only open a turn ("ok but", "so")
 TOPIC_WORDS = 8
-_OPENING = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right|ugh+|ah+|oh|welp|yeah|sure|fine|lol)\b[\s,.!]*)+",
-    re.IGNORECASE,
-)
+_OPENING = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right|{NODS}|lol)\b[\s,.!]*)+", re.IGNORECASE)
 _ASKING = re.compile(
     r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
     r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"

@@ -103,8 +103,12 @@ _A_STEP = re.compile(
 # pointing back at it ("how did that play out at tesla?"). It may be a little longer than a bare
 # follow-up and still lean on the topic.
 ASPECT_MAX_WORDS = 12
+# The nods a turn may open with before what it asks or tells ("ugh ok. and we have like 2 engineers total", "sure, for
+# perception. but billing logic …"): ASPECT_CUE and _TELLS read past them, and so does the name of an aspect
+# (topic_name.py)
+NODS = r"ugh+|ah+|oh|welp|yeah|sure|fine"
 ASPECT_CUE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks|ugh+|ah+|oh|welp|yeah|sure|fine)\W+)*"
+    rf"^\W*(?:(?:ok(?:ay)?|well|alright|right|hmm+|cool|thanks|{NODS})\W+)*"
     r"(?:and|also|but|so|then|for|what\s+about|how\s+about"
     r"|what\s+if|even\s+(?:when|if|for|with|in|at|on|though))\b",  # "even when im under a crazy deadline?"
     re.IGNORECASE,
@@ -137,7 +141,7 @@ _SAME_ELSEWHERE = re.compile(
 _TELLS = re.compile(
     r"\b(?:though|tho)\W*(?:lol|haha)?\W*$"
     r"|\b(?:though|tho)\s*[,;.]\s*(?:i|im|i(?:'|’)m|we|we(?:'|’)re|were|our|my)\b"  # "… tho, we're a fintech"
-    r"|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|oh|yeah|mostly|honestly|ugh+|ah+|welp|sure|fine|lol|alright"
+    rf"|^\W*(?:(?:but|and|well|ok(?:ay)?|hmm+|so|also|mostly|honestly|{NODS}|lol|alright"
     r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
     r"|they|they(?:'|’)re|their|he|hes|he(?:'|’)s|she|shes|she(?:'|’)s"
     r"|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t|can'?t|doesn'?t|don'?t))\b"
