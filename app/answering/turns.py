@@ -145,7 +145,11 @@ _TELLS = re.compile(
     r"|tbh|actually|plus)\W+)*(?:i|im|i(?:'|’)m|ive|i(?:'|’)ve|we|we(?:'|’)re|we(?:'|’)ve|weve|our|my|it|its|it(?:'|’)s"
     r"|they|they(?:'|’)re|their|he|hes|he(?:'|’)s|she|shes|she(?:'|’)s"
     r"|the\s+\w+\s+(?:is|are|was|were|has|have|wants?|needs?|expects?|keeps?|only|won'?t|can'?t|doesn'?t|don'?t))\b"
-    r"(?!\s+(?:mean|guess|wonder)\b)",
+    r"(?!\s+(?:mean|guess|wonder)\b)"
+    # ... or what someone around them wants or holds against it ("teammate wants to build a super general data
+    # loader first", "upper management thinks it's grunt work": c3527, c3529)
+    rf"|^\W*(?:(?:but|and|well|ok(?:ay)?|so|also|honestly|tbh|actually|plus|{NODS})\W+)*(?:[\w'’-]+\s+){{1,3}}"
+    r"(?:says|thinks|wants|insists|believes|argues|claims|keeps\s+saying)\b",
     re.IGNORECASE,
 )
 _HIM = {"he", "him", "his", "karpathy", "andrej"}

@@ -164,6 +164,9 @@ from app.config import REPO_DIR
         ("does the same thing happen in robotics startups", True, "aspect"),
         ("compute is really limited tho, we're a university lab", True, "aspect"),
         ("ugh ok. and we have like 2 engineers total", True, "aspect"),  # found in the CLI: read as new
+        # what someone around the asker wants or holds against it, told
+        ("cofounder keeps saying we should ship the model now", True, "aspect"),
+        ("legal says we can't share any of the labels", True, "aspect"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
@@ -183,6 +186,10 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("does geoffrey hinton agree with that on radiology?", True),
         ("does elon agree with that?", True),
         ("Karpathy would probably disagree?", False),
+        # a pick of the app's, a setting's value: not his view ("would he recommend …" is)
+        ("could you recommend an agency that builds chatbots", True),
+        ("which batch size should we pick for fine-tuning bert?", True),
+        ("would he recommend a bootcamp", False),
         ("how many hours a day should I study deep learning?", False),  # advice, not a fact
         ("what does Karpathy think about AGI?", False),
         ("how does he see the future of programming?", False),
