@@ -20,6 +20,8 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;:?!]|\s[-–—]\s")
+# ... and an ask that points back at the scene ("is vibe coded stuff good enough for that") names nothing alone
+_POINTS_BACK = re.compile(r"\b(?:that|this|it|those|these|them|then)\b", re.IGNORECASE)
 _HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
 
 
@@ -54,9 +56,14 @@ def _aspect_named(aspect: str) -> str:
 
 def _shortened(aspect: str) -> str:
     """A long aspect by its first clause, or its first words: "i wanna sell it to real customers…", not the
-    whole "i wanna sell it to real customers, is vibe coded stuff good enough for that" in every lead."""
+    whole "i wanna sell it to real customers, is vibe coded stuff good enough for that" in every lead. When the
+    first clause only sets the scene and the last one asks, in words that stand alone, the ask names it: "can we
+    skip looking at the data", not "we only have a weekend tho…" (found in a blind batch, c3529)."""
     if len(aspect.split()) <= TOPIC_WORDS:
         return aspect
-    clause = _CLAUSE_END.split(aspect, maxsplit=1)[0].strip()
-    words = clause.split() if 3 <= len(clause.split()) <= TOPIC_WORDS else aspect.split()[:TOPIC_WORDS]
+    clauses = [c.strip() for c in _CLAUSE_END.split(aspect) if c.strip()]
+    asked = clauses[-1] if len(clauses) > 1 else ""
+    if 3 <= len(asked.split()) <= TOPIC_WORDS and _STILL_ASKING.match(asked) and not _POINTS_BACK.search(asked):
+        return asked.rstrip(" ,.:;-?!")
+    words = clauses[0].split() if 3 <= len(clauses[0].split()) <= TOPIC_WORDS else aspect.split()[:TOPIC_WORDS]
     return " ".join(words).rstrip(" ,.:;-?!") + "…"

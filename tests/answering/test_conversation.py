@@ -473,6 +473,10 @@ def test_a_long_aspect_is_named_by_its_first_clause_not_echoed_whole(searcher):
     assert about("should we copy the simplest architecture?", opened, "Don't Be a Hero").endswith(
         ": how would he convince my CEO"
     )
+    # ... and by what it asks when its first clause only sets the scene ("Nothing more specific on Start Simple and
+    # Iterate: we only have a weekend tho…" left out what was asked)
+    scene = "we have one weekend for the hackathon, can we skip looking at the data"
+    assert about("how would he train a classifier", scene, "Start Simple") == "Start Simple: can we skip looking at the data"
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
