@@ -176,6 +176,9 @@ _MORE = re.compile(
     r"|explain|what\s+(?:do|did)\s+(?:you|he)\s+mean)\b|\belaborate\W*$",
     re.IGNORECASE,
 )
+# ... or what else there is, in words of its own ("what else usually bites people", "what else should i try"): every
+# such follow-up in corpus/ asks for more of the topic ("who else has written on it" asks for other people)
+_WHAT_ELSE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+)\W+)*(?:what|anything)\s+else\b", re.IGNORECASE)
 _WHY_NOT = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|so|and|hmm+)\W+)*why\s+not\b", re.IGNORECASE)
 _WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
 # "ok, different question: …", "new topic - hiring", "diff q -", "changing topics, …", "unrelated, but …", "on
@@ -255,7 +258,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "new"
     if asks_a_quote(question):  # his words on the topic, in words of its own ("… i can drop on a slide")
         return "more"
-    if _opens_with_why(question):
+    if _opens_with_why(question) or _WHAT_ELSE.match(question):
         return "more"
     if len(words) > ASPECT_MAX_WORDS:
         # a why asks the reason of the answer however long it runs ("But why not let it run fully autonomously if

@@ -167,6 +167,9 @@ from app.config import REPO_DIR
         # what someone around the asker wants or holds against it, told
         ("cofounder keeps saying we should ship the model now", True, "aspect"),
         ("legal says we can't share any of the labels", True, "aspect"),
+        # what else there is, in words of its own, asks for more of the topic
+        ("what else tends to trip up beginners", True, "more"),
+        ("ok anything else people usually get wrong here", True, "more"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
