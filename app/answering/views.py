@@ -72,6 +72,8 @@ _RECORD = re.compile(
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "best markdown editor for mac?"
     # ... and which one has the best of something ("which email platform has the best api for this")
     rf"|\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:has|have|gives?|offers?)\s+(?:the\s+)?(?:best|cheapest|fastest)\b"
+    # ... or who sells it ("who makes the best one right now", found in the CLI after x-ray reading software)
+    r"|\bwho\s+(?:makes|sells|builds|offers|has|does)\s+the\s+(?:best|cheapest|fastest|most\s+accurate)\b"
     rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|an|some)\s+(?:(?:actual|actually|really|truly)\s+)?"
     rf"(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "whats an actual good textbook"
     # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")
