@@ -160,6 +160,12 @@ _HIS_MOVE = re.compile(
     re.IGNORECASE,
 )
 _POINTS_BACK = {"that", "it", "this", "there", "those", "these", "them", "thats", "its"}
+# ... or where to start on it ("where would he start digging", c3704: declined as on no topic)
+_WHERE_TO_START = re.compile(
+    r"\b(?:where|how)\s+(?:would|should|do|does|could|can)\s+(?:he|karpathy|andrej|i|we|you)\s+(?:even\s+|actually\s+)?"
+    r"(?:start|begin)\b",
+    re.IGNORECASE,
+)
 # ... or asking for another way than the one just given ("what would be better then", "so what should i do
 # instead")
 _ANOTHER_WAY = {"instead", "alternative", "alternatives", "better", "otherwise"}
@@ -310,7 +316,8 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     case of it, or it in another setting, in words the reading did not tell ("why not just crank up dropout?",
     "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
     like a concrete thing they do?", "what's one check we could do tomorrow?", "what if I'm using a pretrained
-    model from huggingface, does this still apply?", "what would he do in my shoes"). None for any other: any
+    model from huggingface, does this still apply?", "what would he do in my shoes", "where would he start
+    digging"). None for any other: any
     short question so read made "best pizza in naples?" more on the topic, and so did any short why ("why is
     the sky blue?"). It must point back at what was said ("that", "it") or at
     him ("why does he care so much"), unless it asks "why not …" of it, or it `lands_above`: its closest card,
@@ -323,6 +330,8 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     if _asks_a_case(question, words):
         return "example"
     if asks_why(question) and (points_back or lands_above or _HIM.intersection(words) or _WHY_NOT.match(question)):
+        return "more"
+    if _WHERE_TO_START.search(question):
         return "more"
     leans = ASPECT_CUE.match(question) or _SAME_ELSEWHERE.search(question) or _HIS_MOVE.search(question)
     return "aspect" if leans else None

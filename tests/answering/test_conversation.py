@@ -337,6 +337,7 @@ def test_a_long_why_or_case_asked_of_the_answer_is_a_follow_up_not_declined(sear
         ("why does he care so much", "more"),
         ("what if I'm using a pretrained model from huggingface, does this still apply?", "aspect"),
         ("what would he do in my shoes", "aspect"),
+        ("ok where would he even begin", "more"),  # where to start on it
     ):
         first, turn = conversation(searcher, [question, follow])
         assert first.result.on_topic and turn.kind == kind and turn.result.on_topic and not turn.declined, follow
