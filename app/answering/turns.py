@@ -179,7 +179,10 @@ _WHY = re.compile(
 _MORE = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+|wait)\W+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?"
     r"(?:say\s+more|tell\s+me\s+more|elaborate|expand\s+on|go\s+on"
-    r"|explain|what\s+(?:do|did)\s+(?:you|he)\s+mean)\b|\belaborate\W*$",
+    r"|explain|what\s+(?:do|did)\s+(?:you|he)\s+mean)\b|\belaborate\W*$"
+    # ... or at the end of what the asker makes of it ("that sounds a bit fatalistic, can you expand", "... explain
+    # that": c3707, c3801)
+    r"|\b(?:expand|elaborate)(?:\s+on\s+(?:that|this|it))?\W*$|\bexplain\s+(?:that|this|it)(?:\s+(?:more|again|pls|please))?\W*$",
     re.IGNORECASE,
 )
 # ... or what else there is, in words of its own ("what else usually bites people", "what else should i try"): every

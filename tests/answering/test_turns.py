@@ -170,6 +170,7 @@ from app.config import REPO_DIR
         # what else there is, in words of its own, asks for more of the topic
         ("what else tends to trip up beginners", True, "more"),
         ("ok anything else people usually get wrong here", True, "more"),
+        ("hmm that sounds harsh, can you expand", True, "more"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
