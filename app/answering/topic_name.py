@@ -5,13 +5,16 @@ aspect that narrowed it.
 
 import re
 
-from app.answering.turns import ASPECT_CUE, NODS
+from app.answering.turns import ASPECT_CUE, ASPECT_MAX_WORDS, NODS
 from app.retrieval.question import topic_of
 
 # "what is software 2.0?" is about software 2.0, "why sort my data by loss" about sorting data by loss, "how
 # do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
 # are the words that only open a turn ("ok but", "so")
 TOPIC_WORDS = 8
+# ... and an aspect of up to a follow-up's length (turns.ASPECT_MAX_WORDS) is named whole: cut at eight words, "half of
+# them say they don't have time for math" lost what it was about ("… they don't have time…", found in chromium)
+ASPECT_WORDS = ASPECT_MAX_WORDS
 _OPENING = re.compile(rf"^(?:(?:ok(?:ay)?|so|well|but|and|hmm+|alright|right|{NODS}|lol)\b[\s,.!]*)+", re.IGNORECASE)
 _ASKING = re.compile(
     r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
@@ -59,7 +62,7 @@ def _shortened(aspect: str) -> str:
     whole "i wanna sell it to real customers, is vibe coded stuff good enough for that" in every lead. When the
     first clause only sets the scene and the last one asks, in words that stand alone, the ask names it: "can we
     skip looking at the data", not "we only have a weekend tho…" (found in a blind batch, c3529)."""
-    if len(aspect.split()) <= TOPIC_WORDS:
+    if len(aspect.split()) <= ASPECT_WORDS:
         return aspect
     clauses = [c.strip() for c in _CLAUSE_END.split(aspect) if c.strip()]
     asked = clauses[-1] if len(clauses) > 1 else ""
