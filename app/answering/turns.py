@@ -96,7 +96,10 @@ _A_CASE = re.compile(
 _A_STEP = re.compile(
     r"\b(?:check|step|thing|something|habit|routine|exercise|project|experiment|test|action)s?\s+(?:that\s+)?"
     r"(?:i|we|they|you)\s+(?:can|could|should)\b"
-    r"|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+(?:one|1)|step\s+by\s+step)\b",
+    r"|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+(?:one|1)|step\s+by\s+step)\b"
+    # "how would i actually check that", "how would i even test for that in an interview" (c3729, c2024)
+    r"|\bhow\s+(?:would|do|should|can|could)\s+(?:i|we|you)\s+(?:actually\s+|even\s+)?(?:check|test|verify|spot|measure)"
+    r"\s+(?:for\s+)?(?:that|this|it)\b",
     re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word

@@ -150,6 +150,7 @@ from app.config import REPO_DIR
             "aspect",
         ),
         ("give me one habit i can start tomorrow", True, "example"),
+        ("how would we actually verify that", True, "example"),
         # a case asked of a phrase in quotes
         ("what would an 'autonomy slider' look like for our nurses?", True, "example"),
         # a why asks the reason of the answer however long it runs; a person in the asker's situation, told
