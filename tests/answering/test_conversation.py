@@ -480,7 +480,10 @@ def test_a_long_aspect_is_named_by_its_first_clause_not_echoed_whole(searcher):
     math = "half of them say they don't have time for math"
     assert about("an ML reading club at work", math, "Seek the Meal") == f"an ML reading club at work: {math}"
     scene = "we have one weekend for the hackathon, can we skip looking at the data"
-    assert about("how would he train a classifier", scene, "Start Simple") == "Start Simple: can we skip looking at the data"
+    assert (
+        about("how would he train a classifier", scene, "Start Simple")
+        == "Start Simple: can we skip looking at the data"
+    )
 
 
 def test_an_aspect_changes_the_answer_or_says_that_the_answer_stands(searcher):
