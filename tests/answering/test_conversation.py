@@ -457,6 +457,8 @@ def test_a_topic_asked_as_a_question_is_named_by_the_card_it_showed(searcher):
     assert about("is vibe coding real programming", "and for a startup?", "Vibe Coding") == "Vibe Coding: for a startup"
     assert about("how should we hire", None, "A title") == "how to hire"
     assert about("ok but what does karpathy think about scaling", None, "A title") == "scaling"
+    # ... however it is asked ("Read as: then what does actually think about agi timelines: …", found in chromium)
+    assert about("ok then what does karpathy actually think about agi timelines", None, "A title") == "agi timelines"
 
 
 def test_a_long_aspect_is_named_by_its_first_clause_not_echoed_whole(searcher):
