@@ -15,7 +15,9 @@ TOPIC_WORDS = 8
 # ... and an aspect of up to a follow-up's length (turns.ASPECT_MAX_WORDS) is named whole: cut at eight words, "half of
 # them say they don't have time for math" lost what it was about ("… they don't have time…", found in chromium)
 ASPECT_WORDS = ASPECT_MAX_WORDS
-_OPENING = re.compile(rf"^(?:(?:ok(?:ay)?|so|then|well|but|and|hmm+|alright|right|{NODS}|lol)\b[\s,.!]*)+", re.IGNORECASE)
+_OPENING = re.compile(
+    rf"^(?:(?:ok(?:ay)?|so|then|well|but|and|hmm+|alright|right|{NODS}|lol)\b[\s,.!]*)+", re.IGNORECASE
+)
 _ASKING = re.compile(
     r"^(?:what(?:'s|’s|\s+is|\s+are)(?:\s+the\s+deal\s+with|\s+(?:his|your)\s+(?:views?|take|thoughts?|opinions?)\s+on)?"
     r"|(?:(?:his|your|any)\s+)?(?:views?|take|thoughts?|opinions?)\s+on|tell\s+me\s+about|explain"

@@ -95,8 +95,9 @@ _RECORD = re.compile(
     # whether a format is a standard ("is llms.txt an official standard or just a thing people do")
     r"|^\W*(?:is|are)\s+(?:[\w.-]+\s+){1,3}(?:an?\s+)?(?:official|formal|recogni[sz]ed)\s+(?:standard|spec|specification"
     r"|format)s?\b"
-    # which licence to pick ("which license should i put on model weights"): the record's terms, not his view
-    r"|\bwhich\s+licen[cs]es?\b"
+    # which licence to pick ("which license should i put on model weights", "which open source model has the best
+    # license for that", found in the CLI): the record's terms, not his view
+    r"|\bwhich\s+licen[cs]es?\b|\b(?:best|most\s+permissive|least\s+restrictive)\s+licen[cs]es?\b"
     # what something is called or counts ("whats karpathy's youtube channel called and how many subs does it have")
     r"|\b(?:channel|podcast|book|course|company|startup|blog|newsletter|account|handle)\s+called\b"
     r"|\bhow\s+many\s+(?:\w+\s+){1,2}(?:does|do|did)\s+(?:\w+\s+){1,2}have\b(?!\s+to\b)"
