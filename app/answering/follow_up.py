@@ -5,7 +5,7 @@ aspect whose answer stands). The conversation (app/answering/conversation.py) de
 """
 
 from app.answering.extractive import holds_a_case
-from app.answering.turns import TurnKind, asks_about_what_was_said, asks_gist, asks_why, words_of
+from app.answering.turns import TurnKind, asks_about_what_was_said, asks_gist, asks_what_else, asks_why, words_of
 from app.retrieval.search import MIN_RELEVANCE, Hit, SearchResult, Searcher, shown
 
 # A follow-up ("why?", "tell me more", "an example?", "and for startups?") asks for what else bears on the
@@ -83,14 +83,15 @@ def most_relevant(ranked: SearchResult) -> Hit | None:
 def answered_above(question: str, shown_above: list, ranked: SearchResult, own_words: bool) -> int | str | None:
     """A card just shown (`shown_above`, best first), when it answers a "more" turn itself, saying so: "tl;dr"
     (the answer's gist), a "why?" (the card's own reason, or, when it gives none, the card is still the closest
-    to one: the graders of both halves name it first for "why?", the curated links follow it), or a why or a
-    "what do you mean by …" of its own words that a card just shown is the most relevant to ("why not just crank
-    up dropout?" after "the best regularizer is more data")."""
+    to one: the graders of both halves name it first for "why?", the curated links follow it), or a why, a
+    "what do you mean by …" or a "what else …" of its own words that a card just shown is the most relevant to ("why
+    not just crank up dropout?" after "the best regularizer is more data", "what else characterizes that style"
+    after Musk's small teams)."""
     if not shown_above:
         return None
     if asks_gist(question):
         return shown_above[0]
-    if own_words and (asks_why(question) or asks_about_what_was_said(question)):
+    if own_words and (asks_why(question) or asks_about_what_was_said(question) or asks_what_else(question)):
         closest = most_relevant(ranked)
         return closest.key if closest is not None and closest.key in shown_above else None
     return shown_above[0] if asks_why(question) else None

@@ -349,6 +349,12 @@ def asks_about_what_was_said(question: str) -> bool:
     return bool(_MORE.search(question) or _WHAT_IT_MEANS.search(question))
 
 
+def asks_what_else(question: str) -> bool:
+    """A follow-up that asks what else there is ("what else characterizes that style"): when the card just shown is
+    still the most relevant to its own words, that card is the answer, and what else bears on it follows."""
+    return bool(_WHAT_ELSE.match(question))
+
+
 _FOR_A_REASON = {"reason", "reasons", "reasoning", "logic", "evidence", "proof", "basis"}
 
 

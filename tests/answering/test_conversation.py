@@ -217,6 +217,17 @@ def test_a_short_why_on_no_topic_of_its_own_asks_why_of_the_answer_but_off_topic
         assert not conversation(searcher, [question, off_topic])[-1].result.on_topic
 
 
+def test_what_else_in_words_the_card_just_shown_answers_points_back_to_it(searcher):
+    """ "what else characterizes that style" after Musk's small teams showed Strategic Patience as more on the topic
+    (c1626, c3720: the graders name the card above): when the card just shown is still the most relevant to the
+    follow-up's own words, it is the answer, said so, and what else bears on the topic follows it."""
+    question = "how does elon run his engineering teams, according to karpathy"
+    first, more = conversation(searcher, [question, "what else defines that way of running a team"])
+    assert more.kind == "more" and more.stands and _ids(more)[0] == _ids(first)[0]
+    lead = answer_in_conversation(searcher, "what else defines that way of running a team", [question]).lead
+    assert lead.startswith("His answer is the card above — On Working with Elon Musk")
+
+
 def test_a_why_about_another_card_just_shown_points_back_to_that_card(searcher):
     """Reading papers showed "seek the meal" and then "predict before you read": "but why would guessing first
     help" is answered by the second card, said to be above, not by cards the answer had not shown."""
