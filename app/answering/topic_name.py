@@ -25,8 +25,9 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;:?!]|\s[-–—]\s")
-# ... and an ask that points back at the scene ("is vibe coded stuff good enough for that") names nothing alone
-_POINTS_BACK = re.compile(r"\b(?:that|this|it|those|these|them|then)\b", re.IGNORECASE)
+# ... and an ask that leans on the scene ("is vibe coded stuff good enough for that", "who does the coordinating then")
+# names nothing alone ("is there a shortcut" does: not turns._POINTS_BACK, which takes "there" too)
+_LEANS_ON_SCENE = re.compile(r"\b(?:that|this|it|those|these|them|then)\b", re.IGNORECASE)
 _HOW_TO = re.compile(r"^how\s+(?:do|should|can|would)\s+(?:i|we|you)\s+", re.IGNORECASE)
 
 
@@ -68,7 +69,7 @@ def _shortened(aspect: str) -> str:
         return aspect
     clauses = [c.strip() for c in _CLAUSE_END.split(aspect) if c.strip()]
     asked = clauses[-1] if len(clauses) > 1 else ""
-    if 3 <= len(asked.split()) <= TOPIC_WORDS and _STILL_ASKING.match(asked) and not _POINTS_BACK.search(asked):
+    if 3 <= len(asked.split()) <= TOPIC_WORDS and _STILL_ASKING.match(asked) and not _LEANS_ON_SCENE.search(asked):
         return asked.rstrip(" ,.:;-?!")
     words = clauses[0].split() if 3 <= len(clauses[0].split()) <= TOPIC_WORDS else aspect.split()[:TOPIC_WORDS]
     return " ".join(words).rstrip(" ,.:;-?!") + "…"

@@ -98,8 +98,8 @@ _A_STEP = re.compile(
     r"(?:i|we|they|you)\s+(?:can|could|should)\b"
     r"|\b(?:this\s+afternoon|tomorrow\s+morning|next\s+hour|first\s+step|step\s+(?:one|1)|step\s+by\s+step)\b"
     # "how would i actually check that", "how would i even test for that in an interview" (c3729, c2024)
-    r"|\bhow\s+(?:would|do|should|can|could)\s+(?:i|we|you)\s+(?:actually\s+|even\s+)?(?:check|test|verify|spot|measure)"
-    r"\s+(?:for\s+)?(?:that|this|it)\b",
+    r"|\bhow\s+(?:would|do|should|can|could)\s+(?:i|we|you)\s+(?:actually\s+|even\s+)?"
+    r"(?:check|test|verify|spot|measure)\s+(?:for\s+)?(?:that|this|it)\b",
     re.IGNORECASE,
 )
 # An aspect of the topic: a cue word ("and for startups?", "what about the data side?") or a word
@@ -185,7 +185,8 @@ _MORE = re.compile(
     r"|explain|what\s+(?:do|did)\s+(?:you|he)\s+mean)\b|\belaborate\W*$"
     # ... or at the end of what the asker makes of it ("that sounds a bit fatalistic, can you expand", "... explain
     # that": c3707, c3801)
-    r"|\b(?:expand|elaborate)(?:\s+on\s+(?:that|this|it))?\W*$|\bexplain\s+(?:that|this|it)(?:\s+(?:more|again|pls|please))?\W*$",
+    r"|\b(?:expand|elaborate)(?:\s+on\s+(?:that|this|it))?\W*$"
+    r"|\bexplain\s+(?:that|this|it)(?:\s+(?:more|again|pls|please))?\W*$",
     re.IGNORECASE,
 )
 # ... or what else there is, in words of its own ("what else usually bites people", "what else should i try"): every
@@ -323,9 +324,8 @@ def unsaid_follow_up(question: str, lands_above: bool = False) -> TurnKind | Non
     "ok but why does it matter so much if the model will learn anyway?", "what does that look like in practice,
     like a concrete thing they do?", "what's one check we could do tomorrow?", "what if I'm using a pretrained
     model from huggingface, does this still apply?", "what would he do in my shoes", "where would he start
-    digging"). None for any other: any
-    short question so read made "best pizza in naples?" more on the topic, and so did any short why ("why is
-    the sky blue?"). It must point back at what was said ("that", "it") or at
+    digging"). None for any other: any short question so read made "best pizza in naples?" more on the topic,
+    and so did any short why ("why is the sky blue?"). It must point back at what was said ("that", "it") or at
     him ("why does he care so much"), unless it asks "why not …" of it, or it `lands_above`: its closest card,
     though below the floor, is one just shown ("why would a network beat carefully written rules?" after
     gradient descent writing better code)."""

@@ -81,7 +81,8 @@ _RECORD = re.compile(
     # ... asked as a pick of the asker's ("any beginner books u recommend", "is there a good readme template on github")
     rf"|\b(?:any|some)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:[\w'’]+\s+){{0,2}}recommend"
     rf"|^\W*(?:is|are)\s+there\s+(?:an?\s+|any\s+)?(?:good|decent|nice|solid)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
-    rf"|^\W*(?:(?:know|got)\s+)?any\s+(?:good|decent|nice|solid|free|cheap)\s+(?:[\w.-]+\s+){{0,2}}{_TOOLS}\b"  # "any good X"
+    # ... or "any good X" ("any good readme template generator", c3722)
+    rf"|^\W*(?:(?:know|got)\s+)?any\s+(?:good|decent|nice|solid|free|cheap)\s+(?:[\w.-]+\s+){{0,2}}{_TOOLS}\b"
     # ... or of the app's ("can you recommend a consulting firm to help us with this", c3530)
     rf"|\b(?:can|could|would)\s+(?:you|u)\s+(?:please\s+|pls\s+)?recommend\s+(?:me\s+|us\s+)?(?:a|an|any|some)\s+"
     rf"(?:\w+\s+){{0,2}}{_TOOLS}\b"

@@ -18,7 +18,8 @@ class QuestionError(ValueError):
 # likewise the same for every question. Both are dropped from the text that is embedded.
 _FRAMING = re.compile(
     r"\b(?:what|how)\s+(?:would|does|did|do|might|will)\s+(?:andrej\s+)?(?:karpathy|he|andrej)\s+"
-    r"(?:(?:actually|really|honestly|personally|truly)\s+)?(?:say|think|tell\s+(?:me|us)|feel|suggest|recommend|advise)(?:\s+(?:about|of|on|regarding))?\b"
+    r"(?:(?:actually|really|honestly|personally|truly)\s+)?"  # "what does karpathy actually think about …"
+    r"(?:say|think|tell\s+(?:me|us)|feel|suggest|recommend|advise)(?:\s+(?:about|of|on|regarding))?\b"
     r"|\baccording\s+to\s+(?:andrej\s+)?karpathy\b"
     r"|\bin\s+(?:andrej\s+)?(?:karpathy(?:'s|’s|s)?|his)\s+(?:view|opinion|eyes|mind)\b"
     r"|\b(?:andrej\s+)?karpathy(?:'s|’s|s)?\s+(?:views?|take|thoughts?|opinions?|advice)(?:\s+(?:on|about))?\b"
