@@ -109,6 +109,9 @@ _RECORD = re.compile(
     r"|\blicen[cs]e\s+(?:\w+\s+){0,2}(?:allow|allows|permit|permits|let|lets|forbid|forbids|prohibit|prohibits)\b"
     r"|\b(?:can|could|may)\s+(?:i|we|you)\s+use\s+(?:\w+\s+){0,3}commercially\b"
     r"|\b(?:has|have|had|got|get|with|without)\s+(?:\w+\s+){0,2}(?:fda|ce)\s+(?:clearance|approval|certification)\b"
+    # ... and what the law allows ("is it even legal in california to put client docs into chatgpt", c3902)
+    r"|\b(?:is|are)\s+(?:it|this|that|they)\s+(?:even\s+|actually\s+|still\s+)?(?:legal|illegal|lawful|unlawful"
+    r"|(?:gdpr|hipaa)[\s-]compliant)\b"
     r"|\b(?:is|are|was|were)\s+(?:\w+\s+){1,3}(?:fda|ce)[\s-](?:approved|cleared|certified)\b"
     # where a package is and how to install it ("is micrograd on pip? how do i install it")
     r"|\bhow\s+(?:do|can|should|would)\s+(?:i|we|you|u)\s+install\b|\bis\s+\w+\s+on\s+(?:pip|pypi|npm|conda|homebrew)\b"

@@ -198,6 +198,7 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("who makes the best one right now", True),  # found in the CLI, after x-ray reading software
         ("any good chrome extension for reading arxiv papers", True),
         ("which open source model has the best license for that", True),  # found in the CLI
+        ("is that even legal in the eu", True),  # what the law allows
         ("what's the best vscode plugin for python", True),
         ("how many hours a day should I study deep learning?", False),  # advice, not a fact
         ("what does Karpathy think about AGI?", False),
