@@ -193,7 +193,10 @@ _MORE = re.compile(
 # such follow-up in corpus/ asks for more of the topic ("who else has written on it" asks for other people)
 _WHAT_ELSE = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+)\W+)*(?:what|anything)\s+else\b", re.IGNORECASE)
 _WHY_NOT = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|so|and|hmm+)\W+)*why\s+not\b", re.IGNORECASE)
-_WHAT_IT_MEANS = re.compile(r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean\W*$", re.IGNORECASE)
+# "what does that mean", "what does it mean, programming in plain english?" (c3910: what it means, then what "it" is)
+_WHAT_IT_MEANS = re.compile(
+    r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean(?:\W*$|\s*[,:–—-])", re.IGNORECASE
+)
 # "ok, different question: …", "new topic - hiring", "diff q -", "changing topics, …", "unrelated, but …", "on
 # another note": the rest opens a new topic
 SWITCH = re.compile(

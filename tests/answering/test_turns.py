@@ -172,6 +172,7 @@ from app.config import REPO_DIR
         ("what else tends to trip up beginners", True, "more"),
         ("ok anything else people usually get wrong here", True, "more"),
         ("hmm that sounds harsh, can you expand", True, "more"),
+        ("wait what does that mean, software eating software?", True, "more"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
