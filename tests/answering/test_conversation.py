@@ -487,11 +487,11 @@ def test_a_long_aspect_is_named_by_its_first_clause_not_echoed_whole(searcher):
     assert about("should we copy the simplest architecture?", opened, "Don't Be a Hero").endswith(
         ": how would he convince my CEO"
     )
-    # ... and by what it asks when its first clause only sets the scene ("Nothing more specific on Start Simple and
-    # Iterate: we only have a weekend tho…" left out what was asked)
     # ... and one of a follow-up's length is named whole ("… they don't have time…" lost what it was about)
     math = "half of them say they don't have time for math"
     assert about("an ML reading club at work", math, "Seek the Meal") == f"an ML reading club at work: {math}"
+    # ... and by what it asks when its first clause only sets the scene ("Nothing more specific on Start Simple and
+    # Iterate: we only have a weekend tho…" left out what was asked)
     scene = "we have one weekend for the hackathon, can we skip looking at the data"
     assert (
         about("how would he train a classifier", scene, "Start Simple")
