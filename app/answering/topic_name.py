@@ -12,9 +12,6 @@ from app.retrieval.question import topic_of
 # do i debug a net" about how to debug a net: how a question asks is dropped where a topic is named, and so
 # are the words that only open a turn ("ok but", "so")
 TOPIC_WORDS = 8
-# ... and an aspect of up to a follow-up's length (turns.ASPECT_MAX_WORDS) is named whole: cut at eight words, "half of
-# them say they don't have time for math" lost what it was about ("… they don't have time…", found in chromium)
-ASPECT_WORDS = ASPECT_MAX_WORDS
 _OPENING = re.compile(
     rf"^(?:(?:ok(?:ay)?|so|then|well|but|and|hmm+|alright|right|{NODS}|lol)\b[\s,.!]*)+", re.IGNORECASE
 )
@@ -65,7 +62,9 @@ def _shortened(aspect: str) -> str:
     whole "i wanna sell it to real customers, is vibe coded stuff good enough for that" in every lead. When the
     first clause only sets the scene and the last one asks, in words that stand alone, the ask names it: "can we
     skip looking at the data", not "we only have a weekend tho…" (found in a blind batch, c3529)."""
-    if len(aspect.split()) <= ASPECT_WORDS:
+    # an aspect of up to a follow-up's length is named whole: cut at eight words, "half of them say they don't have time
+    # for math" lost what it was about ("… they don't have time…", found in chromium)
+    if len(aspect.split()) <= ASPECT_MAX_WORDS:
         return aspect
     clauses = [c.strip() for c in _CLAUSE_END.split(aspect) if c.strip()]
     asked = clauses[-1] if len(clauses) > 1 else ""

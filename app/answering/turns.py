@@ -274,7 +274,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "new"
     if asks_a_quote(question):  # his words on the topic, in words of its own ("… i can drop on a slide")
         return "more"
-    if _opens_with_why(question) or _WHAT_ELSE.match(question):
+    if _opens_with_why(question) or asks_what_else(question):
         return "more"
     if len(words) > ASPECT_MAX_WORDS:
         # a why asks the reason of the answer however long it runs ("But why not let it run fully autonomously if
