@@ -267,7 +267,9 @@ def copy_answer(answer: Answer, corpus: Corpus, fmt: citations.Format) -> str:
 
 def _lead_to_paste(lead: str) -> str:
     """A lead whose framing points at the page ("His words on it are in the card above — …", "The card above is a
-    paraphrase of him; …") or answers a line the asker checked ("Close, but not word for word; his words — …", of a
+    paraphrase of him; …"), at the conversation ("Nothing more specific on hiring: <the follow-up>; the answer on the
+    topic stands — …") or answers a line the asker checked ("Close, but not word for word; his words — …", of a
     line the paste does not hold) means nothing pasted elsewhere: the copy starts at the card it names."""
     framing, dash, card = lead.partition(" — ")
-    return card if dash and ("above" in framing or framing in _LINE_FOUND.values()) else lead
+    points_elsewhere = "above" in framing or framing.endswith("the answer on the topic stands")
+    return card if dash and (points_elsewhere or framing in _LINE_FOUND.values()) else lead

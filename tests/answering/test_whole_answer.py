@@ -101,3 +101,16 @@ def test_an_answer_that_points_at_the_page_is_copied_from_the_card_it_names(sear
     for fmt in ("plain", "markdown"):
         pasted = copy_answer(answer, searcher.corpus, fmt)
         assert "above" not in pasted and pasted.startswith(f"{answer.citations[0].title}: Karpathy said “"), fmt
+
+
+def test_an_aspect_whose_answer_stands_is_copied_from_the_card(searcher):
+    """ "Nothing more specific on Seek the Meal…: half of them say…; the answer on the topic stands — …" is about the
+    conversation, not his view: pasted into notes it is the card, his words and its reference."""
+    first = "our ML reading club at work keeps stalling, how should we learn"
+    answer = answer_in_conversation(searcher, "half of them say they don't have time for math", [first])
+    assert answer.lead.startswith("Nothing more specific on ") and "the answer on the topic stands — " in answer.lead
+    title = answer.citations[0].title
+    for fmt in ("plain", "markdown"):
+        pasted = copy_answer(answer, searcher.corpus, fmt)
+        assert pasted.startswith(f"{title}") and "Nothing more specific" not in pasted and "stands" not in pasted, fmt
+        assert ("References\n[1] " if fmt == "plain" else "[^1]: ") in pasted
