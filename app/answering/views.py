@@ -60,7 +60,7 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 # Which product or paper, whether one exists or is open source, whether a page is still up: facts of the
 # market and of the record, even when asked for advice ("which browser agent is best right now?", "is there
 # an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
-_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets|template|templates|podcast|podcasts|newsletter|newsletters|firm|firms|agency|agencies|consultancy|consultancies|consultant|consultants|plugin|plugins|extension|extensions|generator|generators)"
+_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets|template|templates|podcast|podcasts|newsletter|newsletters|firm|firms|agency|agencies|consultancy|consultancies|consultant|consultants|plugin|plugins|extension|extensions|generator|generators|bootcamp|bootcamps|youtuber|youtubers|channel|channels)"
 _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest|most\s+(?:widely\s+)?used"
     r"|most\s+popular)\b"
@@ -76,8 +76,10 @@ _RECORD = re.compile(
     r"|\bwho\s+(?:makes|sells|builds|offers|has|does)\s+the\s+(?:best|cheapest|fastest|most\s+accurate)\b"
     rf"|\bwhat(?:'s|’s|s|\s+is|\s+are)\s+(?:a|an|some)\s+(?:(?:actual|actually|really|truly)\s+)?"
     rf"(?:good|decent|cheap|solid|reliable|affordable)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"  # "whats an actual good textbook"
-    # which product to buy or rent ("what gpu should i rent for a project like that"; not "which tools should i learn")
-    rf"|\b(?:what|which)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:rent|buy|purchase)\b"
+    # which product to buy, rent or sign up for ("what gpu should i rent for a project like that", "which course or
+    # bootcamp should i take for llm engineering"; not "which tools should i learn")
+    rf"|\b(?:what|which)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:rent|buy|purchase"
+    r"|take|enroll\s+in|sign\s+up\s+for|subscribe\s+to)\b"
     # ... asked as a pick of the asker's ("any beginner books u recommend", "is there a good readme template on github")
     rf"|\b(?:any|some)\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:[\w'’]+\s+){{0,2}}recommend"
     rf"|^\W*(?:is|are)\s+there\s+(?:an?\s+|any\s+)?(?:good|decent|nice|solid)\s+(?:\w+\s+){{0,2}}{_TOOLS}\b"
@@ -155,7 +157,7 @@ _OTHER_PERSON = re.compile(
     rf"|\bwhat\s+(?:has|have)\s+{_SOMEONE}\s+(?:said|written|argued|claimed)\b"  # "what has yann lecun said"
     rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:view|views|take|opinion|thoughts|stance|timeline|prediction|predictions|forecast)"
     r"\s+(?:on|about|for|of)\b"
-    rf"|\b{_SOMEONE}(?:'s|’s)\s+official\s+\w+"  # "openai's official definition of AGI"
+    rf"|\b{_SOMEONE}(?:'s|’s)\s+(?:official\s+\w+|charter|mission\s+statement)"  # "openai's official definition of AGI"
     rf"|\bwhat\s+(?:does|did|do)\s+{_SOMEONE}(?:'s|’s)\s+(?:\w+\s+){{1,3}}say\b"  # "what does anthropic's spec say"
     rf"|\baccording\s+to\s+{_SOMEONE}\b"
     r"|\bwho\s+else\s+(?:has|have|is|are|says?|said|thinks?|wrote|writes|argues?|agrees?|disagrees?)\b",  # other voices

@@ -173,6 +173,10 @@ from app.config import REPO_DIR
         ("ok anything else people usually get wrong here", True, "more"),
         ("hmm that sounds harsh, can you expand", True, "more"),
         ("wait what does that mean, software eating software?", True, "more"),
+        # ... and so do "go on" alone and another angle on it (c4221, c4113: both were declined as on no topic)
+        ("expand a bit", True, "more"),
+        ("can you elaborate a little more", True, "more"),
+        ("any other angle he'd take?", True, "more"),
     ],
 )
 def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
@@ -198,6 +202,11 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("would he recommend a bootcamp", False),
         ("who makes the best one right now", True),  # found in the CLI, after x-ray reading software
         ("any good chrome extension for reading arxiv papers", True),
+        # a course, a channel, another organisation's charter (c4224, c4203, c4210: answered with a card)
+        ("which course or bootcamp should i take for llm engineering", True),
+        ("which youtubers are the best for learning pytorch", True),
+        ("so how is agi defined in openai's charter", True),
+        ("should i take a course or just build things", False),
         ("which open source model has the best license for that", True),  # found in the CLI
         ("is that even legal in the eu", True),  # what the law allows
         ("what's the best vscode plugin for python", True),
