@@ -398,11 +398,13 @@ def _said(record: Insight | Passage) -> list[str]:
 
 
 def _whole_lead(lead: str, record: Insight | Passage) -> tuple[str, bool]:
-    """The lead with the leading slice it quotes of [1]'s words made whole, and whether it now gives all
-    of [1]'s words (then the body need not repeat them)."""
+    """The lead with the slice it quotes of [1]'s words made whole, and whether it now gives all of [1]'s
+    words (then the body need not repeat them). The slice may open past an ellipsis or mid-quote ("You're not a
+    paper writer. …" of "Finally, I'd like to challenge you …"): pasted, the slice and then the whole quote under
+    it would say the same words twice."""
     said = _said(record)
     m = re.search(r"“([^”]+)”", lead)
-    if m and said[0].startswith(m.group(1)):
+    if m and m.group(1).strip("… ") in said[0]:
         lead = lead[: m.start(1)] + said[0] + lead[m.end(1) :]
     return lead, all(words in lead for words in said)
 

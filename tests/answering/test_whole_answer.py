@@ -114,3 +114,16 @@ def test_an_aspect_whose_answer_stands_is_copied_from_the_card(searcher):
         pasted = copy_answer(answer, searcher.corpus, fmt)
         assert pasted.startswith(f"{title}") and "Nothing more specific" not in pasted and "stands" not in pasted, fmt
         assert ("References\n[1] " if fmt == "plain" else "[^1]: ") in pasted
+
+
+def test_a_lead_that_quotes_his_words_from_their_middle_pastes_them_once(searcher):
+    """The lead quotes the sentence that carries the idea ("You're not a paper writer. …"), from the middle of his
+    words; pasted, the lead gives them whole and the body does not repeat them under it."""
+    question = "phd student, my advisor wants 4 papers this year and im chasing tiny benchmark tweaks. is this research?"
+    answer = answer_in_conversation(searcher, question, [])
+    quote = answer.citations[0].quotes[0]
+    shown = re.search(r"“([^”]+)”", answer.lead).group(1).strip("… ")
+    assert shown in quote and not quote.startswith(shown)  # a slice from the middle
+    for fmt in ("plain", "markdown"):
+        pasted = copy_answer(answer, searcher.corpus, fmt)
+        assert pasted.count(shown) == 1 and quote in pasted, (fmt, pasted)
