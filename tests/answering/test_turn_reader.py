@@ -117,8 +117,8 @@ VIBE = "is vibe coding legit?"
 
 
 # ("cursor or replit for that?" is nearly sure since the reader learnt from c3301-c3330's "vercel or netlify for hosting
-# it")
-@pytest.mark.parametrize("pick", ["is cursor better than copilot", "claude code or aider for that?"])
+# it", and "is cursor better than copilot" since it learnt from c4201-c4230's picks)
+@pytest.mark.parametrize("pick", ["is copilot better than cursor", "claude code or aider for that?"])
 def test_two_products_compared_are_declined_when_no_view_is_likelier_than_not(searcher, monkeypatch, pick):
     """A product pick in the middle of a conversation (a blind batch, c2214: "is cursor better than copilot"
     after vibe coding was read as an aspect and the vibe coding card stood as his answer)."""
