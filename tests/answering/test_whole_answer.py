@@ -119,7 +119,7 @@ def test_an_aspect_whose_answer_stands_is_copied_from_the_card(searcher):
 def test_a_lead_that_quotes_his_words_from_their_middle_pastes_them_once(searcher):
     """The lead quotes the sentence that carries the idea ("You're not a paper writer. …"), from the middle of his
     words; pasted, the lead gives them whole and the body does not repeat them under it."""
-    question = "phd student, my advisor wants 4 papers this year and im chasing tiny benchmark tweaks. is this research?"
+    question = "phd student, my advisor wants 4 papers a year and im chasing tiny benchmark tweaks. is this research?"
     answer = answer_in_conversation(searcher, question, [])
     quote = answer.citations[0].quotes[0]
     shown = re.search(r"“([^”]+)”", answer.lead).group(1).strip("… ")
