@@ -60,7 +60,7 @@ _COINED = re.compile(r"\bwho\s+(?:coined|invented|came\s+up\s+with)\b", re.IGNOR
 # Which product or paper, whether one exists or is open source, whether a page is still up: facts of the
 # market and of the record, even when asked for advice ("which browser agent is best right now?", "is there
 # an open source framework for that i can try", "is llama open source?"). Not "the best way to learn …".
-_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets|template|templates|podcast|podcasts|newsletter|newsletters|firm|firms|agency|agencies|consultancy|consultancies|consultant|consultants|plugin|plugins|extension|extensions|generator|generators|bootcamp|bootcamps|youtuber|youtubers|channel|channels)"
+_TOOLS = r"(?:book|books|textbook|textbooks|course|courses|editor|editors|ide|ides|tool|tools|app|apps|framework|frameworks|library|libraries|laptop|laptops|gpu|gpus|cloud|service|services|platform|platforms|agent|agents|api|apis|browser|browsers|database|databases|llm|llms|chatbot|chatbots|vendor|vendors|dataset|datasets|template|templates|podcast|podcasts|newsletter|newsletters|firm|firms|agency|agencies|consultancy|consultancies|consultant|consultants|plugin|plugins|extension|extensions|generator|generators|bootcamp|bootcamps|youtuber|youtubers|channel|channels|(?<!mental\s)models?(?!\s+(?:architecture|size)s?\b))"
 _RECORD = re.compile(
     rf"\bwhich\s+(?:\w+\s+){{0,2}}{_TOOLS}\s+(?:is|are)\s+(?:the\s+)?(?:best|fastest|cheapest|most\s+(?:widely\s+)?used"
     r"|most\s+popular)\b"

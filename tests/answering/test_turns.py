@@ -207,6 +207,10 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("which youtubers are the best for learning pytorch", True),
         ("so how is agi defined in openai's charter", True),
         ("should i take a course or just build things", False),
+        # which model to pick (found in the CLI after a startup's own LLM: answered with The Importance of Openness)
+        ("which open source model is the best right now", True),
+        ("is there a good mental model for llms", False),
+        ("what's the best model architecture for a small dataset", False),
         ("which open source model has the best license for that", True),  # found in the CLI
         ("is that even legal in the eu", True),  # what the law allows
         ("what's the best vscode plugin for python", True),
