@@ -140,6 +140,9 @@ def view(record: Record, how: str, words: str | None = None) -> str:
     return f"{how} — {record.title}. {citations.PARAPHRASE_LABEL}: {words or _curators_lead(record.paraphrase)} [1]"
 
 
+# An aspect with nothing more specific than the topic's card (app/answering/conversation.py: the answer stands)
+_STANDS = "the answer on the topic stands"
+
 # How a card holds a line the asker checked (app/answering/attribution.py), said before the card's own words
 _LINE_FOUND = {
     "his": "Yes, these are his words",
@@ -192,7 +195,7 @@ def lead(
             if holds_a_case(best.record)
             else f"No worked example{f' on {topic}' if topic else ''} in the corpus; the nearest insight"
         ),
-        "stands": f"Nothing more specific on {topic}; the answer on the topic stands",
+        "stands": f"Nothing more specific on {topic}; {_STANDS}",
         "shown-above": f"Nothing more specific on {topic}; the closest is a card shown above",
         "new-above": "His answer is the card above" if strong else "The closest he comes is the card above",
         "example-above": (
@@ -271,5 +274,5 @@ def _lead_to_paste(lead: str) -> str:
     topic stands — …") or answers a line the asker checked ("Close, but not word for word; his words — …", of a
     line the paste does not hold) means nothing pasted elsewhere: the copy starts at the card it names."""
     framing, dash, card = lead.partition(" — ")
-    points_elsewhere = "above" in framing or framing.endswith("the answer on the topic stands")
+    points_elsewhere = "above" in framing or framing.endswith(_STANDS)
     return card if dash and (points_elsewhere or framing in _LINE_FOUND.values()) else lead
