@@ -125,6 +125,9 @@ _RECORD = re.compile(
     r"|\b(?:does|did)\s+(?:he|karpathy|andrej)\s+have\s+(?:a\s+)?(?:kids?|children|wife|girlfriend|family|siblings|pets?)\b"
     r"|\b(?:his|karpathy(?:'s|’s|s)?|andrej(?:'s|’s|s)?)\s+(?:net\s+worth|salary|income|wife|kids|children|family"
     r"|girlfriend|age|birthday|height|address|religion)\b"
+    # ... and where to find him ("whats his youtube channel", found in the CLI: framed as the closest he comes)
+    r"|^\W*what(?:'s|’s|s|\s+is|\s+are)\s+(?:his|karpathy(?:'s|’s|s)?|andrej(?:'s|’s|s)?)\s+(?:\w+\s+)?(?:channel"
+    r"|handle|account|website|site|blog|email|username)s?\b"
     # where to put savings ("should i put my 401k into nvidia stock since AI is booming?")
     r"|\b(?:invest|put|buy|sell)\s+(?:\w+\s+){0,3}(?:in|into)?\s*(?:\w+\s+){0,2}(?:stocks?|shares|crypto|bitcoin|etfs?"
     r"|index\s+funds?)\b|\b401\s?k\b|\broth\s+ira\b"

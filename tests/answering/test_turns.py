@@ -211,6 +211,10 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("which open source model is the best right now", True),
         ("is there a good mental model for llms", False),
         ("what's the best model architecture for a small dataset", False),
+        # where to find him (found in the CLI: "The closest he comes - Edutainment"), not what he said there
+        ("whats his youtube channel", True),
+        ("what's his view on youtube channels", False),
+        ("what did he say on his blog about data", False),
         ("which open source model has the best license for that", True),  # found in the CLI
         ("is that even legal in the eu", True),  # what the law allows
         ("what's the best vscode plugin for python", True),
