@@ -125,6 +125,10 @@ _RECORD = re.compile(
     r"|\b(?:does|did)\s+(?:he|karpathy|andrej)\s+have\s+(?:a\s+)?(?:kids?|children|wife|girlfriend|family|siblings|pets?)\b"
     r"|\b(?:his|karpathy(?:'s|’s|s)?|andrej(?:'s|’s|s)?)\s+(?:net\s+worth|salary|income|wife|kids|children|family"
     r"|girlfriend|age|birthday|height|address|religion)\b"
+    # ... and what he uses ("does karpathy use copilot", found in the CLI: framed as the closest he comes; not "how does
+    # he use a trained model to audit its data", a practice asked)
+    r"|^\W*(?:(?:and|so|btw|but)\W+)*(?:does|did)\s+(?:he|karpathy|andrej)\s+(?:actually\s+|even\s+|personally\s+)?"
+    r"(?:use|own|code\s+in|write\s+in)\b"
     # ... and where to find him ("whats his youtube channel", found in the CLI: framed as the closest he comes)
     r"|^\W*what(?:'s|’s|s|\s+is|\s+are)\s+(?:his|karpathy(?:'s|’s|s)?|andrej(?:'s|’s|s)?)\s+(?:\w+\s+)?(?:channel"
     r"|handle|account|website|site|blog|email|username)s?\b"

@@ -213,6 +213,8 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("what's the best model architecture for a small dataset", False),
         # where to find him (found in the CLI: "The closest he comes - Edutainment"), not what he said there
         ("whats his youtube channel", True),
+        ("does karpathy use copilot", True),  # what he uses (found in the CLI), not how he uses a trained model
+        ("how does he use a trained model to find label errors", False),
         ("what's his view on youtube channels", False),
         ("what did he say on his blog about data", False),
         ("which open source model has the best license for that", True),  # found in the CLI
