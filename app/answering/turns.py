@@ -189,9 +189,11 @@ _MORE = re.compile(
     r"|\bexplain\s+(?:that|this|it)(?:\s+(?:more|again|pls|please))?\W*$",
     re.IGNORECASE,
 )
-# ... or to go on, alone ("expand a bit", c4221: "bit" is a word of its own to the rules above)
-_GO_ON = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+)\W+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?"
+# What opens a short follow-up before what it asks ("ok", "so", "but", "hmm"), in the patterns below
+_OPENER = r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+)\W+)*"
+# ... or to expand on it, alone ("expand a bit", c4221: "bit" is a word of its own to the rules above)
+_EXPAND_ALONE = re.compile(
+    rf"{_OPENER}(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?"
     r"(?:expand|elaborate)(?:\s+on\s+(?:that|this|it))?(?:\s+(?:a\s+)?(?:bit|little|more))*\W*$",
     re.IGNORECASE,
 )
@@ -199,11 +201,11 @@ _GO_ON = re.compile(
 # such follow-up in corpus/ asks for more of the topic ("who else has written on it" asks for other people); and so
 # does another angle on it ("any other angle he'd take?", c4113)
 _WHAT_ELSE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hmm+)\W+)*(?:(?:what|anything)\s+else\b"
+    rf"{_OPENER}(?:(?:what|anything)\s+else\b"
     r"|any\s+other\s+(?:angles?|ideas?|thoughts?|points?|reasons?)\b)",
     re.IGNORECASE,
 )
-_WHY_NOT = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|so|and|hmm+)\W+)*why\s+not\b", re.IGNORECASE)
+_WHY_NOT = re.compile(rf"{_OPENER}why\s+not\b", re.IGNORECASE)
 # "what does that mean", "what does it mean, programming in plain english?" (c3910: what it means, then what "it" is)
 _WHAT_IT_MEANS = re.compile(
     r"\b(?:what|wtf)\s+(?:does|do|did)\s+(?:that|this|it|he|you)\s+mean(?:\W*$|\s*[,:–—-])", re.IGNORECASE
@@ -285,7 +287,7 @@ def turn_kind(question: str, has_topic: bool, topic_words: frozenset[str] = froz
         return "new"
     if asks_a_quote(question):  # his words on the topic, in words of its own ("… i can drop on a slide")
         return "more"
-    if _opens_with_why(question) or asks_what_else(question) or _GO_ON.match(question):
+    if _opens_with_why(question) or asks_what_else(question) or _EXPAND_ALONE.match(question):
         return "more"
     if len(words) > ASPECT_MAX_WORDS:
         # a why asks the reason of the answer however long it runs ("But why not let it run fully autonomously if
