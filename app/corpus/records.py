@@ -89,6 +89,7 @@ class Insight(BaseModel):
     sources: list[int] = []
     keywords: list[str] = []
     questions: list[str] = []
+    situations: list[str] = []  # everyday situations it answers, in people's words: searched, never shown
     # one per quote, in order: the quote against its original (empty: not checked)
     quote_checks: list[QuoteCheck] = []
 
