@@ -46,7 +46,8 @@ def main():
                     blend = constants["blend"] if fields else 1.0
 
                     def run(qs, features, floor):
-                        apply = rule(blend, lexical, floor, constants["margin"], constants["show_floor"])
+                        gap = search.SITUATION_GAP if fields else None  # situations are curated fields too
+                        apply = rule(blend, lexical, floor, constants["margin"], constants["show_floor"], gap)
                         return scored(qs, ids, *apply(*features), searcher)
 
                     floors = {

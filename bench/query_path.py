@@ -80,11 +80,11 @@ def main():
         if searcher.lexical:
             steps["BM25 scores (all rows)"].append(timed(searcher.lexical.scores, topic))
         scores, rows = searcher.index.search(vector, CANDIDATES)
-        best_field = dict(
-            zip(searcher.index.field_owners.tolist(), searcher.index.best_field_scores(vector)[0].tolist())
-        )
+        owners = searcher.index.field_owners.tolist()
+        best_field = dict(zip(owners, searcher.index.best_field_scores(vector)[0].tolist()))
+        told = dict(zip(owners, searcher.index.best_field_scores(vector, only=searcher.situation_fields)[0].tolist()))
         steps["rerank (BM25 scores + fusion)"].append(
-            timed(searcher._fuse, topic, scores[0], rows[0], best_field, None)
+            timed(searcher._fuse, topic, scores[0], rows[0], best_field, told, None)
         )
         result = searcher.search(question)
         steps["compose (answer text, citations)"].append(timed(compose, result, searcher.corpus))

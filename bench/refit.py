@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
+from app.retrieval.search import SITUATION_GAP  # noqa: E402
 from bench.retrieval_variants import rule, scored, scratch_searcher, signals  # noqa: E402
 
 RECALL_TARGET = 0.88  # issue 21: a direct card shown >= 0.88 of the time one exists
@@ -38,7 +39,9 @@ def main():
         )
 
         def run(blend, lexical, floor, margin=None, show_floor=0.0):
-            return scored(tune, ids, *rule(blend, lexical, floor, margin, show_floor)(*features), searcher)
+            return scored(
+                tune, ids, *rule(blend, lexical, floor, margin, show_floor, SITUATION_GAP)(*features), searcher
+            )
 
         ranking = {}
         for blend in np.arange(0.0, 1.01, 0.1):

@@ -46,25 +46,38 @@ def scratch_searcher(model: str | None = None):
         )
 
 
-def signals(searcher: Searcher, questions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(questions, insights) matrices: blend cosine, best-field cosine, BM25 / the question's best."""
+def signals(searcher: Searcher, questions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(questions, insights) matrices: blend cosine, best-field cosine, BM25 / the question's best, and the
+    best cosine with one of the insight's situations."""
     topics = [topic_of(clean_question(q.q, 2000)) for q in questions]
     vectors = searcher.embedder.encode(topics)
     n = len(searcher.corpus.insights)
     dense = vectors @ searcher.index.index.reconstruct_n(0, n).T
-    field = dense.copy()
+    field, told = dense.copy(), np.full_like(dense, -1.0)
+    best_field = searcher.index.best_field_scores(vectors)
+    best_situation = searcher.index.best_field_scores(vectors, only=searcher.situation_fields)
     for column, owner in enumerate(searcher.index.field_owners.tolist()):
-        field[:, owner] = searcher.index.best_field_scores(vectors)[:, column]
+        field[:, owner], told[:, owner] = best_field[:, column], best_situation[:, column]
     bm25 = np.array([searcher.lexical.scores(t)[:n] for t in topics])
-    return dense, field, bm25 / np.maximum(bm25.max(1, keepdims=True), 1e-9)
+    return dense, field, bm25 / np.maximum(bm25.max(1, keepdims=True), 1e-9), told
 
 
-def rule(blend: float, lexical: float, floor: float, margin: float | None = None, show_floor: float = 0.0):
-    """A rule: relevance = blend x cosine + (1 - blend) x best field; order by relevance + lexical x BM25;
-    abstain below `floor`; show cards within `margin` of the best and above `show_floor` (None: all k)."""
+def rule(
+    blend: float,
+    lexical: float,
+    floor: float,
+    margin: float | None = None,
+    show_floor: float = 0.0,
+    situation_gap: float | None = None,
+):
+    """A rule: relevance = blend x cosine + (1 - blend) x best field, or a situation's cosine less
+    `situation_gap` when more (None: situations ignored); order by relevance + lexical x BM25; abstain below
+    `floor`; show cards within `margin` of the best and above `show_floor` (None: all k)."""
 
-    def apply(dense, field, bm25):
+    def apply(dense, field, bm25, told):
         relevance = blend * dense + (1 - blend) * field
+        if situation_gap is not None:
+            relevance = np.maximum(relevance, told - situation_gap)
         return relevance + lexical * bm25, relevance, floor, margin, show_floor
 
     return apply
@@ -98,7 +111,14 @@ RULES = {
     (
         f"**new rule**: {search.BLEND_WEIGHT} blend + {1 - search.BLEND_WEIGHT:.1f} field + {search.LEXICAL_WEIGHT} BM25, "
         f"abstain < {search.MIN_RELEVANCE}, cut {search.SHOW_MARGIN} / {search.SHOW_FLOOR}"
-    ): rule(search.BLEND_WEIGHT, search.LEXICAL_WEIGHT, search.MIN_RELEVANCE, search.SHOW_MARGIN, search.SHOW_FLOOR),
+    ): rule(
+        search.BLEND_WEIGHT,
+        search.LEXICAL_WEIGHT,
+        search.MIN_RELEVANCE,
+        search.SHOW_MARGIN,
+        search.SHOW_FLOOR,
+        search.SITUATION_GAP,
+    ),
 }
 COLUMNS = ["hit@1", "first=2", "ndcg@5", "shown_precision", "recall2_shown", "kept2", "cards"]
 

@@ -109,11 +109,15 @@ class VectorIndex:
         faiss.omp_set_num_threads(1 if len(query_vectors) == 1 else THREADS)
         return self.index.search(query_vectors, min(k, self.index.ntotal))
 
-    def best_field_scores(self, query_vectors: np.ndarray) -> np.ndarray:
-        """For each query, the best cosine similarity among the fields of each row in field_owners."""
+    def best_field_scores(self, query_vectors: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+        """For each query, the best cosine similarity among the fields of each row in field_owners; with
+        `only` (one bool per field), among those fields alone (-1 for a row that has none of them)."""
         if not len(self.fields):
             return np.zeros((len(query_vectors), 0), dtype=np.float32)
-        return np.maximum.reduceat(query_vectors @ self.fields.T, self._field_starts, axis=1)
+        cosines = query_vectors @ self.fields.T
+        if only is not None:
+            cosines = np.where(only, cosines, np.float32(-1.0))
+        return np.maximum.reduceat(cosines, self._field_starts, axis=1)
 
     def search_first(self, query_vectors: np.ndarray, k: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Like search, but exact and among rows 0..rows-1 only (the insights: a theme filter must see every

@@ -157,6 +157,9 @@ def test_best_field_scores_take_the_best_field_of_each_row():
     queries = np.array([[0.1, 0.9, 0.3], [0.8, 0.0, 0.6]], dtype=np.float32)
     assert index.field_owners.tolist() == [0, 2]
     np.testing.assert_allclose(index.best_field_scores(queries), [[0.9, 0.3], [0.8, 0.6]])
+    # among some fields only (an insight's situations): row 0's second field alone, row 2's none of them
+    only = np.array([False, True, False])
+    np.testing.assert_allclose(index.best_field_scores(queries, only=only), [[0.9, -1.0], [0.0, -1.0]])
 
 
 def test_onnx_export_round_trip_loads_without_exporting(tmp_path, settings):

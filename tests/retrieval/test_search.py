@@ -3,6 +3,7 @@ clear errors."""
 
 import pytest
 
+from app.retrieval import search
 from app.retrieval.question import QuestionError, clauses, clean_question, topic_of
 from app.retrieval.search import MIN_RELEVANCE, SHOW_FLOOR, SHOW_MARGIN, Hit, SearchResult, shown
 
@@ -58,6 +59,25 @@ def test_a_long_question_that_tells_a_situation_is_read_clause_by_clause(searche
     ):
         assert not searcher.search(off_topic).on_topic
     assert clauses("how do I learn deep learning, and fast?") == []  # a short question is one topic
+
+
+# Written for this test, in no evaluation or training set: people tell their own situation, in words none
+# of his share. Each is one of the situations "Build for Augmentation, Not Full Autonomy" answers.
+TOLD = (
+    "our hotel chain wants to replace the whole front desk with a chatbot, no staff at night",
+    "I teach high school chemistry. My principal wants an AI to grade all lab reports with no teacher checking. good idea?",
+)
+
+
+@pytest.mark.parametrize("question", TOLD)
+def test_an_everyday_situation_finds_the_insight_that_answers_it(searcher, monkeypatch, question):
+    """Close to one of the situations an insight is searched by (Insight.situations), the question is that
+    insight's: on topic, and that card first (tests/answering/test_conversation.py: framed as his answer)."""
+    result = searcher.search(question)
+    assert result.on_topic and result.hits[0].record.id == 17
+    # the situations are what answer it: without them its words alone reach no card as clearly
+    monkeypatch.setattr(search, "SITUATION_GAP", 1.0)
+    assert searcher.search(question).hits[0].relevance < result.hits[0].relevance - 0.05
 
 
 def test_theme_filter_and_k(searcher):
