@@ -45,15 +45,15 @@ SHOW_FLOOR = 0.36
 # previous topic's: the aspect leads, the topic keeps it on the subject. Set a priori; checked on the tune
 # half's 463 aspect turns (stop 30): 0.3 / 0.5 / 0.7 put a card on the topic first 0.762 / 0.799 / 0.790
 CONTEXT_WEIGHT = 0.5
-# A question that tells one of the everyday situations an insight answers (Insight.situations: "I'm a
-# radiologist and younger colleagues say AI will read scans better than us") is that insight's, whatever
-# words it shares with his: its relevance is at least its cosine with that situation less SITUATION_GAP.
-# Question-to-question cosines run higher than question-to-insight ones (a paraphrase sits at 0.6-0.8,
-# an on-topic insight text at 0.3-0.5); on the conversations' tune half (stop 39) a situation 0.5 close
-# was the graded insight 93% of the time and 4 of 669 off-topic turns came that close. Gaps 0.15 / 0.20 /
-# 0.25 / none there: declines right 0.977 / 0.975 / 0.972 / 0.970, off-topic turns declined 0.966 / 0.971
-# / 0.972 / 0.972, first questions on topic 0.957 / 0.954 / 0.952 / 0.949: 0.20 buys precision at a
-# recall cost of one turn in 300.
+# A question close to one of the everyday situations an insight lists (Insight.situations) is that
+# insight's, whatever words it shares with his ("our hotel chain wants to replace the whole front desk with
+# a chatbot": Build for Augmentation): its relevance is at least its cosine with that situation less
+# SITUATION_GAP, since a question's cosine with another question runs far higher than with an insight's
+# text. On the conversations' tune half (stop 39) a situation 0.5 close was the graded insight's 93% of the
+# time and 4 of 669 off-topic turns came that close. Gaps 0.15 / 0.20 / 0.25 / none there: declines right
+# 0.977 / 0.975 / 0.972 / 0.970, off-topic turns declined 0.966 / 0.971 / 0.972 / 0.972, first questions on
+# topic 0.957 / 0.954 / 0.952 / 0.949: 0.20 buys most of the precision for two off-topic turns of 651
+# (docs/training.md, stop 39).
 SITUATION_GAP = 0.20
 # Dense candidates re-ranked per question: all of a small corpus, the head of a large one.
 CANDIDATES = 100
@@ -76,7 +76,7 @@ def record_fields(record: Record) -> list[str]:
     """The separate ways of asking for a record, each embedded on its own besides the blend above: an
     insight's curated questions, title, text, keywords and the everyday situations it answers. A question
     that paraphrases one of them is close to it even when the blended text is diluted by the rest, so
-    ranking weighs the best of them equally with the blend. The situations stay out of the blend: ten
+    ranking weighs the best of them beside the blend. The situations stay out of the blend: ten
     people's stories would drown his words in it. An ingested passage has no curated fields."""
     if isinstance(record, Passage):
         return []
