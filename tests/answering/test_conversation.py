@@ -598,7 +598,9 @@ def test_an_everyday_situation_is_answered_not_declined(searcher):
     """A situation told in words none of his share (written for this test, in no set) was declined as on no
     topic ("Nothing in the corpus is on that topic"); close to a situation the insight is searched by
     (Insight.situations), it is answered with that insight."""
-    question = "we run a small accounting firm and a vendor pitches an AI that files clients' taxes with nobody reviewing it"
+    question = (
+        "we run a small accounting firm and a vendor pitches an AI that files clients' taxes with nobody reviewing it"
+    )
     answer = answer_in_conversation(searcher, question)
     assert answer.on_topic and " — Build for Augmentation, Not Full Autonomy" in answer.lead.split(".")[0]
 
