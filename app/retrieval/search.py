@@ -174,9 +174,9 @@ class Searcher:
         self.index = index
         self.settings = settings
         self.lexical_weight = lexical_weight
-        self.lexical = LexicalIndex([passage_text(corpus.get(i)) for i in index.ids]) if lexical_weight else None
-        # which of the index's field vectors are situations: the last ones of each record's run (record_fields)
         records = [corpus.get(i) for i in index.ids]
+        self.lexical = LexicalIndex([passage_text(r) for r in records]) if lexical_weight else None
+        # which of the index's field vectors are situations: the last ones of each record's run (record_fields)
         self.situation_fields = np.array(
             [is_situation for r in records for is_situation in _situation_mask(r)], dtype=bool
         )
