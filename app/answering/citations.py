@@ -247,7 +247,7 @@ def plain(insight: Insight, corpus: Corpus) -> str:
         said = f"{quoted(insight)} — {attribution(insight)}, {where}"
         notes = [_sentence(d) for d in _differs(insight)]
         return " ".join([_sentence(said), *notes]) if notes else said
-    return f"{PARAPHRASE_LABEL}: {insight.paraphrase} — summarising Andrej Karpathy, {where}"
+    return f"{PARAPHRASE_LABEL}: {insight.summary} — summarising Andrej Karpathy, {where}"
 
 
 def markdown(insight: Insight, corpus: Corpus) -> str:
@@ -258,7 +258,7 @@ def markdown(insight: Insight, corpus: Corpus) -> str:
         return "\n>\n".join(
             [f"> {quoted(insight)}", f"> — {attribution(insight)}, {where}", *(f"> {n}" for n in notes)]
         )
-    return f"*{PARAPHRASE_LABEL}:* {insight.paraphrase} — summarising Andrej Karpathy, {where}"
+    return f"*{PARAPHRASE_LABEL}:* {insight.summary} — summarising Andrej Karpathy, {where}"
 
 
 def _work(source: Source | None) -> dict[str, str | None]:
@@ -302,7 +302,7 @@ def _note(insight: Insight, others: list[str]) -> str:
         if not _differs(insight):  # the check ends the note: a style's closing period never follows a quote
             note.append(check_label(insight.quote_checks))
     else:
-        note = [f"Summary in the Ask Karpathy corpus, not his words: {insight.paraphrase}"]
+        note = [f"Summary in the Ask Karpathy corpus, not his words: {insight.summary}"]
     if others:
         note.append("Also cited: " + "; ".join(others))
     return " ".join(_sentence(n) for n in note)
@@ -386,7 +386,7 @@ def _words(record: Insight | Passage, fmt: Format) -> str:
         return f"{who}“{record.clean}”"
     if record.kind == "paraphrase":
         label = f"*{PARAPHRASE_LABEL}:*" if fmt == "markdown" else f"{PARAPHRASE_LABEL}:"
-        return f"{label} {record.paraphrase}"
+        return f"{label} {record.summary}"
     who = f" — {record.quoting}, quoted by Karpathy" if record.quoting else ""
     return quoted(record) + who
 

@@ -10,7 +10,7 @@ import re
 import app.answering.citations as citations
 from app.answering.cards import cited_lines, search_response
 from app.contract import Answer
-from app.corpus.records import Corpus, Insight, Passage, Record, is_verbatim
+from app.corpus.records import Corpus, Insight, Passage, Record, is_verbatim, stands_alone
 from app.retrieval.search import SearchResult
 
 # From this relevance the first card is framed as "His answer", below it as "The closest he comes": the
@@ -22,22 +22,6 @@ ANSWER_FLOOR = 0.42
 LEAD_CHARS = 200
 
 
-# A sentence that opens with one of these leans on something said before it ("This way, you update…",
-# "Resist this temptation…", "It is a vital contribution…"): a lead never starts its quote with one.
-_LEANS_BACK = set(
-    """
-    this that these those it its they them their he she his her here there such so but and or then
-    instead however also thus hence therefore resist stop yes no
-    finally lastly first second secondly moreover furthermore additionally similarly likewise still yet otherwise
-""".split()
-)
-
-
-def _stands_alone(sentence: str) -> bool:
-    first = re.match(r"\W*(\w+)", sentence)
-    return bool(first) and first.group(1).lower() not in _LEANS_BACK
-
-
 # A sentence ends at . ! or ? and a space before a capital, but not at an abbreviation: "(e.g. writing unit
 # tests" once opened a lead with "writing unit tests to make bugs much less likely), …", and "In Software
 # 2.0... the source code comprises" (an elision) one with "the source code comprises"
@@ -46,7 +30,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<
 
 def _first_standing(sentences: list[str]) -> int | None:
     """Where the sentences that carry the idea begin: the first that does not lean on what came before it."""
-    return next((i for i, s in enumerate(sentences) if _stands_alone(s) and len(s.split()) >= 4), None)
+    return next((i for i, s in enumerate(sentences) if stands_alone(s) and len(s.split()) >= 4), None)
 
 
 # An elision inside a sentence: where his words go on after some were left out
@@ -57,7 +41,7 @@ def _past_the_elision(quote: str, record: Record) -> str | None:
     """A quote that leans back as a whole ("Resist this temptation strongly... simply find the most related
     paper…") may carry its idea past an elision: from there, marked "…", when those words stand alone."""
     parts = _ELISION.split(quote.strip(), maxsplit=1)
-    if len(parts) < 2 or not _stands_alone(parts[1]) or len(parts[1].split()) < 4:
+    if len(parts) < 2 or not stands_alone(parts[1]) or len(parts[1].split()) < 4:
         return None
     return f"…{parts[1]}" if is_verbatim(parts[1], record) else None
 
@@ -102,7 +86,7 @@ def _words_past_the_lead(record: Record) -> str | None:
     rest = first[first.find(lead) + len(lead) :].strip() if lead != first else ""
     for text in ([rest] if rest else []) + record.shown_quotes[1:]:
         words = _leading_words(text, record)
-        if _stands_alone(words) and is_verbatim(words, record):
+        if stands_alone(words) and is_verbatim(words, record):
             return words
     return None
 
@@ -116,7 +100,7 @@ def _reason(record: Record) -> str | None:
     reason = getattr(record, "reason", None)
     if not reason:
         return None
-    if _stands_alone(reason) and len(reason.split()) >= 4 and (is_verbatim(reason, record) or reason[0].isupper()):
+    if stands_alone(reason) and len(reason.split()) >= 4 and (is_verbatim(reason, record) or reason[0].isupper()):
         return reason
     return record.paraphrase if reason in (record.paraphrase or "") else None
 

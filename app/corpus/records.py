@@ -19,6 +19,22 @@ from app.contract import QuoteCheck
 
 QUOTED = re.compile(r'"([^"]+)"')
 
+# A sentence that opens with one of these leans on something said before it ("This way, you update…",
+# "Resist this temptation…", "It is a vital contribution…"): a lead never starts its quote with one, and a
+# citation gives a curator's summary that does with the title it leans on.
+_LEANS_BACK = set(
+    """
+    this that these those it its they them their he she his her here there such so but and or then
+    instead however also thus hence therefore resist stop yes no
+    finally lastly first second secondly moreover furthermore additionally similarly likewise still yet otherwise
+""".split()
+)
+
+
+def stands_alone(sentence: str) -> bool:
+    first = re.match(r"\W*(\w+)", sentence)
+    return bool(first) and first.group(1).lower() not in _LEANS_BACK
+
 
 class CorpusError(Exception):
     """A corpus file is missing or a record in it is malformed; the message says where."""
@@ -126,6 +142,13 @@ class Insight(BaseModel):
     def paraphrase(self) -> str | None:
         """The curator's words: the whole text of a paraphrase, the context of a quote."""
         return self.context if self.quotes else self.text
+
+    @property
+    def summary(self) -> str | None:
+        """The curator's words as a citation gives them, read away from the card: one that leans on its title
+        ("This way, you update…") with that title before it, as the seed has it."""
+        words = self.paraphrase
+        return words if words is None or stands_alone(words) else f"{self.title}: {words}"
 
     @property
     def theme_name(self) -> str:

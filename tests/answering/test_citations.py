@@ -3,6 +3,7 @@ reference manager reads right, no internal wording, no stray punctuation, and wh
 
 These need only the corpus files: no model, no index."""
 
+import json
 import re
 
 import bibtexparser
@@ -11,7 +12,7 @@ import pytest
 import app.answering.citations as citations
 from app.config import REPO_DIR
 from app.contract import QuoteCheck
-from app.corpus.records import Insight, load_corpus
+from app.corpus.records import Insight, load_corpus, stands_alone
 
 QUOTED = re.compile(r'"([^"]+)"')
 CURLY = re.compile(r"“([^”]+)”")
@@ -139,6 +140,20 @@ def test_paraphrase_is_never_quoted_or_authored_as_his_words(corpus):
         assert f'"{insight.paraphrase}' not in text and f"“{insight.paraphrase}" not in text
         assert f"> {insight.paraphrase}" not in text  # not a block quote of his
         assert "Quoted" not in text and "Karpathy said" not in text
+
+
+def test_a_summary_copied_away_from_its_card_does_not_open_on_words_that_lean_back(corpus):
+    # #35's summary is "This way, you update…": pasted into a paper, "this way" points at nothing; the title
+    # it leans on comes first, as the seed has it ("Ideally Never Absorb Information Without Predicting It First:")
+    leaning = [i for i in corpus.insights if i.kind == "paraphrase" and not stands_alone(i.paraphrase)]
+    assert 35 in {i.id for i in leaning}
+    for insight in leaning:
+        for fmt in citations.FORMATS:
+            text = citations.cite(insight, corpus, fmt)
+            text = json.loads(text)[0]["note"] if fmt == "csl" else text
+            summary = text.split("not his words", 1)[1].lstrip(":*} ")
+            expected = f"{insight.title}: {insight.paraphrase}"
+            assert summary.startswith(citations.latex(expected) if fmt == "bibtex" else expected), (insight.id, fmt)
 
 
 def test_insight_11_in_three_formats(corpus):

@@ -10,16 +10,14 @@ from app.answering.conversation import NOT_A_TASK, THANKED, answer_in_conversati
 from app.answering.follow_up import ASPECT_FLOOR
 from app.answering.topic_name import about
 from app.answering.extractive import (
-    _LEANS_BACK,
     _SENTENCE_END,
     ANSWER_FLOOR,
     _leading_words,
-    _stands_alone,
     holds_a_case,
     lead,
     view,
 )
-from app.corpus.records import is_verbatim
+from app.corpus.records import _LEANS_BACK, is_verbatim, stands_alone
 from app.retrieval.search import MIN_RELEVANCE, Hit, SearchResult
 
 
@@ -654,7 +652,7 @@ def test_every_lead_names_its_card_and_never_opens_on_a_word_that_leans_back(sea
             past_an_elision = words.startswith("…") and is_verbatim(words[1:], insight)
             assert words == insight.quotes[0] or opens_a_sentence or past_an_elision, (insight.id, words)
             if past_an_elision:
-                assert not _stands_alone(insight.quotes[0]), (insight.id, words)
+                assert not stands_alone(insight.quotes[0]), (insight.id, words)
         else:  # the curator's words: from a sentence that stands alone, unless none does
             words = lead.split("Paraphrase, not his words: ")[1].removesuffix(" [1]")
             first = words.split()[0].strip("“\"'‘.,").lower()
