@@ -108,7 +108,8 @@ def test_citation_strings_exactly(searcher):
         "(Ask Karpathy insight #22)"
     )
     assert citations.markdown(corpus.get(42), corpus) == (
-        "*Paraphrase, not his words:* He sees synthetic intelligence as the next stage of development, as our "
+        '*Paraphrase, not his words:* Humans are the "Biological Bootloader" for AI: He sees synthetic intelligence '
+        "as the next stage of development, as our "
         "current methods of communication (like talking) are incredibly inefficient compared to what computers can "
         "achieve. — summarising Andrej Karpathy, [*Lex Fridman Podcast #333*](https://lexfridman.com/andrej-karpathy/) "
         "(podcast, 2022-10-29) (Ask Karpathy insight #42)"

@@ -113,6 +113,22 @@ def test_a_fact_no_pattern_knows_is_declined_by_the_reader(searcher, monkeypatch
     assert not conversation(searcher, [DEBUGGING, fact])[1].declined  # the patterns alone let it through
 
 
+@pytest.mark.parametrize("fact", ["what gpu does tesla use in its cars", "what chip is in the iphone 15"])
+def test_a_first_question_off_every_topic_that_asks_a_fact_is_declined_as_one(searcher, monkeypatch, fact):
+    """Declined either way; the lead says why: no view of his is missing, the corpus holds none of these facts."""
+    turn = conversation(searcher, [fact])[0]
+    assert turn.declined == NOT_A_VIEW and not turn.result.on_topic
+    monkeypatch.setattr(turn_reader, "asks_no_view", lambda *args: False)
+    turn = conversation(searcher, [fact])[0]
+    assert turn.declined is None and not turn.result.on_topic  # "nothing in the corpus is on that topic"
+
+
+def test_a_first_question_off_every_topic_that_asks_no_fact_is_not_called_one(searcher):
+    for question in ["best pizza in naples", "how do i bake sourdough bread"]:
+        turn = conversation(searcher, [question])[0]
+        assert turn.declined is None and not turn.result.on_topic, question
+
+
 VIBE = "is vibe coding legit?"
 
 
