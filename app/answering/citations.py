@@ -263,7 +263,9 @@ def markdown(insight: Insight, corpus: Corpus) -> str:
 
 def _work(source: Source | None) -> dict[str, str | None]:
     """title, howpublished, date and url of the work: its own title where it is known, else a neutral
-    description ("Post on X", "Talk"), never the curator's heading for the insight."""
+    description ("Post on X", "Talk"), never the curator's heading for the insight. A partial source's
+    howpublished says only what the title does not ("Talk while at Tesla"), and never its date again: a style
+    prints both, and "Post on X. Post on X, n.d." reads as a mistake."""
     if source is None or source.status == "unresolved":
         return {"title": "Source not identified"}
 
@@ -271,7 +273,9 @@ def _work(source: Source | None) -> dict[str, str | None]:
         return s[0].upper() + s[1:]
 
     if source.status == "partial":
-        return {"title": cap(source.kind), "howpublished": cap(source.description()), "date": source.date}
+        described = " ".join(filter(None, (source.kind, source.venue)))
+        howpublished = cap(described) if described != source.kind else None
+        return {"title": cap(source.kind), "howpublished": howpublished, "date": source.date}
     return {"title": source.title, "howpublished": cap(source.kind), "date": source.date, "url": source.url}
 
 

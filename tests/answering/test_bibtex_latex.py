@@ -95,6 +95,9 @@ def test_every_entry_compiles_without_a_warning_and_keeps_its_capitals(bib, corp
     assert "“it’s 100% done”" in printed or "“it's 100% done”" in printed  # `` '' as opening and closing quotes
     assert '"' not in printed and "”It" not in printed
     assert "insight #" not in printed  # no project numbering in a paper
+    # a work known only by its kind is named once, its years once ("Talk. Talk while at Tesla, 2017-2022, 2017-2022.")
+    assert not re.search(r"Post on X\. Post on X|Interview\. Interview,|(\d{4}–\d{4}), \1", printed), printed
+    assert "Talk while at Tesla" in printed
 
 
 def test_entries_are_latex_not_markup(corpus):

@@ -169,7 +169,7 @@ def test_insight_11_in_three_formats(corpus):
     )
     assert citations.bibtex(data_engine, corpus) == (
         "@misc{karpathy_insight_11,\n  author = {Andrej Karpathy},\n  title = {{Post on X}},\n"
-        "  howpublished = {Post on X},\n  year = {n.d.},\n"
+        "  year = {n.d.},\n"
         f"  note = {{Quoted: ``{quote}'' Original not available.}}\n}}"
     )
 
