@@ -273,8 +273,7 @@ def _work(source: Source | None) -> dict[str, str | None]:
         return s[0].upper() + s[1:]
 
     if source.status == "partial":
-        described = " ".join(filter(None, (source.kind, source.venue)))
-        howpublished = cap(described) if described != source.kind else None
+        howpublished = cap(f"{source.kind} {source.venue}") if source.venue else None
         return {"title": cap(source.kind), "howpublished": howpublished, "date": source.date}
     return {"title": source.title, "howpublished": cap(source.kind), "date": source.date, "url": source.url}
 
