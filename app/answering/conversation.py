@@ -30,7 +30,6 @@ from app.answering.views import (
 from app.answering.turns import (
     ASPECT_MAX_WORDS,
     EXAMPLE_WORDS,
-    NOT_A_TOPIC,
     SWITCH,
     TurnKind,
     asks_a_quote,
@@ -45,7 +44,7 @@ from app.answering.turns import (
 from app.config import MAX_PREVIOUS_QUESTIONS
 from app.contract import Answer
 from app.corpus.records import Passage
-from app.retrieval.question import QuestionError, clean_question
+from app.retrieval.question import NOT_A_TOPIC, QuestionError, clean_question
 from app.retrieval.search import Hit, SearchResult, Searcher, shown
 
 

@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answering.turns import EXAMPLE_WORDS, NOT_A_TOPIC, TurnKind, words_of
+from app.answering.turns import EXAMPLE_WORDS, TurnKind, words_of
 from app.retrieval.embedder import ADAPTER_DIR
+from app.retrieval.question import NOT_A_TOPIC
 from app.storage import write_atomic
 
 WEIGHTS = Path(__file__).resolve().parent / "turn_reader.npz"

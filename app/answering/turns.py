@@ -8,30 +8,14 @@ import difflib
 import re
 from typing import Literal
 
+from app.retrieval.question import NOT_A_TOPIC
+
 TurnKind = Literal["new", "more", "example", "aspect", "switch", "offtopic", "bare"]
 
-# Words that ask *how* to answer rather than *what about*: a short question made only of these has no
-# topic of its own ("why?", "tell me more about that", "is that true?", "what's his reasoning", "tl;dr",
-# "what's the analogy he uses") and takes the conversation's.
+# A short question made only of words that ask *how* to answer rather than *what about* (NOT_A_TOPIC: "why?",
+# "tell me more about that", "is that true?", "what's his reasoning", "tl;dr", "what's the analogy he uses")
+# has no topic of its own and takes the conversation's.
 FOLLOW_UP_MAX_WORDS = 8
-NOT_A_TOPIC = set(
-    """
-    a an the and or but so then also ok okay yes no please any some
-    what whats why how when where who which is are was were be been being
-    do does did can could would should will shall may might must
-    i me my we us our you your he him his it its they them their this that these those there here
-    say says said think thinks mean means tell explain elaborate expand give show go on come
-    more else another other again quote quotes really true too not
-    anything something continue details detail tips
-    after next besides first change try start begin focus fix improve got
-    about of to for in at with from by like
-    tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
-    keep going further deeper dig way meaning seriously actually right agree one short sentence steps as
-    recommend recommends suggest suggests advice
-    reasoning reason reasons logic argument arguments evidence proof source sources basis
-    point main gist takeaway takeaways summary summarize summarise tldr tl dr eli5 analogy metaphor uses use
-""".split()
-)
 # ... and of those, the words that ask for a concrete case rather than more of the same
 EXAMPLE_WORDS = {
     "example",

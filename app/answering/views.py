@@ -6,7 +6,8 @@ corpus holds his views. Read before any search, like the turn's kind (app/answer
 import re
 
 from app.corpus.records import Corpus
-from app.answering.turns import NOT_A_TOPIC, words_of
+from app.answering.turns import words_of
+from app.retrieval.question import NOT_A_TOPIC
 from app.retrieval.question import topic_of
 
 # Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the

@@ -35,6 +35,29 @@ def topic_of(question: str) -> str:
     return topic if re.search(r"\w", topic) else question
 
 
+# Words that ask *how* to answer rather than *what about*, and so name no topic: not a short follow-up made
+# only of these ("why?", "tell me more about that": app/answering/turns.py), nor a clause of a long question
+# ("what should I change").
+NOT_A_TOPIC = set(
+    """
+    a an the and or but so then also ok okay yes no please any some
+    what whats why how when where who which is are was were be been being
+    do does did can could would should will shall may might must
+    i me my we us our you your he him his it its they them their this that these those there here
+    say says said think thinks mean means tell explain elaborate expand give show go on come
+    more else another other again quote quotes really true too not
+    anything something continue details detail tips
+    after next besides first change try start begin focus fix improve got
+    about of to for in at with from by like
+    tho though pls plz u ur rly lol hmm huh cool nice interesting wait yeah ya yep sure wtf
+    keep going further deeper dig way meaning seriously actually right agree one short sentence steps as
+    recommend recommends suggest suggests advice
+    reasoning reason reasons logic argument arguments evidence proof source sources basis
+    point main gist takeaway takeaways summary summarize summarise tldr tl dr eli5 analogy metaphor uses use
+""".split()
+)
+
+
 # A question that tells a situation ("my boss wants us to ship in two weeks and nobody has even looked at
 # the data") may hold its topic in one clause, diluted in the whole. From this many words on, a question is
 # also read clause by clause: at its punctuation and at the words that join clauses.
@@ -43,10 +66,14 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?]+|\s(?:and|but|so|because|while|since|altho
 
 
 def clauses(question: str) -> list[str]:
-    """The clauses of a long question (three words or more each), or none when it is short or one clause."""
+    """The clauses of a long question (three words or more each, with a topic), or none when it is short or one
+    clause."""
     if len(question.split()) < LONG_QUESTION_WORDS:
         return []
     parts = [part.strip() for part in _CLAUSE_BREAK.split(question) if len(part.split()) >= 3]
+    # a clause with no topic of its own is the question's ask, not its topic: alone, "what should I change"
+    # after a banana bread recipe reached "The dataset is the source code"
+    parts = [part for part in parts if not set(re.findall(r"\w+", part.lower().replace("'", ""))) <= NOT_A_TOPIC]
     return parts if len(parts) >= 2 else []
 
 

@@ -59,6 +59,10 @@ def test_a_long_question_that_tells_a_situation_is_read_clause_by_clause(searche
     ):
         assert not searcher.search(off_topic).on_topic
     assert clauses("how do I learn deep learning, and fast?") == []  # a short question is one topic
+    # ... and a clause that only asks is no topic to search alone (stop 47's averaged adapter, on a branch, found
+    # "what should I change" on topic alone: "The dataset is the source code" at 0.31)
+    banana = "I have a recipe for banana bread but it keeps coming out dry, and my oven is old, what should I change"
+    assert clauses(banana) == ["I have a recipe for banana bread", "it keeps coming out dry", "my oven is old"]
 
 
 # Written for this test, in no evaluation or training set: people tell their own situation, in words none
