@@ -2,10 +2,10 @@
 with (after `ask-karpathy train`: the base model with the adapter merged in). Prints what it chose and why;
 the constants are then written into app/retrieval/search.py by hand, with this output beside them.
 
-Three fits, in order, each on the tune half alone:
+Two fits, in order, each on the tune half alone, at the abstention floor MIN_RELEVANCE as it stands (fitted
+over conversations too, with bench/decline_floor.py):
 1. the ranking: BLEND_WEIGHT and LEXICAL_WEIGHT maximising first-card-grade-2 + nDCG@5;
-2. the abstention floor MIN_RELEVANCE: the middle of the plateau of the best abstention F1;
-3. the display cut SHOW_MARGIN / SHOW_FLOOR: the most precise pair that still shows a grade-2 card
+2. the display cut SHOW_MARGIN / SHOW_FLOOR: the most precise pair that still shows a grade-2 card
    where one exists (recall2_shown) at least RECALL_TARGET of the time: precision may not be bought with
    recall.
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import get_settings  # noqa: E402
 from app.offline.evaluate import load_questions  # noqa: E402
-from app.retrieval.search import SITUATION_GAP  # noqa: E402
+from app.retrieval.search import MIN_RELEVANCE, SITUATION_GAP  # noqa: E402
 from bench.retrieval_variants import rule, scored, scratch_searcher, signals  # noqa: E402
 
 RECALL_TARGET = 0.88  # issue 21: a direct card shown >= 0.88 of the time one exists
@@ -56,12 +56,7 @@ def main():
             f"(first=2 {ranking[(blend, lexical)][1]:.3f}, nDCG@5 {ranking[(blend, lexical)][2]:.3f})"
         )
 
-        floors = {round(f, 3): run(blend, lexical, f).abstention["f1"] for f in np.arange(0.20, 0.60, 0.005)}
-        top = max(floors.values())
-        plateau = [f for f, v in floors.items() if v >= top - 1e-9]
-        floor = plateau[len(plateau) // 2]
-        print(f"2. abstention: best F1 {top:.3f} on {plateau[0]}..{plateau[-1]}; chosen MIN_RELEVANCE {floor}")
-
+        floor = MIN_RELEVANCE
         cuts = {}
         for margin in np.arange(0.02, 0.31, 0.02):
             for show_floor in np.arange(0.20, 0.81, 0.02):
@@ -72,14 +67,11 @@ def main():
         key = max(pool, key=lambda c: (round(pool[c]["shown_precision"], 3), pool[c]["recall2_shown"], -c[1]))
         m = pool[key]
         print(
-            f"3. display cut: {len(allowed)} of {len(cuts)} pairs keep recall2_shown >= {RECALL_TARGET}; chosen "
+            f"2. display cut: {len(allowed)} of {len(cuts)} pairs keep recall2_shown >= {RECALL_TARGET}; chosen "
             f"SHOW_MARGIN {key[0]}, SHOW_FLOOR {key[1]}: precision {m['shown_precision']:.3f}, "
             f"recall2_shown {m['recall2_shown']:.3f}, kept2 {m['kept2']:.3f}, cards {m['cards']:.2f}"
         )
-        print(
-            f"\nBLEND_WEIGHT = {blend}\nLEXICAL_WEIGHT = {lexical}\nMIN_RELEVANCE = {floor}\n"
-            f"SHOW_MARGIN = {key[0]}\nSHOW_FLOOR = {key[1]}"
-        )
+        print(f"\nBLEND_WEIGHT = {blend}\nLEXICAL_WEIGHT = {lexical}\nSHOW_MARGIN = {key[0]}\nSHOW_FLOOR = {key[1]}")
 
 
 if __name__ == "__main__":
