@@ -7,8 +7,7 @@ import re
 
 from app.corpus.records import Corpus
 from app.answering.turns import words_of
-from app.retrieval.question import NOT_A_TOPIC
-from app.retrieval.question import topic_of
+from app.retrieval.question import NOT_A_TOPIC, topic_of
 
 # Questions after a fact (how many, when was, who won...), not a view: the corpus holds his views, so the
 # closest card would only pretend. "how long" and "how much" are left out: people ask them of his views
