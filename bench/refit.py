@@ -56,11 +56,10 @@ def main():
             f"(first=2 {ranking[(blend, lexical)][1]:.3f}, nDCG@5 {ranking[(blend, lexical)][2]:.3f})"
         )
 
-        floor = MIN_RELEVANCE
         cuts = {}
         for margin in np.arange(0.02, 0.31, 0.02):
             for show_floor in np.arange(0.20, 0.81, 0.02):
-                m = run(blend, lexical, floor, round(margin, 2), round(show_floor, 2)).metrics
+                m = run(blend, lexical, MIN_RELEVANCE, round(margin, 2), round(show_floor, 2)).metrics
                 cuts[(round(margin, 2), round(show_floor, 2))] = m
         allowed = {key: m for key, m in cuts.items() if m["recall2_shown"] >= RECALL_TARGET}
         pool = allowed or cuts
