@@ -225,7 +225,7 @@ def _turn(
                 aspect=aspect,
                 read_as=read_as,
                 result=ranked.model_copy(update={"hits": ranked.hits[:1]}),
-                # ... and when it asks a fact ("what gpu does tesla use in its cars"), said so: no view of his is missing
+                # ... and when it asks a fact ("what chip is in the iphone 15"), said so: no view of his is missing
                 declined=NOT_A_VIEW if _asks_no_view(searcher, question, kind) else None,
                 switched=switched,
             )

@@ -113,7 +113,7 @@ def test_a_fact_no_pattern_knows_is_declined_by_the_reader(searcher, monkeypatch
     assert not conversation(searcher, [DEBUGGING, fact])[1].declined  # the patterns alone let it through
 
 
-@pytest.mark.parametrize("fact", ["what gpu does tesla use in its cars", "what chip is in the iphone 15"])
+@pytest.mark.parametrize("fact", ["what chip is in the iphone 15", "which gpu has more memory, a 4090 or an a6000?"])
 def test_a_first_question_off_every_topic_that_asks_a_fact_is_declined_as_one(searcher, monkeypatch, fact):
     """Declined either way; the lead says why: no view of his is missing, the corpus holds none of these facts."""
     turn = conversation(searcher, [fact])[0]

@@ -339,6 +339,14 @@ def test_how_a_question_relates_to_the_conversation(question, has_topic, kind):
         ("is there a decent notebook template for this on kaggle", True),
         ("whats the typical annotation price per bounding box", True),
         ("what's the real lesson of the leaky abstraction", False),
+        # what a company or a product uses: a fact (the language was answered "His answer — AI Will Eat the Stack");
+        # how it works, or what he or the asker uses, is not
+        ("what programming language does tesla autopilot use", True),
+        ("which datacenter does openai use", True),
+        ("what gpu does tesla use in its cars", True),
+        ("what approach does tesla use to label data", False),
+        ("what loss function do i use for imbalanced classes", False),
+        ("which optimizer does karpathy use", False),
     ],
 )
 def test_questions_after_facts_or_other_peoples_views_are_told_apart(question, declined):
