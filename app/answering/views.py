@@ -40,8 +40,8 @@ _FACT = re.compile(
     r"|which\s+(?:\w+\s+){0,5}(?:has|have|had|is|was)\s+the\s+(?:biggest|largest|smallest|fastest|most|highest|first)\b"
     r"|who\s+(?:runs|leads|heads|owns|manages)\s+(?!by\b)"  # "and who runs tesla's AI team now"
     # what a company or a product uses ("which datacenter does openai use", "what programming language does tesla
-    # autopilot use"), not how it works ("what approach does tesla use to label data": the data engine), nor what he,
-    # the asker or a team of theirs uses
+    # autopilot use"), not how it works ("what approach does tesla use to label data": a view the corpus may hold),
+    # nor what he, the asker or a team of theirs uses
     r"|(?:what|which)\s+(?!(?:approach|way|method|strateg|process|technique|trick|philosoph|principle|rule|idea|mindset"
     r"|advice|setup|workflow|recipe|kind|sort|type)\w*\b)(?:\w+\s+){1,3}(?:does|do|did)\s+"
     r"(?!(?:i|we|you|u|he|my|our|your|his|karpathy|andrej)\b)(?:[\w'-]+\s+){1,3}(?:use|uses|run|runs)\b"
