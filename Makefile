@@ -75,9 +75,11 @@ train: $(APP_STAMP)
 	$(MAKE) train-turns
 
 # fit the turn readers (app/answering/turn_reader.py: follow-ups, facts) on the conversations' tune half and the
-# training questions: after new conversations or a new adapter (a minute; builds the index first if stale)
+# training questions, and embed the tune half's graded aspects (app/answering/precedents.py): after new
+# conversations or a new adapter (a minute; builds the index first if stale)
 train-turns: $(APP_STAMP)
 	$(PY) -m app.answering.turn_reader
+	$(PY) -m app.answering.precedents
 
 index: $(APP_STAMP)
 	$(VENV)/bin/ask-karpathy index

@@ -15,7 +15,7 @@ state), so the turns are replayed to know what was shown.
 
 from pydantic import BaseModel
 
-from app.answering import attribution, follow_up, turn_reader
+from app.answering import attribution, follow_up, precedents, turn_reader
 from app.answering.extractive import compose
 from app.answering.topic_name import about
 from app.answering.views import (
@@ -319,8 +319,12 @@ def _holding_card(searcher: Searcher, ranked: SearchResult, line: str | None) ->
 
 
 def _ranked_topic(searcher: Searcher, topic: str, aspect: str | None, theme: str | None) -> SearchResult:
-    """The cards of the topic as it stands: the question that opened it, narrowed by its aspect when it has one."""
-    return searcher.rank_many([aspect or topic], theme, [topic] if aspect else None)[0]
+    """The cards of the topic as it stands: the question that opened it, narrowed by its aspect when it has one
+    (and by how the aspects answered before were graded: app/answering/precedents.py)."""
+    if not aspect:
+        return searcher.rank_many([topic], theme)[0]
+    ranked = searcher.rank_many([aspect], theme, [topic])[0]
+    return precedents.narrow(searcher.embedder, ranked, topic, aspect)
 
 
 def _asks_no_view(searcher: Searcher, question: str, kind: TurnKind) -> bool:
