@@ -16,16 +16,12 @@ from app.retrieval.search import Hit, SearchResult
 CONVERSATIONS = REPO_DIR / "corpus" / "realistic" / "conversations.jsonl"
 
 
-def test_the_nearest_precedents_vote_by_cosine_and_grade():
+def test_the_nearest_precedents_vote_by_cosine_and_grade(monkeypatch):
     vectors = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
     grades = np.array([[2, 0], [1, 2], [0, 2]], dtype=np.uint8)
     known = precedents.Precedents(vectors, grades, cards=[7, 9])
-    k = precedents.K
-    try:
-        precedents.K = 2
-        vote = known.vote(np.array([2.0, 0.0]))  # nearest: the first (1.0), then the second (0.8); never the third
-    finally:
-        precedents.K = k
+    monkeypatch.setattr(precedents, "K", 2)
+    vote = known.vote(np.array([2.0, 0.0]))  # nearest: the first (1.0), then the second (0.8); never the third
     assert vote[7] == pytest.approx((1.0 * 1 + 0.8 * 0.5) / 1.8)
     assert vote[9] == pytest.approx(0.8 * 1 / 1.8)
 
